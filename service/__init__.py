@@ -1,0 +1,68 @@
+"""commentdesk: a comment moderation microservice."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from service import cli, config, database, privacy
+from service.api import moderation as moderation_api
+from service.api import public as public_api
+from service.errors import register_error_handlers
+from service.extensions import api, cors, db, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    configure(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.from_object(config.Defaults)
+    if test_config is None:
+        app.config.update(config.settings_from_environment(os.environ))
+    else:
+        app.config.update(test_config)
+    config.finalise(app.config, app.instance_path)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(MIGRATIONS_DIR),
+        render_as_batch=True,
+        render_item=database.render_type_for_migrations,
+    )
+    privacy.init_app(app)
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    cors.init_app(
+        app,
+        resources={r"/api/v1/(articles|counts|avatars)/.*": {"origins": app.config["ALLOWED_ORIGINS"]}},
+        vary_header=True,
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    api.register_blueprint(public_api.blp)
+    api.register_blueprint(moderation_api.blp)
+
+
+def register_commands(app: Flask) -> None:
+    cli.init_app(app)

@@ -1,0 +1,91 @@
+"""Moderation JSON API, for moderators' tools and scripts (bearer API token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, request
+from flask.views import MethodView
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
+
+from service import auth, moderation
+from service.openapi import Blueprint
+from service.schemas import (
+    BulkActionSchema,
+    BulkResultSchema,
+    DecisionSchema,
+    EventArgsSchema,
+    EventPageSchema,
+    ModerationCommentSchema,
+    QueueArgsSchema,
+    QueuePageSchema,
+)
+
+blp = Blueprint(
+    "moderation_api",
+    __name__,
+    url_prefix="/api/v1/moderation",
+    description="The moderation queue and decisions; send Authorization: Bearer <token>.",
+)
+SECURITY = {"security": [{"bearerAuth": []}]}
+
+
+@blp.before_request
+def require_token() -> None:
+    credentials = request.authorization
+    moderator = None
+    if credentials is not None and credentials.type == "bearer" and credentials.token:
+        moderator = auth.moderator_for_token(credentials.token)
+    if moderator is None:
+        raise Unauthorized(www_authenticate=WWWAuthenticate("bearer", {"realm": "commentdesk"}))
+    g.moderator = moderator
+
+
+@blp.route("/comments")
+@blp.arguments(QueueArgsSchema, location="query")
+@blp.response(200, QueuePageSchema)
+@blp.doc(**SECURITY)
+def queue(args: dict[str, Any]) -> Any:
+    """Comments by status (pending by default), oldest first, with emails and reasons."""
+    return moderation.queue_page(moderation.QueueFilter(**args))
+
+
+@blp.route(
+    "/comments/<int:comment_id>/<any(approve, reject, spam, restore):action>", methods=["POST"]
+)
+@blp.arguments(DecisionSchema, location="json", required=False)
+@blp.response(200, ModerationCommentSchema)
+@blp.doc(**SECURITY)
+def decide(args: dict[str, Any], comment_id: int, action: str) -> Any:
+    """Approve, reject, mark as spam or restore one comment (409 if it cannot move so)."""
+    return moderation.decide(comment_id, action, g.moderator.id, args.get("note"))
+
+
+@blp.route("/comments/<int:comment_id>")
+class ModeratedComment(MethodView):
+    @blp.arguments(DecisionSchema, location="json", required=False)
+    @blp.response(200, ModerationCommentSchema)
+    @blp.doc(**SECURITY)
+    def delete(self, args: dict[str, Any], comment_id: int) -> Any:
+        """Remove a comment from the thread (it can be restored)."""
+        return moderation.decide(comment_id, "delete", g.moderator.id, args.get("note"))
+
+
+@blp.route("/actions", methods=["POST"])
+@blp.arguments(BulkActionSchema)
+@blp.response(200, BulkResultSchema)
+@blp.doc(**SECURITY)
+def bulk(args: dict[str, Any]) -> Any:
+    """One action on many comments; each id reports its own outcome."""
+    outcomes = moderation.decide_many(args["ids"], args["action"], g.moderator.id, args["note"])
+    return {"results": outcomes}
+
+
+@blp.route("/events")
+@blp.arguments(EventArgsSchema, location="query")
+@blp.response(200, EventPageSchema)
+@blp.doc(**SECURITY)
+def events(args: dict[str, Any]) -> Any:
+    """The audit trail, newest first; filter by comment or moderator."""
+    return moderation.events_page(**args)

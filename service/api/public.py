@@ -1,0 +1,107 @@
+"""Public API: submit comments, read an article's thread, counts, avatars (CORS-enabled)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, redirect, request
+from flask.views import MethodView
+from werkzeug.exceptions import NotFound
+from werkzeug.http import quote_etag
+
+from service import feed, privacy, submissions
+from service.openapi import Blueprint, form_body_doc
+from service.schemas import (
+    CountsArgsSchema,
+    CountsSchema,
+    FeedArgsSchema,
+    FeedSchema,
+    SubmissionSchema,
+    SubmittedCommentSchema,
+)
+
+blp = Blueprint(
+    "public", __name__, url_prefix="/api/v1", description="What readers and commenters use."
+)
+
+_AVATAR_SEED = re.compile(r"[0-9a-f]{20}")
+
+
+@blp.route("/articles/<path:article>/comments")
+class ArticleComments(MethodView):
+    @blp.arguments(FeedArgsSchema, location="query")
+    @blp.response(200, FeedSchema)
+    def get(self, args: dict[str, Any], article: str) -> Any:
+        """The approved comments of an article, oldest first, with each reply's parent id."""
+        state = feed.article_state(article)
+        config = current_app.config
+        headers = {
+            "ETag": quote_etag(state.etag),
+            "Cache-Control": f"public, max-age={config['FEED_MAX_AGE']}",
+        }
+        if request.if_none_match.contains(state.etag):
+            return Response(status=304, headers=headers)
+        limit = args["limit"] or config["FEED_PAGE_SIZE"]
+        return feed.page(article, state, limit, args["cursor"], args["order"]), headers
+
+    @blp.arguments(SubmissionSchema, location="json_or_form")
+    @blp.response(201, SubmittedCommentSchema)
+    @blp.alt_response(200, schema=SubmittedCommentSchema, description="Already submitted.")
+    @blp.alt_response(303, description="Form posts: back to the article page.")
+    @blp.doc(**form_body_doc("Submission"))
+    def post(self, data: dict[str, Any], article: str) -> Any:
+        """Submit a comment (JSON, or a form post from the no-JavaScript form)."""
+        result = submissions.submit(
+            submissions.NewComment(
+                article_key=article,
+                name=data["name"],
+                email=data["email"],
+                body=data["body"],
+                website=data["website"],
+                parent_id=data["parent_id"],
+            ),
+            submissions.ClientInfo(ip=request.remote_addr, user_agent=request.user_agent.string),
+        )
+        comment = result.comment
+        if not request.is_json and (page := _page_to_return_to(data["return_url"])):
+            return redirect(f"{page.split('#')[0]}#comment-{comment.id}", code=303)
+        view = feed.public_comment(comment) | {
+            "status": "approved" if comment.status == "approved" else "pending",
+            "edit_token": result.edit_token,
+        }
+        return view, 201 if result.created else 200
+
+
+def _page_to_return_to(return_url: str | None) -> str | None:
+    """The article page a form post came from, if it is on one of the site's origins."""
+    allowed = current_app.config["ALLOWED_ORIGINS"]
+    for candidate in (return_url, request.referrer):
+        if not candidate:
+            continue
+        parts = urlsplit(candidate)
+        if f"{parts.scheme}://{parts.netloc}" in allowed:
+            return candidate
+    return None
+
+
+@blp.route("/counts")
+@blp.arguments(CountsArgsSchema, location="query")
+@blp.response(200, CountsSchema)
+def counts(args: dict[str, Any]) -> Any:
+    """Approved-comment counts for several articles (for listing pages)."""
+    return {"counts": feed.counts(args["article"])}
+
+
+@blp.route("/avatars/<seed>.svg")
+@blp.response(200, content_type="image/svg+xml", description="An identicon.")
+def avatar(seed: str) -> Response:
+    """The identicon for a commenter; drawn from a keyed hash, never from the address."""
+    if not _AVATAR_SEED.fullmatch(seed):
+        raise NotFound()
+    return Response(
+        privacy.identicon_svg(seed),
+        mimetype="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )

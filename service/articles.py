@@ -1,0 +1,52 @@
+"""Articles: the site's own keys, created on first comment."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from service.errors import FieldError
+from service.models import Article
+
+KEY_MAX = 255
+
+
+def check_key(key: str) -> str:
+    if not key or len(key) > KEY_MAX:
+        raise FieldError("article", f"An article key has 1 to {KEY_MAX} characters.")
+    if any(unicodedata.category(ch) == "Cc" for ch in key):
+        raise FieldError("article", "An article key cannot contain control characters.")
+    return key
+
+
+def lock_or_create(session: Session, key: str) -> Article:
+    """The article row, created if new and locked for this write transaction.
+
+    The lock (row lock on PostgreSQL; SQLite's write transaction locks everything) serialises
+    submissions to one article, so duplicate checks cannot race each other.
+    """
+    locked = select(Article).where(Article.key == key).with_for_update()
+    if article := session.scalars(locked).one_or_none():
+        return article
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # Two first comments may race to create the article; the loser just uses it.
+    session.execute(
+        insert(Article).values(key=key, approved_count=0, feed_version=0).on_conflict_do_nothing()
+    )
+    return session.scalars(locked).one()
+
+
+def record_public_change(session: Session, article_id: int, approved_delta: int) -> None:
+    """The set of public comments changed: adjust the count and invalidate cached feeds."""
+    session.execute(
+        update(Article)
+        .where(Article.id == article_id)
+        .values(
+            approved_count=Article.approved_count + approved_delta,
+            feed_version=Article.feed_version + 1,
+        )
+    )

@@ -1,0 +1,82 @@
+"""Database engine set-up and the write transaction every use case that writes goes through.
+
+SQLite needs help to take concurrent writers: WAL (readers never block the writer), a busy
+timeout (writers wait instead of failing), and `BEGIN IMMEDIATE` for write transactions (a
+deferred transaction that reads first and writes later can fail with "database is locked"
+when another writer got in between, and no busy timeout can save it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Literal
+
+from flask import Flask
+from sqlalchemy import TypeDecorator, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from service.extensions import db
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+_write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+
+
+def engine_options(database_uri: str) -> dict[str, Any]:
+    """Driver options: fail fast when PostgreSQL is unreachable or a query hangs."""
+    if database_uri.startswith("postgresql"):
+        return {
+            "pool_pre_ping": True,
+            "connect_args": {"connect_timeout": 3, "options": "-c statement_timeout=10000"},
+        }
+    return {"pool_pre_ping": True}
+
+
+def init_app(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _configure_sqlite_connection)
+            event.listen(engine, "begin", _begin_sqlite_transaction)
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # Hand transaction control to SQLAlchemy's "begin" event below instead of pysqlite.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+@contextmanager
+def write_transaction() -> Iterator[Session]:
+    """One unit of work that writes: committed on success, rolled back on any error."""
+    session = db.session()
+    if session.in_transaction():
+        # A read-only transaction may be open from earlier in the request; end it so the
+        # write transaction starts fresh and takes the write lock up front.
+        session.commit()
+    token = _write_intent.set(True)
+    try:
+        with session.begin():
+            yield session
+    finally:
+        _write_intent.reset(token)
+
+
+def render_type_for_migrations(type_: str, obj: Any, _context: Any) -> str | Literal[False]:
+    """Autogenerate writes our TypeDecorators as their plain SQLAlchemy type, so migrations
+    never import application code."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False

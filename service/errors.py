@@ -1,0 +1,116 @@
+"""Domain errors raised by the use cases, and the one place that turns errors into responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A use case refused; `status` and `code` say how the HTTP layer reports it."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CommentNotFound(DomainError):
+    status = 404
+    code = "comment_not_found"
+
+
+class InvalidTransition(DomainError):
+    status = 409
+    code = "invalid_transition"
+
+
+class ModeratorExists(DomainError):
+    status = 409
+    code = "moderator_exists"
+
+
+class ModeratorNotFound(DomainError):
+    status = 404
+    code = "moderator_not_found"
+
+
+class FieldError(DomainError):
+    """Input that is well-formed but refers to something it may not (reported as a 422)."""
+
+    status = 422
+    code = "validation_failed"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str, headers: Any = None) -> Response:
+    response = jsonify(error={"code": code, "message": message})
+    response.status_code = status
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def validation_response(errors: dict[str, list[str]]) -> Response:
+    response = jsonify(errors=errors)
+    response.status_code = 422
+    return response
+
+
+_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Sign in with a valid API token (Authorization: Bearer <token>).",
+    404: "There is nothing at this address.",
+    405: "This address does not accept that method.",
+    413: "The request is too large.",
+    415: "Send the data as JSON or as a form.",
+    500: "Something went wrong on our side. Please try again later.",
+}
+
+
+def _flatten_locations(messages: dict[str, Any]) -> dict[str, Any]:
+    """webargs groups messages by location ({"json": {...}}); clients want them by field."""
+    errors: dict[str, Any] = {}
+    for location_errors in messages.values():
+        if isinstance(location_errors, dict):
+            errors.update(location_errors)
+        else:
+            errors.setdefault("_request", []).extend(location_errors)
+    return errors
+
+
+def http_exception_response(error: HTTPException) -> Response | HTTPException:
+    """JSON for every HTTP error under /api/; the default HTML page elsewhere."""
+    if not wants_json():
+        return error
+    data = getattr(error, "data", None) or {}
+    status = error.code or 500
+    if status == 422 and "messages" in data:
+        return validation_response(_flatten_locations(data["messages"]))
+    message = _MESSAGES.get(status, error.description or error.name)
+    if status == 400 and "json" in data.get("messages", {}):
+        message = "The request body is not valid JSON."
+    code = error.name.lower().replace(" ", "_")
+    headers = data.get("headers") or [
+        (name, value) for name, value in error.get_headers() if name.lower() != "content-type"
+    ]
+    return error_response(status, code, message, headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError) -> Response:
+        if isinstance(error, FieldError):
+            return validation_response({error.field: [error.message]})
+        return error_response(error.status, error.code, error.message)

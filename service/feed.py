@@ -1,0 +1,134 @@
+"""Use cases for readers: the public thread of an article, and comment counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased
+
+from service import articles, cursors, privacy
+from service.extensions import db
+from service.models import Article, Comment, CommentStatus
+
+
+@dataclass(frozen=True)
+class ArticleState:
+    """What the feed needs before it reads any comment: enough to answer a revalidation."""
+
+    article_id: int | None
+    count: int
+    feed_version: int
+    created_at: datetime | None
+
+    @property
+    def etag(self) -> str:
+        if self.article_id is None or self.created_at is None:
+            return "empty"
+        return f"{self.article_id}.{int(self.created_at.timestamp())}.{self.feed_version}"
+
+
+def article_state(key: str) -> ArticleState:
+    articles.check_key(key)
+    row = db.session.execute(
+        select(Article.id, Article.approved_count, Article.feed_version, Article.created_at).where(
+            Article.key == key
+        )
+    ).first()
+    if row is None:
+        return ArticleState(None, 0, 0, None)
+    return ArticleState(*row)
+
+
+def avatar_path(email_hash: str) -> str:
+    return f"/api/v1/avatars/{privacy.vault().avatar_seed(email_hash)}.svg"
+
+
+def public_comment(comment: Comment, parent_removed: bool = False) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "parent_id": comment.parent_id,
+        "parent_removed": parent_removed,
+        "name": comment.name,
+        "website": comment.website,
+        "avatar": avatar_path(comment.email_hash),
+        "body_html": comment.body_html,
+        "created_at": comment.created_at,
+    }
+
+
+def page(
+    key: str, state: ArticleState, limit: int, cursor: str | None, order: str
+) -> dict[str, Any]:
+    """One page of approved comments, flat and in time order, each with its parent's id.
+
+    In `oldest` order a parent always comes before its replies. A reply whose parent has
+    since left the public thread keeps its place and says `parent_removed`.
+    """
+    after = cursors.decode(cursor) if cursor else None
+    if state.article_id is None:
+        return {"article": key, "count": 0, "comments": [], "next_cursor": None}
+    parent = aliased(Comment)
+    newest = order == "newest"
+    stmt = (
+        select(
+            Comment.id,
+            Comment.parent_id,
+            Comment.name,
+            Comment.website,
+            Comment.email_hash,
+            Comment.body_html,
+            Comment.created_at,
+            parent.status,
+        )
+        .outerjoin(parent, parent.id == Comment.parent_id)
+        .where(Comment.article_id == state.article_id, Comment.status == CommentStatus.APPROVED)
+    )
+    if after:
+        stamp, last_id = after
+        if newest:
+            stmt = stmt.where(
+                or_(
+                    Comment.created_at < stamp,
+                    and_(Comment.created_at == stamp, Comment.id < last_id),
+                )
+            )
+        else:
+            stmt = stmt.where(
+                or_(
+                    Comment.created_at > stamp,
+                    and_(Comment.created_at == stamp, Comment.id > last_id),
+                )
+            )
+    sort = (Comment.created_at.desc(), Comment.id.desc()) if newest else (
+        Comment.created_at, Comment.id
+    )
+    rows = db.session.execute(stmt.order_by(*sort).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    comments = [
+        {
+            "id": row.id,
+            "parent_id": row.parent_id,
+            "parent_removed": row.parent_id is not None and row.status != CommentStatus.APPROVED,
+            "name": row.name,
+            "website": row.website,
+            "avatar": avatar_path(row.email_hash),
+            "body_html": row.body_html,
+            "created_at": row.created_at,
+        }
+        for row in rows
+    ]
+    next_cursor = cursors.encode(rows[-1].created_at, rows[-1].id) if more else None
+    return {"article": key, "count": state.count, "comments": comments, "next_cursor": next_cursor}
+
+
+def counts(keys: list[str]) -> dict[str, int]:
+    found = dict(
+        db.session.execute(
+            select(Article.key, Article.approved_count).where(Article.key.in_(keys))
+        ).all()
+    )
+    return {key: found.get(key, 0) for key in keys}

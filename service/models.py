@@ -1,0 +1,154 @@
+"""The stored data: articles, comments, moderators, API tokens and the moderation audit trail."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, String, Text, TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class CommentStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SPAM = "spam"
+    DELETED = "deleted"
+
+
+class ModeratorRole(enum.StrEnum):
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+
+
+def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
+    # Stored as short strings with a CHECK constraint: portable, and readable in SQL.
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Article(db.Model):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Kept by the use cases that change the set of public comments, so the feed can
+    # answer counts and ETags from one row.
+    approved_count: Mapped[int] = mapped_column(default=0)
+    feed_version: Mapped[int] = mapped_column(default=0)
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_feed", "article_id", "status", "created_at", "id"),
+        Index("ix_comments_queue", "status", "created_at", "id"),
+        Index("ix_comments_commenter", "email_hash", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), index=True)
+    depth: Mapped[int] = mapped_column(default=0)
+    status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus, "comment_status"))
+    # Where `restore` returns a deleted comment to.
+    status_before_delete: Mapped[CommentStatus | None] = mapped_column(
+        _enum(CommentStatus, "comment_status_before_delete")
+    )
+    name: Mapped[str] = mapped_column(String(80))
+    email_encrypted: Mapped[str] = mapped_column(Text)
+    email_hash: Mapped[str] = mapped_column(String(64))
+    website: Mapped[str | None] = mapped_column(String(2048))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    # The policy's named reasons: [{"code": ..., "message": ...}, ...]
+    reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
+    article: Mapped[Article] = relationship(lazy="raise")
+    parent: Mapped[Comment | None] = relationship(remote_side=[id], lazy="raise")
+
+
+class Moderator(db.Model):
+    __tablename__ = "moderators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[ModeratorRole] = mapped_column(
+        _enum(ModeratorRole, "moderator_role"), default=ModeratorRole.MODERATOR
+    )
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id"), index=True)
+    # SHA-256 of the token; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    moderator: Mapped[Moderator] = relationship(lazy="joined")
+
+
+class ModerationEvent(db.Model):
+    """One entry of the audit trail: who moved which comment from which state to which."""
+
+    __tablename__ = "moderation_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), index=True)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"), index=True)
+    # "moderator", "commenter" or "system": moderator_id is set only for the first.
+    actor: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    moderator: Mapped[Moderator | None] = relationship(lazy="raise")

@@ -1,0 +1,30 @@
+"""flask-smorest glue: the API object (errors in our shape) and a Blueprint that documents
+bodies accepted as JSON or as a form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask_smorest
+from werkzeug.exceptions import HTTPException
+
+from service.errors import http_exception_response
+
+
+class CommentdeskApi(flask_smorest.Api):
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        return http_exception_response(error)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    # "json_or_form" is parsed by webargs; document it as a JSON request body (the form
+    # variant is added per view with `form_body_doc`).
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "json_or_form": "application/json",
+    }
+
+
+def form_body_doc(schema_name: str) -> dict[str, Any]:
+    ref = {"$ref": f"#/components/schemas/{schema_name}"}
+    return {"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": ref}}}}

@@ -1,0 +1,317 @@
+"""marshmallow schemas: what the API accepts (load) and what it shows (dump)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+
+from service.models import CommentStatus
+
+NAME_MAX = 80
+BODY_MAX = 10_000
+WEBSITE_MAX = 2048
+EMAIL_MAX = 254
+NOTE_MAX = 2000
+
+# Bidirectional overrides and isolates can make a name display as something else entirely.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_BODY_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+
+
+def _has_control_characters(text: str, allowed: set[str] = frozenset()) -> bool:
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+
+
+class CommentName(fields.String):
+    default_error_messages = {
+        "required": "Please enter your name.",
+        "null": "Please enter your name.",
+        "invalid": "Please enter your name as text.",
+        "empty": "Please enter your name.",
+        "too_long": f"Please keep your name to {NAME_MAX} characters or fewer.",
+        "control": "Your name contains invisible control characters; please remove them.",
+    }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        name = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not name:
+            raise self.make_error("empty")
+        if len(name) > NAME_MAX:
+            raise self.make_error("too_long")
+        if _has_control_characters(name) or _BIDI_CONTROLS.search(name):
+            raise self.make_error("control")
+        return name
+
+
+class CommentEmail(fields.String):
+    default_error_messages = {
+        "required": "Please enter your email address.",
+        "null": "Please enter your email address.",
+        "invalid": "Please enter your email address as text.",
+        "empty": "Please enter your email address.",
+        "bad_address": "That email address is not valid: {reason}",
+    }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        address = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not address:
+            raise self.make_error("empty")
+        if len(address) > EMAIL_MAX or _has_control_characters(address):
+            raise self.make_error("bad_address", reason="it is too long or has invisible characters.")
+        try:
+            checked = validate_email(
+                address,
+                check_deliverability=current_app.config["EMAIL_CHECK_DELIVERABILITY"],
+            )
+        except EmailNotValidError as error:
+            raise self.make_error("bad_address", reason=str(error)) from None
+        return checked.normalized
+
+
+class CommentBody(fields.String):
+    default_error_messages = {
+        "required": "Please write a comment.",
+        "null": "Please write a comment.",
+        "invalid": "Please write your comment as text.",
+        "empty": "Please write a comment.",
+        "too_long": "Please keep your comment to {max:,} characters or fewer (it has {length:,}).",
+        "control": "Your comment contains control characters that cannot be stored; "
+        "please remove them.",
+    }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        body = super()._deserialize(value, attr, data, **kwargs)
+        if not body.strip():
+            raise self.make_error("empty")
+        if len(body) > BODY_MAX:
+            raise self.make_error("too_long", max=BODY_MAX, length=len(body))
+        if _has_control_characters(body, _BODY_ALLOWED_CONTROLS):
+            raise self.make_error("control")
+        # Stored as typed: only the Windows line endings a form sends are unified.
+        return body.replace("\r\n", "\n")
+
+
+class Website(fields.String):
+    default_error_messages = {
+        "invalid": "Please enter your website as text.",
+        "bad_url": "Please enter a web address starting with http:// or https://.",
+        "too_long": f"Please keep the web address to {WEBSITE_MAX} characters or fewer.",
+    }
+    _url = validate.URL(schemes={"http", "https"}, require_tld=False)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str | None:
+        url = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not url:
+            return None
+        if len(url) > WEBSITE_MAX:
+            raise self.make_error("too_long")
+        # People type "example.com"; a scheme-less address with no colon can only mean the web.
+        if "://" not in url and ":" not in url.split("/", 1)[0]:
+            url = "https://" + url
+        try:
+            self._url(url)
+        except ValidationError:
+            raise self.make_error("bad_url") from None
+        return url
+
+
+class SubmissionSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    error_messages = {
+        "type": "Send the comment as a JSON object (or a form) with name, email and body."
+    }
+
+    name = CommentName(required=True)
+    email = CommentEmail(required=True)
+    body = CommentBody(required=True)
+    website = Website(load_default=None, allow_none=True)
+    parent_id = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, error="The comment you are replying to could not be found."),
+        error_messages={"invalid": "The comment you are replying to could not be found."},
+    )
+    return_url = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "No-JS form only: the page to send the reader back to."},
+    )
+
+    @pre_load
+    def blank_optionals_are_absent(self, data: Any, **_: Any) -> Any:
+        # HTML forms send every field, empty or not; an empty optional field means "none".
+        if not hasattr(data, "items"):
+            return data
+        cleaned = {key: value for key, value in data.items()}
+        for key in ("website", "parent_id", "return_url"):
+            if cleaned.get(key) == "":
+                cleaned[key] = None
+        return cleaned
+
+
+class PublicCommentSchema(Schema):
+    id = fields.Integer()
+    parent_id = fields.Integer(allow_none=True)
+    parent_removed = fields.Boolean(
+        metadata={"description": "The parent is no longer public: show a placeholder."}
+    )
+    name = fields.String()
+    website = fields.String(allow_none=True)
+    avatar = fields.String(metadata={"description": "Path of the commenter's identicon (SVG)."})
+    body_html = fields.String(metadata={"description": "Sanitized HTML, safe to insert."})
+    created_at = fields.DateTime()
+
+
+class SubmittedCommentSchema(PublicCommentSchema):
+    status = fields.String(metadata={"description": "pending or approved"})
+    edit_token = fields.String(
+        allow_none=True,
+        metadata={"description": "Lets the author edit or withdraw the comment for a while."},
+    )
+
+
+class FeedArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=200, error="limit must be between 1 and 200."),
+        error_messages={"invalid": "limit must be a whole number."},
+    )
+    cursor = fields.String(load_default=None)
+    order = fields.String(
+        load_default="oldest",
+        validate=validate.OneOf(["oldest", "newest"], error="order must be oldest or newest."),
+    )
+
+
+class FeedSchema(Schema):
+    article = fields.String()
+    count = fields.Integer(metadata={"description": "All approved comments of the article."})
+    comments = fields.List(fields.Nested(PublicCommentSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class CountsArgsSchema(Schema):
+    article = fields.List(
+        fields.String(validate=validate.Length(min=1, max=255)),
+        required=True,
+        validate=validate.Length(min=1, max=100, error="Ask for 1 to 100 articles at once."),
+        error_messages={"required": "Name at least one article: ?article=key."},
+    )
+
+
+class CountsSchema(Schema):
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class Reason(Schema):
+    code = fields.String()
+    message = fields.String()
+
+
+class ModerationCommentSchema(Schema):
+    id = fields.Integer()
+    article = fields.String()
+    parent_id = fields.Integer(allow_none=True)
+    status = fields.Enum(CommentStatus, by_value=True)
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    email_hash = fields.String()
+    website = fields.String(allow_none=True)
+    body = fields.String()
+    body_html = fields.String()
+    reasons = fields.List(fields.Nested(Reason))
+    ip_hash = fields.String(allow_none=True)
+    user_agent = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+STATUS_FILTERS = [s.value for s in CommentStatus] + ["all"]
+
+
+class QueueArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(
+        load_default="pending",
+        validate=validate.OneOf(STATUS_FILTERS, error="status must be one of {choices}."),
+    )
+    article = fields.String(load_default=None)
+    q = fields.String(load_default=None, validate=validate.Length(max=200))
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class QueuePageSchema(Schema):
+    comments = fields.List(fields.Nested(ModerationCommentSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class DecisionSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=NOTE_MAX))
+
+
+BULK_ACTIONS = ["approve", "reject", "spam", "restore", "delete"]
+
+
+class BulkActionSchema(DecisionSchema):
+    action = fields.String(
+        required=True,
+        validate=validate.OneOf(BULK_ACTIONS, error="action must be one of {choices}."),
+    )
+    ids = fields.List(
+        fields.Integer(strict=True),
+        required=True,
+        validate=validate.Length(min=1, max=500, error="Send between 1 and 500 ids."),
+    )
+
+
+class BulkOutcomeSchema(Schema):
+    id = fields.Integer()
+    status = fields.String(allow_none=True)
+    error = fields.Dict(allow_none=True)
+
+
+class BulkResultSchema(Schema):
+    results = fields.List(fields.Nested(BulkOutcomeSchema))
+
+
+class EventArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    comment_id = fields.Integer(load_default=None)
+    moderator = fields.String(load_default=None)
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class EventSchema(Schema):
+    id = fields.Integer()
+    comment_id = fields.Integer(allow_none=True)
+    moderator = fields.String(allow_none=True)
+    actor = fields.String()
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class EventPageSchema(Schema):
+    events = fields.List(fields.Nested(EventSchema))
+    next_cursor = fields.String(allow_none=True)

@@ -1,0 +1,127 @@
+"""Use case: a reader submits a comment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service import articles, policy, privacy
+from service.database import write_transaction
+from service.errors import FieldError
+from service.models import Comment, CommentStatus, utcnow
+from service.rendering import render_body
+
+_PARENT_GONE = "The comment you are replying to does not exist or is no longer public."
+
+
+@dataclass(frozen=True)
+class NewComment:
+    article_key: str
+    name: str
+    email: str
+    body: str
+    website: str | None = None
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    ip: str | None
+    user_agent: str | None
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    comment: Comment
+    # None when a resubmission came from elsewhere: only the original client may edit.
+    edit_token: str | None
+    created: bool
+
+
+def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
+    articles.check_key(new.article_key)
+    vault = privacy.vault()
+    email_hash = vault.email_hash(new.email)
+    ip_hash = vault.ip_hash(client.ip)
+    with write_transaction() as session:
+        article = articles.lock_or_create(session, new.article_key)
+        if earlier := _recent_duplicate(session, article.id, email_hash, new.body):
+            token = edit_token(earlier.id) if earlier.ip_hash == ip_hash else None
+            return SubmissionResult(earlier, token, created=False)
+        parent = _reply_target(session, article.id, new.parent_id)
+        decision = policy.evaluate(
+            policy.Candidate(
+                article_key=new.article_key,
+                name=new.name,
+                body=new.body,
+                website=new.website,
+                email_hash=email_hash,
+                is_reply=parent is not None,
+            ),
+            policy.PolicySettings(moderation=current_app.config["MODERATION"]),
+        )
+        comment = Comment(
+            article_id=article.id,
+            parent_id=parent.id if parent else None,
+            depth=parent.depth + 1 if parent else 0,
+            status=decision.status,
+            name=new.name,
+            email_encrypted=vault.encrypt(new.email),
+            email_hash=email_hash,
+            website=new.website,
+            body=new.body,
+            body_html=render_body(new.body),
+            ip_hash=ip_hash,
+            user_agent=(client.user_agent or "")[:512] or None,
+            reasons=[reason.as_dict() for reason in decision.reasons],
+        )
+        session.add(comment)
+        session.flush()
+        if comment.status == CommentStatus.APPROVED:
+            articles.record_public_change(session, article.id, +1)
+    return SubmissionResult(comment, edit_token(comment.id), created=True)
+
+
+def _recent_duplicate(session: Session, article_id: int, email_hash: str, body: str) -> Comment | None:
+    """The same text from the same address on the same article a moment ago: a double click,
+    a retry after a timeout, or a reload that re-posted the form."""
+    since = utcnow() - timedelta(seconds=current_app.config["DUPLICATE_WINDOW_SECONDS"])
+    return session.scalars(
+        select(Comment)
+        .where(
+            Comment.email_hash == email_hash,
+            Comment.created_at >= since,
+            Comment.article_id == article_id,
+            Comment.body == body,
+            Comment.status != CommentStatus.DELETED,
+        )
+        .order_by(Comment.id)
+        .limit(1)
+    ).first()
+
+
+def _reply_target(session: Session, article_id: int, parent_id: int | None) -> Comment | None:
+    """The comment a reply attaches to; past the depth limit, the deepest allowed ancestor."""
+    if parent_id is None:
+        return None
+    parent = session.get(Comment, parent_id)
+    if parent is None or parent.article_id != article_id or parent.status != CommentStatus.APPROVED:
+        raise FieldError("parent_id", _PARENT_GONE)
+    max_depth = current_app.config["MAX_REPLY_DEPTH"]
+    while parent is not None and parent.depth >= max_depth:
+        parent = session.get(Comment, parent.parent_id) if parent.parent_id else None
+    return parent
+
+
+def _edit_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="commentdesk.edit-token")
+
+
+def edit_token(comment_id: int) -> str:
+    return str(_edit_serializer().dumps(comment_id))
+
