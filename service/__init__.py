@@ -54,7 +54,9 @@ def register_extensions(app: Flask) -> None:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     cors.init_app(
         app,
-        resources={r"/api/v1/(articles|counts|avatars)/.*": {"origins": app.config["ALLOWED_ORIGINS"]}},
+        resources={
+            r"/api/v1/(articles|counts|avatars)/.*": {"origins": app.config["ALLOWED_ORIGINS"]}
+        },
         vary_header=True,
     )
 

@@ -49,9 +49,7 @@ def create_api_token(username: str, label: str = "") -> str:
 
 def moderator_for_token(token: str) -> Moderator | None:
     """The active moderator a live token belongs to, or None."""
-    api_token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token))
-    )
+    api_token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if api_token is None or api_token.revoked_at is not None:
         return None
     return api_token.moderator if api_token.moderator.is_active else None

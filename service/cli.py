@@ -53,7 +53,11 @@ def create_token(username: str, label: str) -> None:
 
 
 @click.command("serve")
-@click.option("--bind", default=lambda: os.environ.get("BIND", "127.0.0.1:8000"), show_default="127.0.0.1:8000")
+@click.option(
+    "--bind",
+    default=lambda: os.environ.get("BIND", "127.0.0.1:8000"),
+    show_default="127.0.0.1:8000",
+)
 def serve(bind: str) -> None:
     """Apply migrations, then run the service under gunicorn."""
     flask_migrate.upgrade()

@@ -102,8 +102,10 @@ def page(
                     and_(Comment.created_at == stamp, Comment.id > last_id),
                 )
             )
-    sort = (Comment.created_at.desc(), Comment.id.desc()) if newest else (
-        Comment.created_at, Comment.id
+    sort = (
+        (Comment.created_at.desc(), Comment.id.desc())
+        if newest
+        else (Comment.created_at, Comment.id)
     )
     rows = db.session.execute(stmt.order_by(*sort).limit(limit + 1)).all()
     more = len(rows) > limit

@@ -38,7 +38,9 @@ def _target_status(comment: Comment, action: str) -> CommentStatus:
     """Where `action` moves the comment, or InvalidTransition (the rules in DESIGN.md)."""
     if action == "restore":
         if comment.status != CommentStatus.DELETED or comment.status_before_delete is None:
-            raise InvalidTransition(f"Comment {comment.id} is not deleted; there is nothing to restore.")
+            raise InvalidTransition(
+                f"Comment {comment.id} is not deleted; there is nothing to restore."
+            )
         return comment.status_before_delete
     if comment.status == CommentStatus.DELETED:
         raise InvalidTransition(f"Comment {comment.id} is deleted; restore it first.")
@@ -108,7 +110,10 @@ def decide_many(
         for comment_id in dict.fromkeys(ids):
             comment = found.get(comment_id)
             if comment is None:
-                error = {"code": "comment_not_found", "message": f"There is no comment {comment_id}."}
+                error = {
+                    "code": "comment_not_found",
+                    "message": f"There is no comment {comment_id}.",
+                }
                 outcomes.append(Outcome(comment_id, error=error))
                 continue
             try:

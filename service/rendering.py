@@ -4,7 +4,19 @@ import nh3
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "del", "code", "pre", "blockquote", "ul", "ol", "li", "a", "hr",
+    "p",
+    "br",
+    "strong",
+    "em",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "hr",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}

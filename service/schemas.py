@@ -62,7 +62,9 @@ class CommentEmail(fields.String):
         if not address:
             raise self.make_error("empty")
         if len(address) > EMAIL_MAX or _has_control_characters(address):
-            raise self.make_error("bad_address", reason="it is too long or has invisible characters.")
+            raise self.make_error(
+                "bad_address", reason="it is too long or has invisible characters."
+            )
         try:
             checked = validate_email(
                 address,

@@ -87,7 +87,9 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
     return SubmissionResult(comment, edit_token(comment.id), created=True)
 
 
-def _recent_duplicate(session: Session, article_id: int, email_hash: str, body: str) -> Comment | None:
+def _recent_duplicate(
+    session: Session, article_id: int, email_hash: str, body: str
+) -> Comment | None:
     """The same text from the same address on the same article a moment ago: a double click,
     a retry after a timeout, or a reload that re-posted the form."""
     since = utcnow() - timedelta(seconds=current_app.config["DUPLICATE_WINDOW_SECONDS"])
@@ -124,4 +126,3 @@ def _edit_serializer() -> URLSafeSerializer:
 
 def edit_token(comment_id: int) -> str:
     return str(_edit_serializer().dumps(comment_id))
-
