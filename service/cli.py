@@ -52,18 +52,21 @@ def create_token(username: str, label: str) -> None:
     click.echo(token)
 
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
 @click.command("serve")
 @click.option(
     "--bind",
     default=lambda: os.environ.get("BIND", "127.0.0.1:8000"),
-    show_default="127.0.0.1:8000",
+    show_default="$BIND or 127.0.0.1:8000",
+    help="Address and port to listen on.",
 )
 def serve(bind: str) -> None:
     """Apply migrations, then run the service under gunicorn."""
     flask_migrate.upgrade()
-    config_file = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
-    args = ["gunicorn", "--bind", bind]
-    if config_file.exists():
+    args = ["gunicorn", "--chdir", str(REPO_ROOT), "--bind", bind, "--no-control-socket"]
+    if (config_file := REPO_ROOT / "gunicorn.conf.py").exists():
         args += ["--config", str(config_file)]
-    click.echo(f"commentdesk listening on http://{bind}", err=True)
+    click.echo(f"commentdesk: migrations applied; listening on http://{bind}", err=True)
     os.execvp("gunicorn", [*args, "wsgi:app"])

@@ -1,0 +1,143 @@
+"""The application as an operator meets it: configuration, migrations, the OpenAPI document."""
+
+from __future__ import annotations
+
+import os
+import stat
+import uuid
+from typing import Any
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from openapi_spec_validator import validate
+from sqlalchemy import create_engine, make_url, text
+
+from service import create_app
+from service.config import ConfigError
+from service.extensions import db
+from tests.conftest import POSTGRES_URL, base_config
+
+ENVIRONMENT = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "EMAIL_KEY",
+    "MODERATION",
+    "ALLOWED_ORIGINS",
+    "INSTANCE_PATH",
+)
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> pytest.MonkeyPatch:
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    return monkeypatch
+
+
+def test_missing_secret_key_refuses_to_start_with_a_clear_message(clean_environment, tmp_path):
+    clean_environment.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app()
+
+
+def test_zero_config_run_generates_and_keeps_a_secret_key(clean_environment, tmp_path):
+    first = create_app()
+    key_file = tmp_path / "instance" / "secret_key"
+    assert key_file.exists()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert first.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/commentdesk.db")
+    second = create_app()
+    assert second.config["SECRET_KEY"] == first.config["SECRET_KEY"]
+    assert len(first.config["SECRET_KEY"]) >= 40
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("MODERATION", "sometimes", "MODERATION must be one of"),
+        ("ALLOWED_ORIGINS", "blog.example.com", "ALLOWED_ORIGINS entries must look like"),
+        ("MAX_REPLY_DEPTH", "deep", "MAX_REPLY_DEPTH must be a whole number"),
+        ("EMAIL_CHECK_DELIVERABILITY", "maybe", "must be true or false"),
+    ],
+)
+def test_malformed_settings_are_refused_by_name(clean_environment, name, value, message):
+    clean_environment.setenv("SECRET_KEY", "k" * 40)
+    clean_environment.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        create_app()
+
+
+def test_settings_come_from_the_environment(clean_environment):
+    clean_environment.setenv("SECRET_KEY", "k" * 40)
+    clean_environment.setenv("MODERATION", "off")
+    clean_environment.setenv("ALLOWED_ORIGINS", "https://a.example, https://b.example/")
+    clean_environment.setenv("DATABASE_URL", "postgresql://user@db/comments")
+    app = create_app()
+    assert app.config["MODERATION"] == "off"
+    assert app.config["ALLOWED_ORIGINS"] == ("https://a.example", "https://b.example")
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://user@db/comments"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set; PostgreSQL runs are skipped")
+    name = f"commentdesk_migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_migrations_build_exactly_the_models_schema(empty_database_url):
+    app = create_app(base_config(empty_database_url))
+    with app.app_context():
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            drift = compare_metadata(MigrationContext.configure(connection), db.metadata)
+            tables = set(db.inspect(connection).get_table_names())
+        db.engine.dispose()
+    assert drift == []
+    assert {"articles", "comments", "moderators", "api_tokens", "moderation_events"} <= tables
+
+
+def test_openapi_document_is_valid_and_generated_from_the_schemas(client):
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    spec = response.get_json()
+    validate(spec)
+    submit = spec["paths"]["/api/v1/articles/{article}/comments"]["post"]
+    assert set(submit["requestBody"]["content"]) == {
+        "application/json",
+        "application/x-www-form-urlencoded",
+    }
+    assert "Submission" in spec["components"]["schemas"]
+    queue = spec["paths"]["/api/v1/moderation/comments"]["get"]
+    assert queue["security"] == [{"bearerAuth": []}]
+
+
+def test_unknown_api_paths_and_methods_answer_json_errors(client):
+    missing = client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404
+    assert missing.get_json()["error"]["code"] == "not_found"
+    wrong_method = client.put("/api/v1/counts")
+    assert wrong_method.status_code == 405
+    assert "GET" in wrong_method.headers["Allow"]
+    assert wrong_method.get_json()["error"]["message"]
+
+
+def test_instance_folder_is_not_the_source_tree_when_configured(clean_environment, tmp_path):
+    clean_environment.setenv("SECRET_KEY", "k" * 40)
+    app = create_app()
+    assert app.instance_path == os.fspath(tmp_path / "instance")
