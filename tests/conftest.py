@@ -1,0 +1,108 @@
+"""Fixtures: an app on a fresh database per test, on SQLite always and on PostgreSQL when
+TEST_DATABASE_URL is set (those runs skip with a reason otherwise)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import text
+
+from service import auth, create_app
+from service.extensions import db
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+_postgres_schema_ready = False
+
+
+def base_config(database_url: str) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hkdf",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MODERATION": "pre",
+        "ALLOWED_ORIGINS": ("https://blog.example.com",),
+    }
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'commentdesk.db'}"
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set; PostgreSQL runs are skipped")
+    return POSTGRES_URL
+
+
+def _fresh_schema(database_url: str) -> None:
+    global _postgres_schema_ready
+    if database_url.startswith("sqlite"):
+        db.create_all()
+        return
+    if not _postgres_schema_ready:
+        db.drop_all()
+        db.create_all()
+        _postgres_schema_ready = True
+    tables = ", ".join(table.name for table in db.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def make_app(database_url: str) -> Iterator[Any]:
+    """Build apps with extra settings on the test's database (several share it)."""
+    apps: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        app = create_app(base_config(database_url) | overrides)
+        with app.app_context():
+            if not apps:
+                _fresh_schema(database_url)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Any) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def moderator_headers(app: Flask) -> dict[str, str]:
+    with app.app_context():
+        auth.create_moderator("mia", "correct horse battery staple")
+        token = auth.create_api_token("mia", "tests")
+    return {"Authorization": f"Bearer {token}"}
+
+
+VALID = {"name": "Ada Lovelace", "email": "ada@example.org", "body": "First!"}
+
+
+def submit(client: FlaskClient, article: str = "posts/hello", **fields: Any) -> Any:
+    return client.post(f"/api/v1/articles/{article}/comments", json=VALID | fields)
+
+
+def approve(client: FlaskClient, headers: dict[str, str], comment_id: int) -> Any:
+    response = client.post(f"/api/v1/moderation/comments/{comment_id}/approve", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response
