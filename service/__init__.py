@@ -55,7 +55,9 @@ def register_extensions(app: Flask) -> None:
     cors.init_app(
         app,
         resources={
-            r"/api/v1/(articles|counts|avatars)/.*": {"origins": app.config["ALLOWED_ORIGINS"]}
+            r"/api/v1/(articles/.*|counts|avatars/.*)": {
+                "origins": list(app.config["ALLOWED_ORIGINS"])
+            }
         },
         vary_header=True,
     )

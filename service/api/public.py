@@ -29,6 +29,14 @@ blp = Blueprint(
 _AVATAR_SEED = re.compile(r"[0-9a-f]{20}")
 
 
+@blp.after_request
+def vary_on_origin(response: Response) -> Response:
+    # CORS headers depend on the Origin; shared caches must not mix answers across origins
+    # (flask-cors only says so when several origins are configured).
+    response.vary.add("Origin")
+    return response
+
+
 @blp.route("/articles/<path:article>/comments")
 class ArticleComments(MethodView):
     @blp.arguments(FeedArgsSchema, location="query")
@@ -41,7 +49,9 @@ class ArticleComments(MethodView):
             "ETag": quote_etag(state.etag),
             "Cache-Control": f"public, max-age={config['FEED_MAX_AGE']}",
         }
-        if request.if_none_match.contains(state.etag):
+        # Weak comparison, as RFC 9110 asks for If-None-Match: a proxy that compresses the
+        # feed may hand the client a weakened W/"..." copy of our tag.
+        if request.if_none_match.contains_weak(state.etag):
             return Response(status=304, headers=headers)
         limit = args["limit"] or config["FEED_PAGE_SIZE"]
         return feed.page(article, state, limit, args["cursor"], args["order"]), headers
