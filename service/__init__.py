@@ -8,11 +8,14 @@ from typing import Any
 
 from flask import Flask
 
-from service import cli, config, database, privacy
+from service import auth, cli, config, database, privacy
 from service.api import moderation as moderation_api
 from service.api import public as public_api
 from service.errors import register_error_handlers
-from service.extensions import api, cors, db, migrate
+from service.extensions import api, cors, csrf, db, limiter, login_manager, migrate
+from service.web import admin, audit, queue
+from service.web import auth as web_auth
+from service.web.sessions import HttpsAwareSessionInterface
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -61,11 +64,24 @@ def register_extensions(app: Flask) -> None:
         },
         vary_header=True,
     )
+    app.session_interface = HttpsAwareSessionInterface()
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to moderate."
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(auth.moderator_for_session)
+    csrf.init_app(app)
+    limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     api.register_blueprint(public_api.blp)
     api.register_blueprint(moderation_api.blp)
+    # The API authenticates with bearer tokens (or is public); CSRF guards cookie sessions.
+    csrf.exempt(public_api.blp)
+    csrf.exempt(moderation_api.blp)
+    for blueprint in (web_auth.blp, queue.blp, audit.blp, admin.blp):
+        app.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:

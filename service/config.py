@@ -28,6 +28,17 @@ class Defaults:
     FEED_PAGE_SIZE = 50
     FEED_PAGE_SIZE_MAX = 200
     QUEUE_PAGE_SIZE = 50
+    # The site's base URL, to link queue entries to their article pages (key appended).
+    SITE_URL = ""
+    LOGIN_RATE_LIMIT = "5 per minute"
+    # Werkzeug's scrypt; only the test suite lowers the cost.
+    PASSWORD_HASH_METHOD = "scrypt"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    # Secure is added per request whenever the request came over HTTPS (see web/sessions.py).
+    SESSION_COOKIE_SECURE = False
     JSON_SORT_KEYS = False
 
     API_TITLE = "commentdesk"
@@ -76,7 +87,13 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         settings["SQLALCHEMY_DATABASE_URI"] = url
-    for name in ("SECRET_KEY", "EMAIL_KEY"):
+    for name in (
+        "SECRET_KEY",
+        "EMAIL_KEY",
+        "SITE_URL",
+        "LOGIN_RATE_LIMIT",
+        "RATELIMIT_STORAGE_URI",
+    ):
         if environ.get(name):
             settings[name] = environ[name]
     if "MODERATION" in environ:
@@ -88,6 +105,10 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         settings["MODERATION"] = mode
     if "ALLOWED_ORIGINS" in environ:
         settings["ALLOWED_ORIGINS"] = _origins(environ["ALLOWED_ORIGINS"])
+    if "SESSION_COOKIE_SECURE" in environ:
+        settings["SESSION_COOKIE_SECURE"] = _flag(
+            environ["SESSION_COOKIE_SECURE"], "SESSION_COOKIE_SECURE"
+        )
     if "EMAIL_CHECK_DELIVERABILITY" in environ:
         settings["EMAIL_CHECK_DELIVERABILITY"] = _flag(
             environ["EMAIL_CHECK_DELIVERABILITY"], "EMAIL_CHECK_DELIVERABILITY"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 
 from service.errors import FieldError
+from service.models import MAX_ID
 
 _INVALID = "This page link is invalid; start again from the first page."
 
@@ -23,8 +24,9 @@ def decode(cursor: str) -> tuple[datetime, int]:
         created_at = datetime.fromisoformat(stamp)
         if created_at.tzinfo is None:
             raise ValueError("cursor time without zone")
-        return created_at, int(row_id)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
+        # Normalised here: a time that cannot be expressed in UTC overflows now, not in the driver.
+        return created_at.astimezone(UTC), _row_id(row_id)
+    except (ValueError, OverflowError, UnicodeDecodeError, binascii.Error):
         raise FieldError("cursor", _INVALID) from None
 
 
@@ -34,6 +36,13 @@ def encode_id(row_id: int) -> str:
 
 def decode_id(cursor: str) -> int:
     try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        return _row_id(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise FieldError("cursor", _INVALID) from None
+
+
+def _row_id(text: str) -> int:
+    row_id = int(text)
+    if not 0 < row_id <= MAX_ID:
+        raise ValueError("cursor id out of range")
+    return row_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 
@@ -27,6 +27,11 @@ class CommentNotFound(DomainError):
 class InvalidTransition(DomainError):
     status = 409
     code = "invalid_transition"
+
+
+class NothingToUndo(DomainError):
+    status = 404
+    code = "nothing_to_undo"
 
 
 class ModeratorExists(DomainError):
@@ -90,8 +95,26 @@ def _flatten_locations(messages: dict[str, Any]) -> dict[str, Any]:
     return errors
 
 
-def http_exception_response(error: HTTPException) -> Response | HTTPException:
-    """JSON for every HTTP error under /api/; the default HTML page elsewhere."""
+_PAGE_MESSAGES = {
+    400: ("This form has expired", "Reload the page and try again."),
+    403: ("Not allowed", "Your account cannot do that."),
+    404: ("Not found", "There is nothing at this address."),
+    429: ("Too many attempts", "Too many attempts. Please wait a minute and try again."),
+}
+
+
+def _error_page(error: HTTPException) -> Any:
+    status = error.code or 500
+    title, message = _PAGE_MESSAGES.get(status, (error.name, _MESSAGES.get(status, "")))
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return render_template("moderation/error.html", title=title, message=message), status, headers
+
+
+def http_exception_response(error: HTTPException) -> Any:
+    """JSON for every HTTP error under /api/, readable pages for moderators, the default
+    page elsewhere."""
+    if request.path.startswith("/moderation"):
+        return _error_page(error)
     if not wants_json():
         return error
     data = getattr(error, "data", None) or {}

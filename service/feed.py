@@ -25,7 +25,9 @@ class ArticleState:
 
     @property
     def etag(self) -> str:
-        if self.article_id is None or self.created_at is None:
+        # Nothing was ever public (feed_version 0): the same empty feed as an unknown article,
+        # so a first comment held for moderation does not invalidate readers' caches.
+        if self.article_id is None or self.created_at is None or self.feed_version == 0:
             return "empty"
         return f"{self.article_id}.{int(self.created_at.timestamp())}.{self.feed_version}"
 

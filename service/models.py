@@ -6,10 +6,15 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_login import UserMixin
 from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, String, Text, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import db
+
+# The largest id an INTEGER primary key holds on every backend (PostgreSQL's int4). Ids from
+# clients are checked against it, so an absurd number is "not found", never a driver error.
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:
@@ -80,6 +85,7 @@ class Comment(db.Model):
         Index("ix_comments_feed", "article_id", "status", "created_at", "id"),
         Index("ix_comments_queue", "status", "created_at", "id"),
         Index("ix_comments_commenter", "email_hash", "created_at"),
+        Index("ix_comments_wave", "status", "fingerprint"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,12 +109,14 @@ class Comment(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(512))
     # The policy's named reasons: [{"code": ..., "message": ...}, ...]
     reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # Hash of the normalised text: near-identical comments (spam waves) share it.
+    fingerprint: Mapped[str | None] = mapped_column(String(16))
 
     article: Mapped[Article] = relationship(lazy="raise")
     parent: Mapped[Comment | None] = relationship(remote_side=[id], lazy="raise")
 
 
-class Moderator(db.Model):
+class Moderator(UserMixin, db.Model):
     __tablename__ = "moderators"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,6 +127,14 @@ class Moderator(db.Model):
     )
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ModeratorRole.ADMIN
+
+    def get_id(self) -> str:
+        # Part of the password hash rides along, so a password reset ends every session.
+        return f"{self.id}:{self.password_hash[-12:]}"
 
 
 class ApiToken(db.Model):
@@ -149,6 +165,8 @@ class ModerationEvent(db.Model):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    # Events written by one action share a batch, which is what "undo" reverts.
+    batch: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     moderator: Mapped[Moderator | None] = relationship(lazy="raise")

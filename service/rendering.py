@@ -9,6 +9,7 @@ ALLOWED_TAGS = {
     "strong",
     "em",
     "del",
+    "s",  # markdown-it renders ~~strikethrough~~ as <s>
     "code",
     "pre",
     "blockquote",

@@ -10,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
-from service.models import CommentStatus
+from service.models import MAX_ID, CommentStatus
 
 NAME_MAX = 80
 BODY_MAX = 10_000
@@ -24,7 +24,8 @@ _BODY_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
 
 def _has_control_characters(text: str, allowed: set[str] = frozenset()) -> bool:
-    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+    # Lone surrogates ("Cs", e.g. JSON "\ud800") count too: they cannot be encoded for storage.
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in text)
 
 
 class CommentName(fields.String):
@@ -112,6 +113,9 @@ class Website(fields.String):
             return None
         if len(url) > WEBSITE_MAX:
             raise self.make_error("too_long")
+        # The URL validator lets control characters through in the path (NUL breaks PostgreSQL).
+        if _has_control_characters(url):
+            raise self.make_error("bad_url")
         # People type "example.com"; a scheme-less address with no colon can only mean the web.
         if "://" not in url and ":" not in url.split("/", 1)[0]:
             url = "https://" + url
@@ -137,7 +141,9 @@ class SubmissionSchema(Schema):
     parent_id = fields.Integer(
         load_default=None,
         allow_none=True,
-        validate=validate.Range(min=1, error="The comment you are replying to could not be found."),
+        validate=validate.Range(
+            min=1, max=MAX_ID, error="The comment you are replying to could not be found."
+        ),
         error_messages={"invalid": "The comment you are replying to could not be found."},
     )
     return_url = fields.String(
@@ -236,6 +242,12 @@ class ModerationCommentSchema(Schema):
     user_agent = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    parent = fields.Dict(allow_none=True, metadata={"description": "The comment replied to."})
+    history = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "This address's comments so far, by status."},
+    )
 
 
 STATUS_FILTERS = [s.value for s in CommentStatus] + ["all"]
@@ -265,6 +277,11 @@ class DecisionSchema(Schema):
         unknown = EXCLUDE
 
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=NOTE_MAX))
+    expected_status = fields.String(
+        load_default=None,
+        validate=validate.OneOf([s.value for s in CommentStatus]),
+        metadata={"description": "The status you saw; 409 if the comment has moved since."},
+    )
 
 
 BULK_ACTIONS = ["approve", "reject", "spam", "restore", "delete"]
@@ -289,14 +306,22 @@ class BulkOutcomeSchema(Schema):
 
 
 class BulkResultSchema(Schema):
+    batch = fields.String(metadata={"description": "Pass to /undo to put this action back."})
     results = fields.List(fields.Nested(BulkOutcomeSchema))
+
+
+class UndoSchema(Schema):
+    batch = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
 class EventArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    comment_id = fields.Integer(load_default=None)
+    comment_id = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=MAX_ID, error="comment_id must be a comment's id."),
+    )
     moderator = fields.String(load_default=None)
     cursor = fields.String(load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

@@ -10,7 +10,7 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service import articles, policy, privacy
+from service import articles, policy, privacy, similarity
 from service.database import write_transaction
 from service.errors import FieldError
 from service.models import Comment, CommentStatus, utcnow
@@ -79,6 +79,7 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
             ip_hash=ip_hash,
             user_agent=(client.user_agent or "")[:512] or None,
             reasons=[reason.as_dict() for reason in decision.reasons],
+            fingerprint=similarity.fingerprint(new.body),
         )
         session.add(comment)
         session.flush()

@@ -26,6 +26,8 @@ def base_config(database_url: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MODERATION": "pre",
         "ALLOWED_ORIGINS": ("https://blog.example.com",),
+        # Cheap hashing: the suite creates hundreds of moderators; production uses scrypt.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
 
 

@@ -20,6 +20,7 @@ from service.schemas import (
     ModerationCommentSchema,
     QueueArgsSchema,
     QueuePageSchema,
+    UndoSchema,
 )
 
 blp = Blueprint(
@@ -59,7 +60,9 @@ def queue(args: dict[str, Any]) -> Any:
 @blp.doc(**SECURITY)
 def decide(args: dict[str, Any], comment_id: int, action: str) -> Any:
     """Approve, reject, mark as spam or restore one comment (409 if it cannot move so)."""
-    return moderation.decide(comment_id, action, g.moderator.id, args.get("note"))
+    return moderation.decide(
+        comment_id, action, g.moderator.id, args["note"], args["expected_status"]
+    ).comment
 
 
 @blp.route("/comments/<int:comment_id>")
@@ -69,7 +72,9 @@ class ModeratedComment(MethodView):
     @blp.doc(**SECURITY)
     def delete(self, args: dict[str, Any], comment_id: int) -> Any:
         """Remove a comment from the thread (it can be restored)."""
-        return moderation.decide(comment_id, "delete", g.moderator.id, args.get("note"))
+        return moderation.decide(
+            comment_id, "delete", g.moderator.id, args["note"], args["expected_status"]
+        ).comment
 
 
 @blp.route("/actions", methods=["POST"])
@@ -78,8 +83,23 @@ class ModeratedComment(MethodView):
 @blp.doc(**SECURITY)
 def bulk(args: dict[str, Any]) -> Any:
     """One action on many comments; each id reports its own outcome."""
-    outcomes = moderation.decide_many(args["ids"], args["action"], g.moderator.id, args["note"])
-    return {"results": outcomes}
+    expected = (
+        dict.fromkeys(args["ids"], args["expected_status"]) if args["expected_status"] else None
+    )
+    result = moderation.decide_many(
+        args["ids"], args["action"], g.moderator.id, args["note"], expected
+    )
+    return {"batch": result.batch, "results": result.outcomes}
+
+
+@blp.route("/undo", methods=["POST"])
+@blp.arguments(UndoSchema)
+@blp.response(200, BulkResultSchema)
+@blp.doc(**SECURITY)
+def undo(args: dict[str, Any]) -> Any:
+    """Put back what one of your earlier actions (its `batch`) changed."""
+    result = moderation.undo(args["batch"], g.moderator.id)
+    return {"batch": result.batch, "results": result.outcomes}
 
 
 @blp.route("/events")

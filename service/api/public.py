@@ -88,7 +88,8 @@ def _page_to_return_to(return_url: str | None) -> str | None:
     """The article page a form post came from, if it is on one of the site's origins."""
     allowed = current_app.config["ALLOWED_ORIGINS"]
     for candidate in (return_url, request.referrer):
-        if not candidate:
+        # A control character (a CR/LF smuggled into the Location header) is no page of ours.
+        if not candidate or not candidate.isprintable():
             continue
         parts = urlsplit(candidate)
         if f"{parts.scheme}://{parts.netloc}" in allowed:

@@ -1,0 +1,143 @@
+// Moderation queue enhancements: act in place without a reload, keyboard shortcuts, and
+// "select all". Without this script every button still works as a plain form post.
+(() => {
+  "use strict";
+  const form = document.getElementById("queue-form");
+  if (!form) return;
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const flashes = document.getElementById("flashes");
+  const rows = () => Array.from(form.querySelectorAll("li.comment"));
+  let current = -1;
+
+  function showMessage(text, batch) {
+    flashes.replaceChildren();
+    const box = document.createElement("div");
+    box.className = "flash flash-" + (batch ? "undo" : "info");
+    box.setAttribute("role", "status");
+    box.textContent = text + " ";
+    if (batch) {
+      const undo = document.createElement("button");
+      undo.type = "button";
+      undo.className = "link";
+      undo.textContent = "Undo";
+      undo.addEventListener("click", () => send(form.dataset.undoUrl, { batch }, true));
+      box.append(undo);
+    }
+    flashes.append(box);
+  }
+
+  async function send(url, fields, reloadAfter) {
+    const body = new URLSearchParams(fields);
+    body.set("csrf_token", csrf);
+    let response;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        body,
+        headers: { Accept: "application/json", "X-CSRFToken": csrf },
+        credentials: "same-origin",
+      });
+    } catch {
+      showMessage("The server could not be reached; nothing was changed.");
+      return null;
+    }
+    if (response.redirected || !response.headers.get("Content-Type")?.includes("json")) {
+      window.location.reload(); // signed out or an error page: let the server explain
+      return null;
+    }
+    const result = await response.json();
+    showMessage(result.message, result.batch);
+    if (reloadAfter) window.location.reload();
+    return result;
+  }
+
+  function applyResults(results) {
+    for (const outcome of results) {
+      const row = document.getElementById("c" + outcome.id);
+      if (!row || outcome.error) continue;
+      row.dataset.status = outcome.status;
+      row.className = row.className.replace(/status-\w+/, "status-" + outcome.status);
+      row.querySelector(".badge").textContent = outcome.status;
+      row.classList.add("decided");
+      const seen = row.querySelector('input[name="seen-' + outcome.id + '"]');
+      if (seen) seen.value = outcome.status;
+      const box = row.querySelector('input[name="ids"]');
+      if (box) box.checked = false;
+    }
+  }
+
+  async function act(button) {
+    const fields = { note: form.elements.note ? form.elements.note.value : "" };
+    const url = button.getAttribute("formaction") || form.action;
+    if (button.name === "action") {
+      fields.action = button.value;
+      const ids = Array.from(form.querySelectorAll('input[name="ids"]:checked')).map((b) => b.value);
+      if (ids.length === 0) {
+        showMessage("Select at least one comment, then choose an action.");
+        return;
+      }
+      const body = new URLSearchParams(fields);
+      for (const id of ids) {
+        body.append("ids", id);
+        body.set("seen-" + id, document.getElementById("c" + id).dataset.status);
+      }
+      const result = await send(url, body);
+      if (result) applyResults(result.results);
+      return;
+    }
+    const row = button.closest("li.comment");
+    fields["seen-" + row.dataset.id] = row.dataset.status;
+    const result = await send(url, fields);
+    if (result) applyResults(result.results);
+  }
+
+  form.addEventListener("submit", (event) => {
+    const button = event.submitter;
+    if (!button) return;
+    event.preventDefault();
+    act(button);
+  });
+
+  const selectAll = document.getElementById("select-all");
+  if (selectAll) {
+    selectAll.addEventListener("change", () => {
+      for (const box of form.querySelectorAll('input[name="ids"]')) box.checked = selectAll.checked;
+    });
+  }
+
+  function focusRow(index) {
+    const all = rows();
+    if (all.length === 0) return;
+    current = Math.max(0, Math.min(index, all.length - 1));
+    all.forEach((row, i) => row.classList.toggle("focused", i === current));
+    all[current].focus();
+    all[current].scrollIntoView({ block: "nearest" });
+  }
+
+  const dialog = document.getElementById("shortcuts");
+  const helpToggle = document.querySelector(".help-toggle");
+  if (helpToggle && dialog) helpToggle.addEventListener("click", () => dialog.showModal());
+
+  const shortcuts = { a: "approve", r: "reject", s: "spam" };
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest("input, textarea, select, dialog")) return;
+    const key = event.key;
+    if (key === "?") {
+      if (dialog) dialog.showModal();
+    } else if (key === "j") {
+      focusRow(current + 1);
+    } else if (key === "k") {
+      focusRow(current - 1);
+    } else if (key === "x" && current >= 0) {
+      const box = rows()[current].querySelector('input[name="ids"]');
+      if (box) box.checked = !box.checked;
+    } else if (shortcuts[key] && current >= 0) {
+      const button = rows()[current].querySelector('button[data-action="' + shortcuts[key] + '"]');
+      if (button) act(button);
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+})();

@@ -1,0 +1,1 @@
+"""The moderators' web pages: server-rendered, usable without JavaScript."""

@@ -1,0 +1,97 @@
+"""Admin pages: moderator accounts and API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from service import auth
+from service.errors import DomainError
+
+blp = Blueprint("admin", __name__, url_prefix="/moderation/admin")
+
+
+@blp.before_request
+@login_required
+def require_admin() -> None:
+    if not current_user.is_admin:
+        abort(403)
+
+
+@blp.route("/moderators")
+def moderators() -> str:
+    return render_template("moderation/moderators.html", moderators=auth.list_moderators())
+
+
+@blp.route("/moderators", methods=["POST"])
+def create_moderator() -> Response:
+    try:
+        moderator = auth.create_moderator(
+            request.form.get("username", ""),
+            request.form.get("password", ""),
+            admin=request.form.get("role") == "admin",
+        )
+        flash(f"Created {moderator.role.value} {moderator.username}.", "info")
+    except DomainError as error:
+        flash(error.message, "error")
+    return redirect(url_for("admin.moderators"))
+
+
+@blp.route("/moderators/<int:moderator_id>/active", methods=["POST"])
+def set_active(moderator_id: int) -> Response:
+    active = request.form.get("active") == "1"
+    if moderator_id == current_user.id and not active:
+        flash("You cannot disable your own account.", "error")
+        return redirect(url_for("admin.moderators"))
+    try:
+        moderator = auth.set_active(moderator_id, active)
+        flash(f"{moderator.username} is {'enabled' if active else 'disabled'}.", "info")
+    except DomainError as error:
+        flash(error.message, "error")
+    return redirect(url_for("admin.moderators"))
+
+
+@blp.route("/moderators/<int:moderator_id>/password", methods=["POST"])
+def reset_password(moderator_id: int) -> Response:
+    try:
+        moderator = auth.reset_password(moderator_id, request.form.get("password", ""))
+        flash(f"New password set for {moderator.username}; their sessions have ended.", "info")
+    except DomainError as error:
+        flash(error.message, "error")
+    return redirect(url_for("admin.moderators"))
+
+
+@blp.route("/tokens")
+def tokens() -> str:
+    return render_template(
+        "moderation/tokens.html",
+        tokens=auth.list_tokens(),
+        moderators=auth.list_moderators(),
+        new_token=None,
+    )
+
+
+@blp.route("/tokens", methods=["POST"])
+def create_token() -> str | Response:
+    try:
+        token = auth.create_api_token(
+            request.form.get("username", ""), request.form.get("label", "").strip()[:80]
+        )
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("admin.tokens"))
+    # Rendered, not redirected: the token is shown this once and never stored in clear.
+    return render_template(
+        "moderation/tokens.html",
+        tokens=auth.list_tokens(),
+        moderators=auth.list_moderators(),
+        new_token=token,
+    )
+
+
+@blp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+def revoke_token(token_id: int) -> Response:
+    auth.revoke_token(token_id)
+    flash("Token revoked.", "info")
+    return redirect(url_for("admin.tokens"))

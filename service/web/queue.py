@@ -1,0 +1,163 @@
+"""The moderation queue: browse, decide one or many, undo. Every action is a plain POST form
+(redirect back, flash message); moderation.js calls the same endpoints and gets JSON."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from service import moderation
+from service.errors import DomainError, FieldError
+from service.models import CommentStatus
+from service.schemas import NOTE_MAX, STATUS_FILTERS
+from service.web.auth import safe_next
+
+blp = Blueprint("queue", __name__, url_prefix="/moderation")
+
+PAST_TENSE = {
+    "approve": "approved",
+    "reject": "rejected",
+    "spam": "marked as spam",
+    "delete": "deleted",
+    "restore": "restored",
+    "undo": "put back",
+}
+
+
+@blp.before_request
+@login_required
+def require_login() -> None:
+    """Every page and action here needs a signed-in, active moderator."""
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _note() -> str | None:
+    return (request.form.get("note") or "").strip()[:NOTE_MAX] or None
+
+
+def _back() -> str:
+    return safe_next(request.form.get("next"), url_for("queue.index"))
+
+
+def _summary(action: str, outcomes: list[moderation.Outcome]) -> tuple[str, str]:
+    done = [o for o in outcomes if o.error is None]
+    refused = [o for o in outcomes if o.error is not None]
+    noun = "comment" if len(done) == 1 else "comments"
+    message = f"{len(done)} {noun} {PAST_TENSE[action]}."
+    if refused:
+        message += " Not changed: " + " ".join(o.error["message"] for o in refused if o.error)
+    return message, ("undo" if done else "error")
+
+
+def _respond(action: str, result: moderation.BatchResult) -> Response:
+    message, category = _summary(action, result.outcomes)
+    if action == "undo" and category == "undo":
+        category = "info"  # an undo is not itself undone from the flash
+    if _wants_json():
+        return jsonify(
+            message=message,
+            batch=result.batch if category == "undo" else None,
+            results=[o.__dict__ for o in result.outcomes],
+        )
+    if category == "undo":
+        session["undo_batch"] = result.batch
+    flash(message, category)
+    return redirect(_back())
+
+
+@blp.route("/")
+def index() -> str:
+    status = request.args.get("status", "pending")
+    if status not in STATUS_FILTERS:
+        status = "pending"
+    filters = moderation.QueueFilter(
+        status=status,
+        article=request.args.get("article") or None,
+        q=(request.args.get("q") or "").strip()[:200] or None,
+        cursor=request.args.get("cursor") or None,
+        limit=current_app.config["QUEUE_PAGE_SIZE"],
+    )
+    try:
+        page = moderation.queue_page(filters)
+    except FieldError as error:
+        flash(error.message, "error")
+        filters = moderation.QueueFilter(status=status, article=filters.article, q=filters.q)
+        page = moderation.queue_page(filters)
+    return render_template(
+        "moderation/queue.html",
+        comments=page["comments"],
+        next_cursor=page["next_cursor"],
+        filters=filters,
+        counts=moderation.status_counts(),
+        statuses=[s.value for s in CommentStatus] + ["all"],
+        status_label=status.capitalize(),
+        waves=moderation.waves() if status == "pending" and not filters.cursor else [],
+        site_url=current_app.config["SITE_URL"],
+    )
+
+
+@blp.route(
+    "/comments/<int:comment_id>/<any(approve, reject, spam, delete, restore):action>",
+    methods=["POST"],
+)
+def decide(comment_id: int, action: str) -> Response:
+    seen = request.form.get(f"seen-{comment_id}") or request.form.get("expected_status")
+    result = moderation.decide_many(
+        [comment_id],
+        action,
+        current_user.id,
+        _note(),
+        expected={comment_id: seen} if seen else None,
+    )
+    return _respond(action, result)
+
+
+@blp.route("/bulk", methods=["POST"])
+def bulk() -> Response:
+    action = request.form.get("action", "")
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    if action not in moderation.ACTIONS or not ids:
+        message = "Select at least one comment, then choose an action."
+        if _wants_json():
+            return jsonify(message=message, results=[]), 400
+        flash(message, "error")
+        return redirect(_back())
+    expected = {i: request.form[f"seen-{i}"] for i in ids if request.form.get(f"seen-{i}")}
+    return _respond(action, moderation.decide_many(ids, action, current_user.id, _note(), expected))
+
+
+@blp.route("/waves", methods=["POST"])
+def wave_action() -> Response:
+    action = request.form.get("action", "")
+    fingerprint = request.form.get("fingerprint", "")
+    if action not in {"approve", "reject", "spam"} or not fingerprint:
+        flash("Choose what to do with the whole wave.", "error")
+        return redirect(_back())
+    return _respond(action, moderation.decide_wave(fingerprint, action, current_user.id, _note()))
+
+
+@blp.route("/undo", methods=["POST"])
+def undo() -> Response:
+    batch = request.form.get("batch", "")
+    try:
+        result = moderation.undo(batch, current_user.id)
+    except DomainError as error:
+        if _wants_json():
+            return jsonify(message=error.message, results=[]), error.status
+        flash(error.message, "error")
+        return redirect(_back())
+    return _respond("undo", result)
