@@ -26,6 +26,8 @@ class Defaults:
     EMAIL_CHECK_DELIVERABILITY = False
     FEED_MAX_AGE = 10
     FEED_PAGE_SIZE = 50
+    # Rendered feed pages kept per worker process (each a few kB).
+    FEED_CACHE_PAGES = 1024
     FEED_PAGE_SIZE_MAX = 200
     QUEUE_PAGE_SIZE = 50
     # The site's base URL, to link queue entries to their article pages (key appended).

@@ -32,7 +32,8 @@ def engine_options(database_uri: str) -> dict[str, Any]:
             "pool_pre_ping": True,
             "connect_args": {"connect_timeout": 3, "options": "-c statement_timeout=10000"},
         }
-    return {"pool_pre_ping": True}
+    # A SQLite file cannot go away under an open connection: no ping needed.
+    return {}
 
 
 def init_app(app: Flask) -> None:

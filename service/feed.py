@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import aliased
 
 from service import articles, cursors, privacy
@@ -32,13 +32,16 @@ class ArticleState:
         return f"{self.article_id}.{int(self.created_at.timestamp())}.{self.feed_version}"
 
 
+# Built once: the feed's hot path should not rebuild statements (or aliases) per request.
+_STATE = select(Article.id, Article.approved_count, Article.feed_version, Article.created_at).where(
+    Article.key == bindparam("key")
+)
+_PARENT = aliased(Comment, name="parent")
+
+
 def article_state(key: str) -> ArticleState:
     articles.check_key(key)
-    row = db.session.execute(
-        select(Article.id, Article.approved_count, Article.feed_version, Article.created_at).where(
-            Article.key == key
-        )
-    ).first()
+    row = db.session.execute(_STATE, {"key": key}).first()
     if row is None:
         return ArticleState(None, 0, 0, None)
     return ArticleState(*row)
@@ -72,7 +75,6 @@ def page(
     after = cursors.decode(cursor) if cursor else None
     if state.article_id is None:
         return {"article": key, "count": 0, "comments": [], "next_cursor": None}
-    parent = aliased(Comment)
     newest = order == "newest"
     stmt = (
         select(
@@ -83,9 +85,9 @@ def page(
             Comment.email_hash,
             Comment.body_html,
             Comment.created_at,
-            parent.status,
+            _PARENT.status,
         )
-        .outerjoin(parent, parent.id == Comment.parent_id)
+        .outerjoin(_PARENT, _PARENT.id == Comment.parent_id)
         .where(Comment.article_id == state.article_id, Comment.status == CommentStatus.APPROVED)
     )
     if after:

@@ -7,11 +7,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, redirect, request
+from flask.blueprints import BlueprintSetupState
 from flask.views import MethodView
 from werkzeug.exceptions import NotFound
 from werkzeug.http import quote_etag
 
 from service import feed, privacy, submissions
+from service.api.rendered_pages import RenderedPages
 from service.openapi import Blueprint, form_body_doc
 from service.schemas import (
     CountsArgsSchema,
@@ -27,6 +29,13 @@ blp = Blueprint(
 )
 
 _AVATAR_SEED = re.compile(r"[0-9a-f]{20}")
+_FEED_SCHEMA = FeedSchema()
+RENDERED_FEEDS = "commentdesk.rendered_feeds"
+
+
+@blp.record_once
+def _create_feed_cache(state: BlueprintSetupState) -> None:
+    state.app.extensions[RENDERED_FEEDS] = RenderedPages(state.app.config["FEED_CACHE_PAGES"])
 
 
 @blp.after_request
@@ -54,7 +63,15 @@ class ArticleComments(MethodView):
         if request.if_none_match.contains_weak(state.etag):
             return Response(status=304, headers=headers)
         limit = args["limit"] or config["FEED_PAGE_SIZE"]
-        return feed.page(article, state, limit, args["cursor"], args["order"]), headers
+        # The page is rendered once per change of the article's public comments; readers
+        # after that get the stored bytes.
+        body = current_app.extensions[RENDERED_FEEDS].get_or_render(
+            (state.etag, limit, args["cursor"], args["order"]),
+            lambda: _FEED_SCHEMA.dumps(
+                feed.page(article, state, limit, args["cursor"], args["order"])
+            ),
+        )
+        return Response(body, mimetype="application/json", headers=headers)
 
     @blp.arguments(SubmissionSchema, location="json_or_form")
     @blp.response(201, SubmittedCommentSchema)
