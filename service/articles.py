@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from service.errors import FieldError
+from service.errors import ArticleClosed, FieldError
 from service.models import Article
 
 KEY_MAX = 255
@@ -50,3 +52,12 @@ def record_public_change(session: Session, article_id: int, approved_delta: int)
             feed_version=Article.feed_version + 1,
         )
     )
+
+
+def check_open(article: Article, now: datetime) -> None:
+    """Refuse new comments on a locked article, or one past the site's closing age."""
+    if article.locked:
+        raise ArticleClosed("Comments on this article have been closed by the moderators.")
+    days = current_app.config["CLOSE_AFTER_DAYS"]
+    if days and article.created_at + timedelta(days=days) < now:
+        raise ArticleClosed(f"Comments on this article closed {days} days after the first one.")

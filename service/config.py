@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-MODERATION_MODES = ("pre", "off")
+MODERATION_MODES = ("pre", "off", "trusted")
 
 
 class ConfigError(RuntimeError):
@@ -42,6 +42,51 @@ class Defaults:
     # Secure is added per request whenever the request came over HTTPS (see web/sessions.py).
     SESSION_COOKIE_SECURE = False
     JSON_SORT_KEYS = False
+
+    # Spam and abuse policy (service/policy/). Word and domain lists from the environment
+    # are merged with the ones admins edit in the moderation UI.
+    LINK_LIMIT = 2
+    HOLD_WORDS: tuple[str, ...] = ()
+    DENY_WORDS: tuple[str, ...] = ()
+    DENY_DOMAINS: tuple[str, ...] = ()
+    MIN_FORM_SECONDS = 3.0
+    SUBMIT_RATE_LIMIT = "5 per minute;50 per day"
+    RATELIMIT_ENABLED = True
+    # Redis unreachable: keep limiting in process memory rather than failing requests.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    FLOOD_SECONDS = 15
+    CLOSE_AFTER_DAYS = 0
+    SURGE_SUBMISSIONS = 30
+    SURGE_SPAM = 10
+    SURGE_WINDOW_SECONDS = 600
+    SURGE_COOLDOWN_SECONDS = 3600
+    # How many proxies in front of the service set X-Forwarded-For; 0 trusts none.
+    TRUSTED_PROXIES = 0
+    CLASSIFIER_HOLD_THRESHOLD = 0.7
+    CLASSIFIER_SPAM_THRESHOLD = 0.95
+    AKISMET_API_KEY = ""
+    AKISMET_BLOG_URL = ""
+
+    # Notifications (service/notifications/): nothing is sent until a webhook URL or an SMTP
+    # host is set. PUBLIC_URL is this service's own base URL, for links to the queue.
+    PUBLIC_URL = ""
+    NOTIFY_WEBHOOK_URL = ""
+    NOTIFY_WEBHOOK_SECRET = ""
+    NOTIFY_WEBHOOK_FORMAT = "json"
+    NOTIFY_WEBHOOK_TIMEOUT = 5
+    NOTIFY_RETRIES = 3
+    # Seconds before the first retry; each further retry waits twice as long.
+    NOTIFY_RETRY_DELAY = 1.0
+    SMTP_HOST = ""
+    SMTP_PORT = 587
+    SMTP_USERNAME = ""
+    SMTP_PASSWORD = ""
+    SMTP_STARTTLS = True
+    SMTP_SSL = False
+    SMTP_TIMEOUT = 10
+    NOTIFY_EMAIL_FROM = ""
+    NOTIFY_EMAIL_TO: tuple[str, ...] = ()
+    PENDING_ALERT_MINUTES = 60
 
     API_TITLE = "commentdesk"
     API_VERSION = "v1"
@@ -79,52 +124,112 @@ def _origins(value: str) -> tuple[str, ...]:
     return origins
 
 
+def _text(value: str, _name: str) -> str:
+    return value.strip()
+
+
+def _number(value: str, name: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {value!r}.") from None
+    if number < 0:
+        raise ConfigError(f"{name} must not be negative.")
+    return number
+
+
+def _words(value: str, _name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def _moderation(value: str, name: str) -> str:
+    mode = value.strip().lower()
+    if mode not in MODERATION_MODES:
+        raise ConfigError(f"{name} must be one of {', '.join(MODERATION_MODES)}, not {mode!r}.")
+    return mode
+
+
+def _database_url(url: str, _name: str) -> str:
+    # Heroku-style URLs name the old driver; psycopg 3 is what we ship.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+# Every documented environment variable, the config key it sets, and how it is read.
+ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", _database_url),
+    "MODERATION": ("MODERATION", _moderation),
+    "ALLOWED_ORIGINS": ("ALLOWED_ORIGINS", lambda value, _: _origins(value)),
+    "EMAIL_CHECK_DELIVERABILITY": ("EMAIL_CHECK_DELIVERABILITY", _flag),
+    "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _flag),
+    "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", _flag),
+    "SMTP_STARTTLS": ("SMTP_STARTTLS", _flag),
+    "SMTP_SSL": ("SMTP_SSL", _flag),
+    "NOTIFY_EMAIL_TO": ("NOTIFY_EMAIL_TO", _words),
+    "HOLD_WORDS": ("HOLD_WORDS", _words),
+    "DENY_WORDS": ("DENY_WORDS", _words),
+    "DENY_DOMAINS": ("DENY_DOMAINS", _words),
+    "MIN_FORM_SECONDS": ("MIN_FORM_SECONDS", _number),
+    "CLASSIFIER_HOLD_THRESHOLD": ("CLASSIFIER_HOLD_THRESHOLD", _number),
+    "CLASSIFIER_SPAM_THRESHOLD": ("CLASSIFIER_SPAM_THRESHOLD", _number),
+    **{
+        name: (name, _text)
+        for name in (
+            "SECRET_KEY",
+            "EMAIL_KEY",
+            "SITE_URL",
+            "PUBLIC_URL",
+            "LOGIN_RATE_LIMIT",
+            "SUBMIT_RATE_LIMIT",
+            "RATELIMIT_STORAGE_URI",
+            "NOTIFY_WEBHOOK_URL",
+            "NOTIFY_WEBHOOK_SECRET",
+            "NOTIFY_WEBHOOK_FORMAT",
+            "SMTP_HOST",
+            "SMTP_USERNAME",
+            "SMTP_PASSWORD",
+            "NOTIFY_EMAIL_FROM",
+            "AKISMET_API_KEY",
+            "AKISMET_BLOG_URL",
+        )
+    },
+    **{
+        name: (name, _positive_int)
+        for name in (
+            "MAX_REPLY_DEPTH",
+            "EDIT_WINDOW_MINUTES",
+            "FEED_MAX_AGE",
+            "MAX_CONTENT_LENGTH",
+            "DUPLICATE_WINDOW_SECONDS",
+            "NOTIFY_WEBHOOK_TIMEOUT",
+            "NOTIFY_RETRIES",
+            "SMTP_PORT",
+            "PENDING_ALERT_MINUTES",
+            "LINK_LIMIT",
+            "FLOOD_SECONDS",
+            "CLOSE_AFTER_DAYS",
+            "SURGE_SUBMISSIONS",
+            "SURGE_SPAM",
+            "SURGE_WINDOW_SECONDS",
+            "SURGE_COOLDOWN_SECONDS",
+            "TRUSTED_PROXIES",
+        )
+    },
+}
+
+
 def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
-    """Translate the documented environment variables into Flask config keys."""
-    settings: dict[str, Any] = {}
-    if url := environ.get("DATABASE_URL"):
-        # Heroku-style URLs name the old driver; psycopg 3 is what we ship.
-        if url.startswith("postgres://"):
-            url = "postgresql://" + url.removeprefix("postgres://")
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-        settings["SQLALCHEMY_DATABASE_URI"] = url
-    for name in (
-        "SECRET_KEY",
-        "EMAIL_KEY",
-        "SITE_URL",
-        "LOGIN_RATE_LIMIT",
-        "RATELIMIT_STORAGE_URI",
-    ):
-        if environ.get(name):
-            settings[name] = environ[name]
-    if "MODERATION" in environ:
-        mode = environ["MODERATION"].strip().lower()
-        if mode not in MODERATION_MODES:
-            raise ConfigError(
-                f"MODERATION must be one of {', '.join(MODERATION_MODES)}, not {mode!r}."
-            )
-        settings["MODERATION"] = mode
-    if "ALLOWED_ORIGINS" in environ:
-        settings["ALLOWED_ORIGINS"] = _origins(environ["ALLOWED_ORIGINS"])
-    if "SESSION_COOKIE_SECURE" in environ:
-        settings["SESSION_COOKIE_SECURE"] = _flag(
-            environ["SESSION_COOKIE_SECURE"], "SESSION_COOKIE_SECURE"
-        )
-    if "EMAIL_CHECK_DELIVERABILITY" in environ:
-        settings["EMAIL_CHECK_DELIVERABILITY"] = _flag(
-            environ["EMAIL_CHECK_DELIVERABILITY"], "EMAIL_CHECK_DELIVERABILITY"
-        )
-    for name in (
-        "MAX_REPLY_DEPTH",
-        "EDIT_WINDOW_MINUTES",
-        "FEED_MAX_AGE",
-        "MAX_CONTENT_LENGTH",
-        "DUPLICATE_WINDOW_SECONDS",
-    ):
-        if name in environ:
-            settings[name] = _positive_int(environ[name], name)
-    return settings
+    """Translate the documented environment variables into Flask config keys.
+
+    An empty variable counts as unset, as in docker-compose `.env` files."""
+    return {
+        key: parse(environ[name], name)
+        for name, (key, parse) in ENVIRONMENT.items()
+        if environ.get(name, "").strip()
+    }
 
 
 def local_secret_key(instance_path: str) -> str:

@@ -29,6 +29,20 @@ class InvalidTransition(DomainError):
     code = "invalid_transition"
 
 
+class ArticleClosed(DomainError):
+    status = 403
+    code = "comments_closed"
+
+
+class TooSoon(DomainError):
+    status = 429
+    code = "too_soon"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class NothingToUndo(DomainError):
     status = 404
     code = "nothing_to_undo"
@@ -136,4 +150,5 @@ def register_error_handlers(app: Flask) -> None:
     def handle_domain_error(error: DomainError) -> Response:
         if isinstance(error, FieldError):
             return validation_response({error.field: [error.message]})
-        return error_response(error.status, error.code, error.message)
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooSoon) else None
+        return error_response(error.status, error.code, error.message, headers)

@@ -1,4 +1,5 @@
-"""The stored data: articles, comments, moderators, API tokens and the moderation audit trail."""
+"""The stored data: articles, comments, moderators, API tokens, the moderation audit trail
+and what moderators have been notified of."""
 
 from __future__ import annotations
 
@@ -7,7 +8,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.extensions import db
@@ -49,6 +61,11 @@ class CommentStatus(enum.StrEnum):
     DELETED = "deleted"
 
 
+class NotificationKind(enum.StrEnum):
+    DIGEST = "digest"
+    STALE_ALERT = "stale_alert"
+
+
 class ModeratorRole(enum.StrEnum):
     ADMIN = "admin"
     MODERATOR = "moderator"
@@ -77,6 +94,10 @@ class Article(db.Model):
     # answer counts and ETags from one row.
     approved_count: Mapped[int] = mapped_column(default=0)
     feed_version: Mapped[int] = mapped_column(default=0)
+    # Set by a moderator: no new comments.
+    locked: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # While in the future, a surge of submissions has put the article under pre-moderation.
+    surge_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Comment(db.Model):
@@ -86,6 +107,8 @@ class Comment(db.Model):
         Index("ix_comments_queue", "status", "created_at", "id"),
         Index("ix_comments_commenter", "email_hash", "created_at"),
         Index("ix_comments_wave", "status", "fingerprint"),
+        Index("ix_comments_client", "ip_hash", "created_at"),
+        Index("ix_comments_article_recent", "article_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -158,6 +181,8 @@ class ModerationEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), index=True)
+    # For decisions about a whole article (lock, surge) rather than one comment.
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"), index=True)
     # "moderator", "commenter" or "system": moderator_id is set only for the first.
     actor: Mapped[str] = mapped_column(String(16))
@@ -170,3 +195,46 @@ class ModerationEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     moderator: Mapped[Moderator | None] = relationship(lazy="raise")
+
+
+class Notification(db.Model):
+    """What the `notify` command told moderators: a held comment that went out in an email
+    digest (so the next digest skips it), or a stale-queue alert (so it is not repeated at
+    every run)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_kind_comment", "kind", "comment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[NotificationKind] = mapped_column(_enum(NotificationKind, "notification_kind"))
+    # The comment in the digest; for an alert, the oldest pending comment it was about.
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RuleKind(enum.StrEnum):
+    HOLD_WORD = "hold_word"
+    DENY_WORD = "deny_word"
+    DENY_DOMAIN = "deny_domain"
+
+
+class PolicyRule(db.Model):
+    """One entry of an admin-edited list: a word to hold or deny, or a domain to deny."""
+
+    __tablename__ = "policy_rules"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[RuleKind] = mapped_column(_enum(RuleKind, "rule_kind"))
+    value: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PolicySetting(db.Model):
+    """An admin's override of a numeric policy setting (link limit, classifier thresholds)."""
+
+    __tablename__ = "policy_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[float]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -151,6 +151,16 @@ class SubmissionSchema(Schema):
         allow_none=True,
         metadata={"description": "No-JS form only: the page to send the reader back to."},
     )
+    hp = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Honeypot: a hidden form field that people leave empty."},
+    )
+    form_token = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "From GET /api/v1/form-token when the form was shown."},
+    )
 
     @pre_load
     def blank_optionals_are_absent(self, data: Any, **_: Any) -> Any:
@@ -158,7 +168,7 @@ class SubmissionSchema(Schema):
         if not hasattr(data, "items"):
             return data
         cleaned = {key: value for key, value in data.items()}
-        for key in ("website", "parent_id", "return_url"):
+        for key in ("website", "parent_id", "return_url", "hp", "form_token"):
             if cleaned.get(key) == "":
                 cleaned[key] = None
         return cleaned
@@ -206,6 +216,11 @@ class FeedSchema(Schema):
     count = fields.Integer(metadata={"description": "All approved comments of the article."})
     comments = fields.List(fields.Nested(PublicCommentSchema))
     next_cursor = fields.String(allow_none=True)
+
+
+class FormTokenSchema(Schema):
+    token = fields.String(metadata={"description": "Send back as form_token with the comment."})
+    honeypot_field = fields.String(metadata={"description": "Render this field hidden, empty."})
 
 
 class CountsArgsSchema(Schema):

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from service import articles, policy, privacy, similarity
+from service import (
+    akismet_check,
+    articles,
+    classifier,
+    notifications,
+    policy,
+    privacy,
+    rules,
+    similarity,
+    surges,
+    traps,
+)
 from service.database import write_transaction
-from service.errors import FieldError
+from service.errors import FieldError, TooSoon
 from service.models import Comment, CommentStatus, utcnow
 from service.rendering import render_body
 
@@ -27,6 +39,9 @@ class NewComment:
     body: str
     website: str | None = None
     parent_id: int | None = None
+    # The form's bot traps (see service/traps.py); absent for plain API clients.
+    honeypot: str | None = None
+    form_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,22 +63,41 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
     vault = privacy.vault()
     email_hash = vault.email_hash(new.email)
     ip_hash = vault.ip_hash(client.ip)
+    # Everything that needs no lock (and may take a while) happens before the write
+    # transaction, so submissions to one article queue behind each other only briefly.
+    current = rules.current_rules()
+    trap = traps.inspect(new.honeypot, new.form_token)
+    spam_probability = classifier.spam_score(new.body)
+    akismet_spam = akismet_check.is_spam(
+        body=new.body,
+        name=new.name,
+        website=new.website,
+        ip=client.ip,
+        user_agent=client.user_agent,
+    )
+    body_html = render_body(new.body)
     with write_transaction() as session:
         article = articles.lock_or_create(session, new.article_key)
         if earlier := _recent_duplicate(session, article.id, email_hash, new.body):
             token = edit_token(earlier.id) if earlier.ip_hash == ip_hash else None
             return SubmissionResult(earlier, token, created=False)
+        now = utcnow()
+        articles.check_open(article, now)
+        _check_flood(session, email_hash, ip_hash, now)
         parent = _reply_target(session, article.id, new.parent_id)
+        surge = surges.refresh(session, article, now)
         decision = policy.evaluate(
             policy.Candidate(
-                article_key=new.article_key,
                 name=new.name,
                 body=new.body,
                 website=new.website,
-                email_hash=email_hash,
-                is_reply=parent is not None,
+                history=_history(session, email_hash),
+                trap=trap,
+                surge_until=surge.until,
+                spam_probability=spam_probability,
+                akismet_spam=akismet_spam,
             ),
-            policy.PolicySettings(moderation=current_app.config["MODERATION"]),
+            current,
         )
         comment = Comment(
             article_id=article.id,
@@ -75,7 +109,7 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
             email_hash=email_hash,
             website=new.website,
             body=new.body,
-            body_html=render_body(new.body),
+            body_html=body_html,
             ip_hash=ip_hash,
             user_agent=(client.user_agent or "")[:512] or None,
             reasons=[reason.as_dict() for reason in decision.reasons],
@@ -85,7 +119,46 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
         session.flush()
         if comment.status == CommentStatus.APPROVED:
             articles.record_public_change(session, article.id, +1)
+    if comment.status == CommentStatus.PENDING:
+        notifications.comment_held(comment, new.article_key)
     return SubmissionResult(comment, edit_token(comment.id), created=True)
+
+
+def _history(session: Session, email_hash: str) -> policy.History:
+    counts = dict(
+        session.execute(
+            select(Comment.status, func.count())
+            .where(
+                Comment.email_hash == email_hash,
+                Comment.status.in_([CommentStatus.APPROVED, CommentStatus.SPAM]),
+            )
+            .group_by(Comment.status)
+        ).all()
+    )
+    return policy.History(
+        approved=counts.get(CommentStatus.APPROVED, 0), spam=counts.get(CommentStatus.SPAM, 0)
+    )
+
+
+def _check_flood(session: Session, email_hash: str, ip_hash: str | None, now: datetime) -> None:
+    """The same person (by address or by client IP) may not post again within seconds."""
+    interval = current_app.config["FLOOD_SECONDS"]
+    if not interval or not current_app.config["RATELIMIT_ENABLED"]:
+        return
+    since = now - timedelta(seconds=interval)
+    same_person = Comment.email_hash == email_hash
+    if ip_hash:
+        same_person = or_(same_person, Comment.ip_hash == ip_hash)
+    last = session.scalar(
+        select(func.max(Comment.created_at)).where(same_person, Comment.created_at >= since)
+    )
+    if last is not None:
+        wait = max(1, math.ceil(interval - (now - last).total_seconds()))
+        raise TooSoon(
+            f"You posted a comment a moment ago. Please wait {wait} seconds before posting "
+            "another.",
+            retry_after=wait,
+        )
 
 
 def _recent_duplicate(

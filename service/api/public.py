@@ -9,17 +9,20 @@ from urllib.parse import urlsplit
 from flask import Response, current_app, redirect, request
 from flask.blueprints import BlueprintSetupState
 from flask.views import MethodView
+from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import NotFound
 from werkzeug.http import quote_etag
 
-from service import feed, privacy, submissions
+from service import feed, privacy, submissions, traps
 from service.api.rendered_pages import RenderedPages
+from service.extensions import limiter
 from service.openapi import Blueprint, form_body_doc
 from service.schemas import (
     CountsArgsSchema,
     CountsSchema,
     FeedArgsSchema,
     FeedSchema,
+    FormTokenSchema,
     SubmissionSchema,
     SubmittedCommentSchema,
 )
@@ -44,6 +47,14 @@ def vary_on_origin(response: Response) -> Response:
     # (flask-cors only says so when several origins are configured).
     response.vary.add("Origin")
     return response
+
+
+def _submit_limit() -> str:
+    return current_app.config["SUBMIT_RATE_LIMIT"]
+
+
+def _too_many_message() -> str:
+    return "You are sending comments too quickly. Please wait a little and try again."
 
 
 @blp.route("/articles/<path:article>/comments")
@@ -73,6 +84,7 @@ class ArticleComments(MethodView):
         )
         return Response(body, mimetype="application/json", headers=headers)
 
+    @limiter.limit(_submit_limit, key_func=get_remote_address, error_message=_too_many_message)
     @blp.arguments(SubmissionSchema, location="json_or_form")
     @blp.response(201, SubmittedCommentSchema)
     @blp.alt_response(200, schema=SubmittedCommentSchema, description="Already submitted.")
@@ -88,6 +100,8 @@ class ArticleComments(MethodView):
                 body=data["body"],
                 website=data["website"],
                 parent_id=data["parent_id"],
+                honeypot=data["hp"],
+                form_token=data["form_token"],
             ),
             submissions.ClientInfo(ip=request.remote_addr, user_agent=request.user_agent.string),
         )
@@ -112,6 +126,16 @@ def _page_to_return_to(return_url: str | None) -> str | None:
         if f"{parts.scheme}://{parts.netloc}" in allowed:
             return candidate
     return None
+
+
+@blp.route("/form-token")
+@blp.response(200, FormTokenSchema)
+def form_token() -> Any:
+    """A signed note of when the comment form was shown (send it back as `form_token`)."""
+    return (
+        {"token": traps.issue_form_token(), "honeypot_field": traps.HONEYPOT_FIELD},
+        {"Cache-Control": "no-store"},
+    )
 
 
 @blp.route("/counts")

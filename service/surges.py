@@ -1,0 +1,55 @@
+"""Surge mode: an article flooded with submissions (or spam) switches itself to
+pre-moderation for a cool-down, and every switch is an audit event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.models import Article, Comment, CommentStatus, ModerationEvent
+
+
+@dataclass(frozen=True)
+class SurgeState:
+    until: datetime | None
+    started: bool = False
+
+
+def refresh(session: Session, article: Article, now: datetime) -> SurgeState:
+    """Called for each submission inside its write transaction (the article row is locked)."""
+    config = current_app.config
+    if article.surge_until is not None:
+        if article.surge_until > now:
+            return SurgeState(article.surge_until)
+        _switch(session, article, None, "surge_off", "Cool-down over: back to the site's mode.")
+    threshold, spam_threshold = config["SURGE_SUBMISSIONS"], config["SURGE_SPAM"]
+    if not threshold and not spam_threshold:
+        return SurgeState(None)
+    since = now - timedelta(seconds=config["SURGE_WINDOW_SECONDS"])
+    recent, recent_spam = session.execute(
+        select(
+            func.count(),
+            func.count().filter(Comment.status == CommentStatus.SPAM),
+        ).where(Comment.article_id == article.id, Comment.created_at >= since)
+    ).one()
+    minutes = config["SURGE_WINDOW_SECONDS"] // 60
+    if threshold and recent + 1 >= threshold:
+        note = f"{recent + 1} submissions in {minutes} minutes (threshold {threshold})."
+    elif spam_threshold and recent_spam >= spam_threshold:
+        note = f"{recent_spam} spam submissions in {minutes} minutes (threshold {spam_threshold})."
+    else:
+        return SurgeState(None)
+    until = now + timedelta(seconds=config["SURGE_COOLDOWN_SECONDS"])
+    _switch(session, article, until, "surge_on", note)
+    return SurgeState(until, started=True)
+
+
+def _switch(
+    session: Session, article: Article, until: datetime | None, action: str, note: str
+) -> None:
+    article.surge_until = until
+    session.add(ModerationEvent(article_id=article.id, actor="system", action=action, note=note))
