@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from service import auth, cli, config, database, privacy
+from service import auth, cli, config, database, notifications, privacy
 from service.api import moderation as moderation_api
 from service.api import public as public_api
 from service.errors import register_error_handlers
@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
         render_item=database.render_type_for_migrations,
     )
     privacy.init_app(app)
+    notifications.init_app(app)
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     cors.init_app(

@@ -11,7 +11,7 @@ import flask_migrate
 from flask import Flask
 from flask.cli import with_appcontext
 
-from service import auth
+from service import auth, notifications
 from service.errors import DomainError
 
 
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_moderator)
     app.cli.add_command(create_token)
     app.cli.add_command(serve)
+    app.cli.add_command(notify)
 
 
 @click.command("create-moderator")
@@ -74,3 +75,22 @@ def serve(bind: str) -> None:
         args += ["--config", str(config_file)]
     click.echo(f"commentdesk: migrations applied; listening on http://{bind}", err=True)
     os.execvp("gunicorn", [*args, "wsgi:app"])
+
+
+@click.command("notify")
+@click.option("--digest/--no-digest", default=True, help="Email the digest of held comments.")
+@click.option("--alert/--no-alert", default=True, help="Alert if the queue waits too long.")
+@with_appcontext
+def notify(digest: bool, alert: bool) -> None:
+    """Email moderators the newly held comments; alert when the oldest waits too long.
+
+    Meant for cron (every 15 minutes, say); exits non-zero when a delivery failed."""
+    reports = []
+    if digest:
+        reports.append(notifications.send_digest())
+    if alert:
+        reports.append(notifications.check_stale_queue())
+    for report in reports:
+        click.echo(report.message)
+    if not all(report.ok for report in reports):
+        raise click.ClickException("Some notifications were not delivered (see above).")

@@ -1,0 +1,133 @@
+"""Use cases of the `notify` command (run from cron): the email digest of newly held
+comments, and the alert when the oldest pending comment has waited too long."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from service.database import write_transaction
+from service.extensions import db
+from service.models import Article, Comment, CommentStatus, Notification, NotificationKind, utcnow
+from service.notifications import mail, messages
+from service.notifications.messages import HeldComment, StaleQueue
+from service.notifications.webhook import deliver, notifier
+
+# The digest lists this many comments in full, and counts the rest.
+DIGEST_LISTED = 50
+
+
+@dataclass(frozen=True)
+class Report:
+    """What one step of `notify` did, in a line for the operator; ok is False on a failure."""
+
+    message: str
+    ok: bool = True
+
+
+def send_digest() -> Report:
+    """Email the moderators the pending comments that no digest has listed yet.
+
+    Each comment is marked only after the SMTP server took the message, so a failed run is
+    retried in full by the next one (a comment may then be listed twice, never skipped)."""
+    settings = notifier().settings
+    if not settings.email_enabled:
+        return Report("Digest: email is not configured (SMTP_HOST, NOTIFY_EMAIL_TO); skipped.")
+    digested = (
+        select(Notification.id)
+        .where(Notification.kind == NotificationKind.DIGEST, Notification.comment_id == Comment.id)
+        .exists()
+    )
+    ids = list(
+        db.session.scalars(
+            select(Comment.id)
+            .where(Comment.status == CommentStatus.PENDING, ~digested)
+            .order_by(Comment.created_at, Comment.id)
+        )
+    )
+    if not ids:
+        return Report("Digest: no newly held comments.")
+    rows = db.session.execute(
+        select(Comment, Article.key)
+        .join(Article, Article.id == Comment.article_id)
+        .where(Comment.id.in_(ids[:DIGEST_LISTED]))
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    listed = [HeldComment.of(comment, key) for comment, key in rows]
+    # Nothing stays locked or open while the SMTP server takes its time.
+    db.session.rollback()
+    subject, text = messages.digest_email(listed, len(ids), settings)
+    if not mail.send(settings, mail.message(settings, subject, text)):
+        return Report("Digest: sending failed (see the log); the next run tries again.", ok=False)
+    with write_transaction() as session:
+        session.add_all(Notification(kind=NotificationKind.DIGEST, comment_id=i) for i in ids)
+    recipients = len(settings.email_to)
+    return Report(
+        f"Digest: {len(ids)} held comment{'s' if len(ids) != 1 else ''} sent to "
+        f"{recipients} recipient{'s' if recipients != 1 else ''}."
+    )
+
+
+def check_stale_queue(now: datetime | None = None) -> Report:
+    """Alert (webhook and/or email) when the oldest pending comment has waited longer than
+    PENDING_ALERT_MINUTES; while the queue stays stale, again at most once per that time."""
+    settings = notifier().settings
+    threshold = settings.pending_alert_minutes
+    if not threshold:
+        return Report("Queue alert: off (PENDING_ALERT_MINUTES is 0).")
+    if not (settings.webhook_enabled or settings.email_enabled):
+        return Report("Queue alert: no webhook or email configured; skipped.")
+    now = now or utcnow()
+    pending = Comment.status == CommentStatus.PENDING
+    oldest = db.session.execute(
+        select(Comment.id, Comment.created_at, Article.key)
+        .join(Article, Article.id == Comment.article_id)
+        .where(pending)
+        .order_by(Comment.created_at, Comment.id)
+        .limit(1)
+    ).first()
+    if oldest is None:
+        return Report("Queue alert: nothing is pending.")
+    waited = int((now - oldest.created_at).total_seconds() // 60)
+    if waited < threshold:
+        return Report(
+            f"Queue alert: the oldest pending comment has waited {waited} min "
+            f"(threshold {threshold}); no alert."
+        )
+    last_alert = db.session.scalar(
+        select(Notification.sent_at)
+        .where(Notification.kind == NotificationKind.STALE_ALERT)
+        .order_by(Notification.sent_at.desc())
+        .limit(1)
+    )
+    if last_alert is not None and now - last_alert < timedelta(minutes=threshold):
+        return Report(
+            f"Queue alert: already sent at {last_alert:%H:%M} UTC; not repeated before "
+            f"{last_alert + timedelta(minutes=threshold):%H:%M} UTC."
+        )
+    stale = StaleQueue(
+        pending=db.session.scalar(select(func.count()).select_from(Comment).where(pending)) or 0,
+        oldest_id=oldest.id,
+        oldest_article=oldest.key,
+        oldest_created_at=oldest.created_at,
+        waited_minutes=waited,
+        threshold_minutes=threshold,
+    )
+    db.session.rollback()
+    outcomes = []
+    if settings.webhook_enabled:
+        outcomes.append(deliver(settings, messages.stale_event(stale, settings)))
+    if settings.email_enabled:
+        subject, text = messages.stale_email(stale, settings)
+        outcomes.append(mail.send(settings, mail.message(settings, subject, text)))
+    if not any(outcomes):
+        return Report("Queue alert: sending failed (see the log).", ok=False)
+    with write_transaction() as session:
+        session.add(
+            Notification(kind=NotificationKind.STALE_ALERT, comment_id=oldest.id, sent_at=now)
+        )
+    if not all(outcomes):
+        return Report(f"Queue alert: {stale.summary} Sent on one channel only.", ok=False)
+    return Report(f"Queue alert sent: {stale.summary}")

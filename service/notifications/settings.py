@@ -1,0 +1,118 @@
+"""Notification settings, checked once when the app is created (a mistake stops start-up)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from service.config import ConfigError
+
+WEBHOOK_FORMATS = ("json", "slack")
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    public_url: str = ""
+    # Slack's webhook URLs carry their token in the path: as secret as the secret itself.
+    webhook_url: str = field(default="", repr=False)
+    webhook_secret: str = field(default="", repr=False)
+    webhook_format: str = "json"
+    webhook_timeout: float = 5.0
+    retries: int = 3
+    retry_delay: float = 1.0
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False
+    smtp_timeout: float = 10.0
+    email_from: str = ""
+    email_to: tuple[str, ...] = ()
+    pending_alert_minutes: int = 60
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> NotifySettings:
+        recipients = config["NOTIFY_EMAIL_TO"]
+        if isinstance(recipients, str):
+            recipients = recipients.split(",")
+        settings = cls(
+            public_url=_url(config["PUBLIC_URL"], "PUBLIC_URL").rstrip("/"),
+            webhook_url=_url(config["NOTIFY_WEBHOOK_URL"], "NOTIFY_WEBHOOK_URL"),
+            webhook_secret=config["NOTIFY_WEBHOOK_SECRET"] or "",
+            webhook_format=(config["NOTIFY_WEBHOOK_FORMAT"] or "json").strip().lower(),
+            webhook_timeout=float(config["NOTIFY_WEBHOOK_TIMEOUT"]),
+            retries=int(config["NOTIFY_RETRIES"]),
+            retry_delay=float(config["NOTIFY_RETRY_DELAY"]),
+            smtp_host=(config["SMTP_HOST"] or "").strip(),
+            smtp_port=int(config["SMTP_PORT"]),
+            smtp_username=config["SMTP_USERNAME"] or "",
+            smtp_password=config["SMTP_PASSWORD"] or "",
+            smtp_starttls=bool(config["SMTP_STARTTLS"]),
+            smtp_ssl=bool(config["SMTP_SSL"]),
+            smtp_timeout=float(config["SMTP_TIMEOUT"]),
+            email_from=(config["NOTIFY_EMAIL_FROM"] or "").strip(),
+            email_to=tuple(a.strip() for a in recipients if a.strip()),
+            pending_alert_minutes=int(config["PENDING_ALERT_MINUTES"]),
+        )
+        settings._check()
+        return settings
+
+    def _check(self) -> None:
+        if self.webhook_format not in WEBHOOK_FORMATS:
+            raise ConfigError(
+                f"NOTIFY_WEBHOOK_FORMAT must be one of {', '.join(WEBHOOK_FORMATS)}, "
+                f"not {self.webhook_format!r}."
+            )
+        if self.webhook_url and self.webhook_format == "json" and not self.webhook_secret:
+            raise ConfigError(
+                "NOTIFY_WEBHOOK_SECRET is not set. The receiver checks each webhook's "
+                "X-Commentdesk-Signature with it; set it to a long random string "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+            )
+        if self.email_to and not self.smtp_host:
+            raise ConfigError("NOTIFY_EMAIL_TO is set but SMTP_HOST is not: set both, or neither.")
+        if self.smtp_host and not self.email_to:
+            raise ConfigError(
+                "SMTP_HOST is set but NOTIFY_EMAIL_TO is not: list the moderators' addresses "
+                "(comma-separated)."
+            )
+        if self.smtp_host and "@" not in self.email_from:
+            raise ConfigError(
+                "NOTIFY_EMAIL_FROM is not set: the address the digest is sent from "
+                "(one your SMTP server may send as)."
+            )
+        for address in self.email_to:
+            if "@" not in address:
+                raise ConfigError(f"NOTIFY_EMAIL_TO entries must be email addresses: {address!r}.")
+        if min(self.retries, self.smtp_port, self.pending_alert_minutes) < 0:
+            raise ConfigError("NOTIFY_RETRIES, SMTP_PORT and PENDING_ALERT_MINUTES must be >= 0.")
+        if self.webhook_timeout <= 0 or self.smtp_timeout <= 0 or self.retry_delay < 0:
+            raise ConfigError("Notification timeouts must be positive and the retry delay >= 0.")
+
+    @property
+    def webhook_enabled(self) -> bool:
+        return bool(self.webhook_url)
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host and self.email_to)
+
+    @property
+    def webhook_host(self) -> str:
+        """Where webhooks go, fit for a log line (the path may hold a token)."""
+        parts = urlsplit(self.webhook_url)
+        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
+
+def _url(value: str | None, name: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        # The value itself is not repeated: a webhook URL may carry a token.
+        raise ConfigError(f"{name} must be an http:// or https:// URL.")
+    return value
