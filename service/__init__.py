@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import auth, cli, config, database, notifications, privacy
 from service.api import moderation as moderation_api
 from service.api import public as public_api
 from service.errors import register_error_handlers
 from service.extensions import api, cors, csrf, db, limiter, login_manager, migrate
-from service.web import admin, audit, queue
+from service.web import admin, audit, queue, rules
 from service.web import auth as web_auth
 from service.web.sessions import HttpsAwareSessionInterface
 
@@ -23,6 +24,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
     configure(app, test_config)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # Only then is X-Forwarded-For believed: otherwise any client could pick its own IP.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -81,7 +85,7 @@ def register_blueprints(app: Flask) -> None:
     # The API authenticates with bearer tokens (or is public); CSRF guards cookie sessions.
     csrf.exempt(public_api.blp)
     csrf.exempt(moderation_api.blp)
-    for blueprint in (web_auth.blp, queue.blp, audit.blp, admin.blp):
+    for blueprint in (web_auth.blp, queue.blp, audit.blp, admin.blp, rules.blp):
         app.register_blueprint(blueprint)
 
 

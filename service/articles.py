@@ -10,8 +10,10 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from service.errors import ArticleClosed, FieldError
-from service.models import Article
+from service.database import write_transaction
+from service.errors import ArticleClosed, ArticleNotFound, FieldError, InvalidTransition
+from service.extensions import db
+from service.models import Article, ModerationEvent
 
 KEY_MAX = 255
 
@@ -22,6 +24,10 @@ def check_key(key: str) -> str:
     if any(unicodedata.category(ch) == "Cc" for ch in key):
         raise FieldError("article", "An article key cannot contain control characters.")
     return key
+
+
+def find(key: str) -> Article | None:
+    return db.session.scalars(select(Article).where(Article.key == key)).one_or_none()
 
 
 def lock_or_create(session: Session, key: str) -> Article:
@@ -61,3 +67,26 @@ def check_open(article: Article, now: datetime) -> None:
     days = current_app.config["CLOSE_AFTER_DAYS"]
     if days and article.created_at + timedelta(days=days) < now:
         raise ArticleClosed(f"Comments on this article closed {days} days after the first one.")
+
+
+def set_locked(key: str, locked: bool, moderator_id: int, note: str | None = None) -> Article:
+    """A moderator closes (or reopens) an article to new comments; audited."""
+    check_key(key)
+    with write_transaction() as session:
+        article = session.scalars(select(Article).where(Article.key == key)).one_or_none()
+        if article is None:
+            raise ArticleNotFound(f"There is no article {key!r} (it has no comments yet).")
+        if article.locked == locked:
+            state = "locked" if locked else "open"
+            raise InvalidTransition(f"Article {key!r} is already {state}.")
+        article.locked = locked
+        session.add(
+            ModerationEvent(
+                article_id=article.id,
+                moderator_id=moderator_id,
+                actor="moderator",
+                action="lock" if locked else "unlock",
+                note=note or None,
+            )
+        )
+    return article

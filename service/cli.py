@@ -11,8 +11,9 @@ import flask_migrate
 from flask import Flask
 from flask.cli import with_appcontext
 
-from service import auth, notifications
+from service import auth, notifications, rules
 from service.errors import DomainError
+from service.models import RuleKind
 
 
 def init_app(app: Flask) -> None:
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_token)
     app.cli.add_command(serve)
     app.cli.add_command(notify)
+    app.cli.add_command(policy_group)
 
 
 @click.command("create-moderator")
@@ -94,3 +96,52 @@ def notify(digest: bool, alert: bool) -> None:
         click.echo(report.message)
     if not all(report.ok for report in reports):
         raise click.ClickException("Some notifications were not delivered (see above).")
+
+
+@click.group("policy")
+def policy_group() -> None:
+    """The spam policy's rules."""
+
+
+@policy_group.command("simulate")
+@click.option("--hold-word", "hold_words", multiple=True, help="Add a hold word (repeatable).")
+@click.option("--deny-word", "deny_words", multiple=True, help="Add a deny word (repeatable).")
+@click.option("--deny-domain", "deny_domains", multiple=True, help="Add a denied domain.")
+@click.option("--link-limit", type=click.IntRange(0, 100), help="Try another link limit.")
+@click.option("--classifier-hold", type=click.FloatRange(0, 1), help="Try a hold threshold.")
+@click.option("--classifier-spam", type=click.FloatRange(0, 1), help="Try a spam threshold.")
+@click.option("--last", default=1000, show_default=True, help="How many decisions to replay.")
+@with_appcontext
+def simulate(
+    hold_words: tuple[str, ...],
+    deny_words: tuple[str, ...],
+    deny_domains: tuple[str, ...],
+    link_limit: int | None,
+    classifier_hold: float | None,
+    classifier_spam: float | None,
+    last: int,
+) -> None:
+    """Replay a change over the last decisions moderators made, without saving it."""
+    lists = rules.admin_lists()
+    lists[RuleKind.HOLD_WORD] += hold_words
+    lists[RuleKind.DENY_WORD] += deny_words
+    lists[RuleKind.DENY_DOMAIN] += deny_domains
+    numbers = {
+        "link_limit": link_limit,
+        "classifier_hold": classifier_hold,
+        "classifier_spam": classifier_spam,
+    }
+    try:
+        proposed = rules.proposed(lists, {k: v for k, v in numbers.items() if v is not None})
+        result = rules.simulate(proposed, last=last)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Replayed the last {result.considered} comments moderators decided.")
+    click.echo(f"{'':10} {'held':>6} {'approved':>9} {'refused':>8} {'false positives':>16}")
+    for label, replay in (("current", result.current), ("proposed", result.proposed)):
+        rate = replay.false_positive_rate
+        shown = f"{rate:.0%}" if rate is not None else "-"
+        click.echo(
+            f"{label:10} {replay.flagged:>6} {replay.flagged_approved:>9} "
+            f"{replay.flagged_refused:>8} {shown:>16}"
+        )

@@ -29,6 +29,11 @@ class InvalidTransition(DomainError):
     code = "invalid_transition"
 
 
+class ArticleNotFound(DomainError):
+    status = 404
+    code = "article_not_found"
+
+
 class ArticleClosed(DomainError):
     status = 403
     code = "comments_closed"

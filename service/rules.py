@@ -38,6 +38,16 @@ LIST_FIELDS = {
 ENTRY_MAX = 255
 
 
+def admin_lists() -> dict[RuleKind, list[str]]:
+    """The lists as admins edited them (without the environment's entries)."""
+    lists: dict[RuleKind, list[str]] = {kind: [] for kind in RuleKind}
+    for kind, value in db.session.execute(
+        select(PolicyRule.kind, PolicyRule.value).order_by(PolicyRule.id)
+    ):
+        lists[kind].append(value)
+    return lists
+
+
 def configured_rules() -> policy.Rules:
     """The rules from the environment alone (the starting point admins edit)."""
     config = current_app.config
@@ -56,14 +66,9 @@ def configured_rules() -> policy.Rules:
 def current_rules() -> policy.Rules:
     """The environment's rules with the admins' lists added and their settings applied."""
     rules = configured_rules()
-    lists: dict[str, list[str]] = {field: [] for field in LIST_FIELDS.values()}
-    for kind, value in db.session.execute(
-        select(PolicyRule.kind, PolicyRule.value).order_by(PolicyRule.id)
-    ):
-        lists[LIST_FIELDS[kind]].append(value)
     changes: dict[str, Any] = {
-        field: tuple(dict.fromkeys((*getattr(rules, field), *values)))
-        for field, values in lists.items()
+        LIST_FIELDS[kind]: tuple(dict.fromkeys((*getattr(rules, LIST_FIELDS[kind]), *values)))
+        for kind, values in admin_lists().items()
     }
     for name, value in db.session.execute(select(PolicySetting.name, PolicySetting.value)):
         if name in EDITABLE_SETTINGS:
@@ -74,6 +79,7 @@ def current_rules() -> policy.Rules:
 def clean_entries(kind: RuleKind, lines: list[str]) -> list[str]:
     """Entries as stored: trimmed, one per line, duplicates dropped; domains lower-cased."""
     entries: list[str] = []
+    seen: set[str] = set()
     for line in lines:
         entry = unicodedata.normalize("NFKC", line).strip()
         if kind == RuleKind.DENY_DOMAIN:
@@ -84,7 +90,8 @@ def clean_entries(kind: RuleKind, lines: list[str]) -> list[str]:
             raise FieldError(
                 LIST_FIELDS[kind], f"Entries have 1 to {ENTRY_MAX} printable characters."
             )
-        if entry not in entries:
+        if entry.casefold() not in seen:
+            seen.add(entry.casefold())
             entries.append(entry)
     return entries
 

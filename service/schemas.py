@@ -325,6 +325,11 @@ class BulkResultSchema(Schema):
     results = fields.List(fields.Nested(BulkOutcomeSchema))
 
 
+class ArticleStateSchema(Schema):
+    article = fields.String()
+    locked = fields.Boolean()
+
+
 class UndoSchema(Schema):
     batch = fields.String(required=True, validate=validate.Length(min=1, max=32))
 

@@ -9,9 +9,10 @@ from flask.views import MethodView
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from service import auth, moderation
+from service import articles, auth, moderation
 from service.openapi import Blueprint
 from service.schemas import (
+    ArticleStateSchema,
     BulkActionSchema,
     BulkResultSchema,
     DecisionSchema,
@@ -90,6 +91,16 @@ def bulk(args: dict[str, Any]) -> Any:
         args["ids"], args["action"], g.moderator.id, args["note"], expected
     )
     return {"batch": result.batch, "results": result.outcomes}
+
+
+@blp.route("/articles/<path:article>/<any(lock, unlock):action>", methods=["POST"])
+@blp.arguments(DecisionSchema, location="json", required=False)
+@blp.response(200, ArticleStateSchema)
+@blp.doc(**SECURITY)
+def lock_article(args: dict[str, Any], article: str, action: str) -> Any:
+    """Close an article to new comments, or reopen it (409 if it already is)."""
+    locked = articles.set_locked(article, action == "lock", g.moderator.id, args["note"])
+    return {"article": locked.key, "locked": locked.locked}
 
 
 @blp.route("/undo", methods=["POST"])

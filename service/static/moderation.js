@@ -68,7 +68,9 @@
 
   async function act(button) {
     const fields = { note: form.elements.note ? form.elements.note.value : "" };
-    const url = button.getAttribute("formaction") || form.action;
+    // form.getAttribute, not form.action: the bulk buttons are named "action", and a form's
+    // named controls shadow its properties (form.action would be those buttons).
+    const url = button.getAttribute("formaction") || form.getAttribute("action");
     if (button.name === "action") {
       fields.action = button.value;
       const ids = Array.from(form.querySelectorAll('input[name="ids"]:checked')).map((b) => b.value);

@@ -35,8 +35,16 @@ def _account_key() -> str:
 
 
 def safe_next(target: str | None, fallback: str) -> str:
-    """Only same-site paths: a login form must not become an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only same-site paths: a login form must not become an open redirect. Browsers read a
+    backslash as a slash (`/\\evil.example` is `//evil.example`) and drop tabs and newlines, so
+    neither may appear at all."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+    ):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target

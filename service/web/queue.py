@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from service import moderation
+from service import articles, moderation
 from service.errors import DomainError, FieldError
 from service.models import CommentStatus
 from service.schemas import NOTE_MAX, STATUS_FILTERS
@@ -107,6 +107,7 @@ def index() -> str:
         status_label=status.capitalize(),
         waves=moderation.waves() if status == "pending" and not filters.cursor else [],
         site_url=current_app.config["SITE_URL"],
+        article=articles.find(filters.article) if filters.article else None,
     )
 
 
@@ -148,6 +149,18 @@ def wave_action() -> Response:
         flash("Choose what to do with the whole wave.", "error")
         return redirect(_back())
     return _respond(action, moderation.decide_wave(fingerprint, action, current_user.id, _note()))
+
+
+@blp.route("/articles/lock", methods=["POST"])
+def lock_article() -> Response:
+    key = request.form.get("article", "")
+    locked = request.form.get("locked") == "1"
+    try:
+        articles.set_locked(key, locked, current_user.id, _note())
+        flash(f"Comments on {key} are {'closed' if locked else 'open again'}.", "info")
+    except DomainError as error:
+        flash(error.message, "error")
+    return redirect(_back())
 
 
 @blp.route("/undo", methods=["POST"])
