@@ -126,6 +126,25 @@ class Website(fields.String):
         return url
 
 
+class CommentId(fields.Integer):
+    """A comment id as JSON sends it (a whole number) or a form does (digits); 1.5 or "1e3"
+    is a mistake to report, not a number to round."""
+
+    default_error_messages = {
+        "invalid": "The comment you are replying to could not be found.",
+    }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not (
+            isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
+        ):
+            raise self.make_error("invalid")
+        number = int(value)
+        if not 0 < number <= MAX_ID:
+            raise self.make_error("invalid")
+        return number
+
+
 class SubmissionSchema(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -138,14 +157,7 @@ class SubmissionSchema(Schema):
     email = CommentEmail(required=True)
     body = CommentBody(required=True)
     website = Website(load_default=None, allow_none=True)
-    parent_id = fields.Integer(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Range(
-            min=1, max=MAX_ID, error="The comment you are replying to could not be found."
-        ),
-        error_messages={"invalid": "The comment you are replying to could not be found."},
-    )
+    parent_id = CommentId(load_default=None, allow_none=True)
     return_url = fields.String(
         load_default=None,
         allow_none=True,
