@@ -14,6 +14,7 @@ from service.api import moderation as moderation_api
 from service.api import public as public_api
 from service.errors import register_error_handlers
 from service.extensions import api, cors, csrf, db, limiter, login_manager, migrate
+from service.openapi import ArticleKeyConverter, article_key_schema
 from service.web import admin, audit, queue, rules
 from service.web import auth as web_auth
 from service.web.sessions import HttpsAwareSessionInterface
@@ -58,7 +59,10 @@ def register_extensions(app: Flask) -> None:
     )
     privacy.init_app(app)
     notifications.init_app(app)
+    # Before the API registers routes that use it.
+    app.url_map.converters["article"] = ArticleKeyConverter
     api.init_app(app)
+    api.register_converter(ArticleKeyConverter, article_key_schema)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     cors.init_app(
         app,

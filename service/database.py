@@ -47,12 +47,18 @@ def init_app(app: Flask) -> None:
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     # Hand transaction control to SQLAlchemy's "begin" event below instead of pysqlite.
     dbapi_connection.isolation_level = None
+    # SQLite's own lower() folds ASCII only; searches should find "Émile" from "émile".
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:

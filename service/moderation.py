@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from service import articles, cursors, privacy
+from service import articles, classifier, cursors, privacy
 from service.database import write_transaction
 from service.errors import CommentNotFound, InvalidTransition, NothingToUndo
 from service.extensions import db
@@ -92,11 +92,13 @@ class _Batch:
                 batch=self.id,
             )
         )
-        self.deltas[comment.article_id] += (target == CommentStatus.APPROVED) - (
-            before == CommentStatus.APPROVED
-        )
+        change = (target == CommentStatus.APPROVED) - (before == CommentStatus.APPROVED)
+        if change:
+            # Only moves into or out of the public thread touch the feed (and its ETag).
+            self.deltas[comment.article_id] += change
 
     def publish(self) -> None:
+        # A net change of 0 (one approved, another withdrawn) still changed the thread.
         for article_id, delta in self.deltas.items():
             articles.record_public_change(self.session, article_id, delta)
 
@@ -139,6 +141,7 @@ def decide(
         batch.move(comment, _target_status(comment, action), action)
         batch.publish()
         article_key = session.scalar(select(Article.key).where(Article.id == comment.article_id))
+    classifier.note_decisions([comment.status])
     return Decided(batch.id, moderation_view(comment, article_key or ""))
 
 
@@ -170,6 +173,7 @@ def decide_many(
                 continue
             outcomes.append(Outcome(comment_id, comment.status.value))
         batch.publish()
+    classifier.note_decisions(o.status for o in outcomes if o.error is None and o.status)
     return BatchResult(batch.id, outcomes)
 
 
@@ -203,6 +207,7 @@ def undo(batch_id: str, moderator_id: int) -> BatchResult:
             undo_batch.move(comment, CommentStatus(event.from_status), "undo")
             outcomes.append(Outcome(comment.id, comment.status.value))
         undo_batch.publish()
+    classifier.note_decisions(o.status for o in outcomes if o.error is None and o.status)
     return BatchResult(undo_batch.id, outcomes)
 
 

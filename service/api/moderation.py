@@ -93,7 +93,11 @@ def bulk(args: dict[str, Any]) -> Any:
     return {"batch": result.batch, "results": result.outcomes}
 
 
-@blp.route("/articles/<path:article>/<any(lock, unlock):action>", methods=["POST"])
+@blp.route(
+    "/articles/<article:article>/<any(lock, unlock):action>",
+    methods=["POST"],
+    merge_slashes=False,
+)
 @blp.arguments(DecisionSchema, location="json", required=False)
 @blp.response(200, ArticleStateSchema)
 @blp.doc(**SECURITY)

@@ -57,7 +57,7 @@ def _too_many_message() -> str:
     return "You are sending comments too quickly. Please wait a little and try again."
 
 
-@blp.route("/articles/<path:article>/comments")
+@blp.route("/articles/<article:article>/comments", merge_slashes=False)
 class ArticleComments(MethodView):
     @blp.arguments(FeedArgsSchema, location="query")
     @blp.response(200, FeedSchema)
@@ -77,7 +77,7 @@ class ArticleComments(MethodView):
         # The page is rendered once per change of the article's public comments; readers
         # after that get the stored bytes.
         body = current_app.extensions[RENDERED_FEEDS].get_or_render(
-            (state.etag, limit, args["cursor"], args["order"]),
+            (article, state.etag, limit, args["cursor"], args["order"]),
             lambda: _FEED_SCHEMA.dumps(
                 feed.page(article, state, limit, args["cursor"], args["order"])
             ),
