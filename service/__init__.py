@@ -9,14 +9,15 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service import auth, cli, config, database, notifications, privacy
+from service import articles, auth, caches, cli, config, database, notifications, privacy
 from service.api import moderation as moderation_api
 from service.api import public as public_api
 from service.errors import register_error_handlers
-from service.extensions import api, cors, csrf, db, limiter, login_manager, migrate
+from service.extensions import api, csrf, db, limiter, login_manager, migrate
 from service.openapi import ArticleKeyConverter, article_key_schema
-from service.web import admin, audit, queue, rules
+from service.web import admin, audit, queue
 from service.web import auth as web_auth
+from service.web import rules as web_rules
 from service.web.sessions import HttpsAwareSessionInterface
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -58,21 +59,14 @@ def register_extensions(app: Flask) -> None:
         render_item=database.render_type_for_migrations,
     )
     privacy.init_app(app)
+    app.extensions[articles.STATE_CACHE] = caches.article_states(app.config["FEED_STATE_SECONDS"])
     notifications.init_app(app)
     # Before the API registers routes that use it.
     app.url_map.converters["article"] = ArticleKeyConverter
     api.init_app(app)
     api.register_converter(ArticleKeyConverter, article_key_schema)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    cors.init_app(
-        app,
-        resources={
-            r"/api/v1/(articles/.*|counts|avatars/.*)": {
-                "origins": list(app.config["ALLOWED_ORIGINS"])
-            }
-        },
-        vary_header=True,
-    )
+    public_api.init_cors(app)
     app.session_interface = HttpsAwareSessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -89,7 +83,7 @@ def register_blueprints(app: Flask) -> None:
     # The API authenticates with bearer tokens (or is public); CSRF guards cookie sessions.
     csrf.exempt(public_api.blp)
     csrf.exempt(moderation_api.blp)
-    for blueprint in (web_auth.blp, queue.blp, audit.blp, admin.blp, rules.blp):
+    for blueprint in (web_auth.blp, queue.blp, audit.blp, admin.blp, web_rules.blp):
         app.register_blueprint(blueprint)
 
 

@@ -16,6 +16,8 @@ from service.extensions import db
 from service.models import Article, ModerationEvent
 
 KEY_MAX = 255
+# Where create_app keeps the short-lived cache of articles' feed state (see service/caches.py).
+STATE_CACHE = "commentdesk.article_states"
 
 
 def check_key(key: str) -> str:
@@ -58,6 +60,8 @@ def record_public_change(session: Session, article_id: int, approved_delta: int)
             feed_version=Article.feed_version + 1,
         )
     )
+    # This worker stops trusting what it cached; other workers catch up within seconds.
+    current_app.extensions[STATE_CACHE].clear()
 
 
 def check_open(article: Article, now: datetime) -> None:

@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from service.database import write_transaction
 from service.errors import FieldError, ModeratorExists, ModeratorNotFound
 from service.extensions import db
-from service.models import ApiToken, Moderator, ModeratorRole, utcnow
+from service.models import MAX_ID, ApiToken, Moderator, ModeratorRole, utcnow
 
 TOKEN_PREFIX = "cdk_"
 PASSWORD_MIN_LENGTH = 10
@@ -106,7 +106,8 @@ def list_moderators() -> list[Moderator]:
 
 
 def _moderator(session: Session, moderator_id: int) -> Moderator:
-    moderator = session.get(Moderator, moderator_id)
+    # An id beyond the column's range is simply not there (PostgreSQL would raise instead).
+    moderator = session.get(Moderator, moderator_id) if 0 < moderator_id <= MAX_ID else None
     if moderator is None:
         raise ModeratorNotFound(f"There is no moderator {moderator_id}.")
     return moderator
@@ -133,6 +134,6 @@ def list_tokens() -> list[ApiToken]:
 
 def revoke_token(token_id: int) -> None:
     with write_transaction() as session:
-        api_token = session.get(ApiToken, token_id)
+        api_token = session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
         if api_token is not None and api_token.revoked_at is None:
             api_token.revoked_at = utcnow()

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 from pathlib import Path
 
 import click
 import flask_migrate
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from service import auth, notifications, rules
+from service import auth, classifier, notifications, rules
 from service.errors import DomainError
 from service.models import RuleKind
 
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(serve)
     app.cli.add_command(notify)
     app.cli.add_command(policy_group)
+    app.cli.add_command(classifier_group)
 
 
 @click.command("create-moderator")
@@ -145,3 +147,94 @@ def simulate(
             f"{label:10} {replay.flagged:>6} {replay.flagged_approved:>9} "
             f"{replay.flagged_refused:>8} {shown:>16}"
         )
+
+
+@click.group("classifier")
+def classifier_group() -> None:
+    """The spam classifier learned from moderators' decisions."""
+
+
+@classifier_group.command("train")
+@click.option(
+    "--min-per-class",
+    type=click.IntRange(min=2),
+    help="Approved and spam comments needed of each (default CLASSIFIER_MIN_PER_CLASS).",
+)
+@with_appcontext
+def classifier_train(min_per_class: int | None) -> None:
+    """Train on the comments moderators approved or marked as spam, and use the result."""
+    report = classifier.train_from_decisions(min_per_class)
+    if not report.trained or report.metrics is None:
+        click.echo(
+            f"Not enough decisions yet: {report.ham_count} approved and {report.spam_count} "
+            f"spam comments; the classifier needs {report.min_per_class} of each."
+        )
+        return
+    m = report.metrics
+    click.echo(
+        f"Model {report.model_id} trained on {report.ham_count} approved and "
+        f"{report.spam_count} spam comments."
+    )
+    click.echo(
+        f"Cross-validated ({m['folds']} folds, probability 0.5): precision {m['precision']:.3f}, "
+        f"recall {m['recall']:.3f}, F1 {m['f1']:.3f}."
+    )
+
+
+@classifier_group.command("evaluate")
+@click.option("--train", "train_path", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--test", "test_path", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--cv", "folds", type=click.IntRange(min=0), default=0, help="Also cross-validate on --train."
+)
+@click.option(
+    "--threshold",
+    "thresholds",
+    type=click.FloatRange(0, 1),
+    multiple=True,
+    help="Spam probability to flag at (repeatable; default 0.5 and the configured thresholds).",
+)
+@with_appcontext
+def classifier_evaluate(
+    train_path: Path, test_path: Path, folds: int, thresholds: tuple[float, ...]
+) -> None:
+    """Train on one labelled CSV (columns text,label; 1 = spam) and measure on another.
+
+    Nothing is stored: this measures the method, e.g. on the public TubeSpam data set."""
+    config = current_app.config
+    if folds == 1:
+        raise click.BadParameter("use 0 (none) or at least 2 folds", param_hint="--cv")
+    wanted = thresholds or (
+        0.5,
+        config["CLASSIFIER_HOLD_THRESHOLD"],
+        config["CLASSIFIER_SPAM_THRESHOLD"],
+    )
+    try:
+        result = classifier.evaluate(train_path, test_path, sorted(set(wanted)), folds)
+    except classifier.DatasetError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Trained on {train_path.name}: {result.train_ham + result.train_spam} comments "
+        f"({result.train_spam} spam, {result.train_ham} legitimate)."
+    )
+    click.echo(
+        f"Tested on {test_path.name}: {result.test_ham + result.test_spam} comments "
+        f"({result.test_spam} spam, {result.test_ham} legitimate)."
+    )
+    click.echo(f"{'threshold':>9} {'precision':>9} {'recall':>7} {'F1':>6}")
+    for s in result.scores:
+        click.echo(f"{s.threshold:>9.2f} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f}")
+    for s in result.scores:
+        click.echo(f"Confusion matrix at {s.threshold:.2f} (rows: actual; columns: predicted):")
+        click.echo(f"  {'':<10} {'legitimate':>10} {'spam':>6}")
+        click.echo(f"  {'legitimate':<10} {s.true_ham:>10} {s.false_spam:>6}")
+        click.echo(f"  {'spam':<10} {s.missed_spam:>10} {s.true_spam:>6}")
+    if result.folds:
+        click.echo(f"{folds}-fold cross-validation on {train_path.name} (probability 0.5):")
+        for name in ("precision", "recall", "f1"):
+            values = [getattr(fold, name) for fold in result.folds]
+            label = "F1" if name == "f1" else name
+            click.echo(
+                f"  {label:<9} {statistics.mean(values):.3f} ± {statistics.pstdev(values):.3f}"
+                f"  (folds: {', '.join(f'{v:.3f}' for v in values)})"
+            )

@@ -28,6 +28,8 @@ class Defaults:
     FEED_PAGE_SIZE = 50
     # Rendered feed pages kept per worker process (each a few kB).
     FEED_CACHE_PAGES = 1024
+    # Seconds a worker trusts an article's cached feed version before asking the database.
+    FEED_STATE_SECONDS = 1.0
     FEED_PAGE_SIZE_MAX = 200
     QUEUE_PAGE_SIZE = 50
     # The site's base URL, to link queue entries to their article pages (key appended).
@@ -64,6 +66,12 @@ class Defaults:
     TRUSTED_PROXIES = 0
     CLASSIFIER_HOLD_THRESHOLD = 0.7
     CLASSIFIER_SPAM_THRESHOLD = 0.95
+    # The classifier (service/classifier/) learns from moderators' approve/spam decisions:
+    # no model until this many of each, retrained in the background after this many new
+    # ones (0: only `flask classifier train`), a newer stored model picked up within seconds.
+    CLASSIFIER_MIN_PER_CLASS = 20
+    CLASSIFIER_RETRAIN_EVERY = 50
+    CLASSIFIER_RELOAD_SECONDS = 30
     AKISMET_API_KEY = ""
     AKISMET_BLOG_URL = ""
 
@@ -142,6 +150,15 @@ def _words(value: str, _name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
+def _domains(value: str, name: str) -> tuple[str, ...]:
+    # As the admin page stores them: "https://Spam.Example/" means spam.example.
+    cleaned = (
+        domain.lower().removeprefix("https://").removeprefix("http://").strip("/.")
+        for domain in _words(value, name)
+    )
+    return tuple(domain for domain in cleaned if domain)
+
+
 def _moderation(value: str, name: str) -> str:
     mode = value.strip().lower()
     if mode not in MODERATION_MODES:
@@ -171,8 +188,9 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "NOTIFY_EMAIL_TO": ("NOTIFY_EMAIL_TO", _words),
     "HOLD_WORDS": ("HOLD_WORDS", _words),
     "DENY_WORDS": ("DENY_WORDS", _words),
-    "DENY_DOMAINS": ("DENY_DOMAINS", _words),
+    "DENY_DOMAINS": ("DENY_DOMAINS", _domains),
     "MIN_FORM_SECONDS": ("MIN_FORM_SECONDS", _number),
+    "FEED_STATE_SECONDS": ("FEED_STATE_SECONDS", _number),
     "CLASSIFIER_HOLD_THRESHOLD": ("CLASSIFIER_HOLD_THRESHOLD", _number),
     "CLASSIFIER_SPAM_THRESHOLD": ("CLASSIFIER_SPAM_THRESHOLD", _number),
     **{
@@ -216,6 +234,9 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
             "SURGE_WINDOW_SECONDS",
             "SURGE_COOLDOWN_SECONDS",
             "TRUSTED_PROXIES",
+            "CLASSIFIER_MIN_PER_CLASS",
+            "CLASSIFIER_RETRAIN_EVERY",
+            "CLASSIFIER_RELOAD_SECONDS",
         )
     },
 }

@@ -1,6 +1,6 @@
 """Flask extensions, created unbound; create_app binds them to an app."""
 
-from flask_cors import CORS
+from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -30,7 +30,13 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = CommentdeskApi()
-cors = CORS()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+@limiter.request_filter
+def _reads_are_not_limited() -> bool:
+    # Only form posts (comments, sign-ins) carry limits; skipping the check for everything
+    # else keeps it off the public feed's hot path.
+    return request.method != "POST"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import aliased
 
@@ -41,7 +42,13 @@ _PARENT = aliased(Comment, name="parent")
 
 def article_state(key: str) -> ArticleState:
     articles.check_key(key)
-    row = db.session.execute(_STATE, {"key": key}).first()
+    return current_app.extensions[articles.STATE_CACHE].get_or_make(key, lambda: _load_state(key))
+
+
+def _load_state(key: str) -> ArticleState:
+    # A plain connection, not the ORM session: this runs for every read of every feed.
+    with db.engine.connect() as connection:
+        row = connection.execute(_STATE, {"key": key}).first()
     if row is None:
         return ArticleState(None, 0, 0, None)
     return ArticleState(*row)

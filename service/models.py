@@ -14,6 +14,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -238,3 +239,19 @@ class PolicySetting(db.Model):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[float]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ClassifierModel(db.Model):
+    """A spam classifier trained on moderators' decisions (service/classifier/): its weights
+    as NumPy arrays (never a pickle), what it learned from, and how well it did on comments
+    it was not trained on."""
+
+    __tablename__ = "classifier_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    blob: Mapped[bytes] = mapped_column(LargeBinary)
+    ham_count: Mapped[int]
+    spam_count: Mapped[int]
+    # Cross-validated precision, recall, F1 and counts: {"precision": 0.97, ...}
+    metrics: Mapped[dict[str, float | int]] = mapped_column(JSON)

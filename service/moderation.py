@@ -399,9 +399,15 @@ def events_page(
     cursor: str | None = None,
     limit: int = 50,
 ) -> dict[str, Any]:
-    """The audit trail, newest first."""
-    stmt = select(ModerationEvent, Moderator.username).outerjoin(
-        Moderator, Moderator.id == ModerationEvent.moderator_id
+    """The audit trail, newest first; each event names its article (a comment's, or the one a
+    lock or surge switch was about)."""
+    stmt = (
+        select(ModerationEvent, Moderator.username, Article.key)
+        .outerjoin(Moderator, Moderator.id == ModerationEvent.moderator_id)
+        .outerjoin(Comment, Comment.id == ModerationEvent.comment_id)
+        .outerjoin(
+            Article, Article.id == func.coalesce(ModerationEvent.article_id, Comment.article_id)
+        )
     )
     if comment_id is not None:
         stmt = stmt.where(ModerationEvent.comment_id == comment_id)
@@ -416,6 +422,7 @@ def events_page(
         {
             "id": event.id,
             "comment_id": event.comment_id,
+            "article": article,
             "moderator": username,
             "actor": event.actor,
             "action": event.action,
@@ -424,7 +431,7 @@ def events_page(
             "note": event.note,
             "created_at": event.created_at,
         }
-        for event, username in rows
+        for event, username, article in rows
     ]
     next_cursor = cursors.encode_id(rows[-1][0].id) if more else None
     return {"events": events, "next_cursor": next_cursor}

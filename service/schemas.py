@@ -362,6 +362,7 @@ class EventArgsSchema(Schema):
 class EventSchema(Schema):
     id = fields.Integer()
     comment_id = fields.Integer(allow_none=True)
+    article = fields.String(allow_none=True, metadata={"description": "The article's key."})
     moderator = fields.String(allow_none=True)
     actor = fields.String()
     action = fields.String()

@@ -6,15 +6,15 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, redirect, request
+from flask import Flask, Response, current_app, g, redirect, request
 from flask.blueprints import BlueprintSetupState
 from flask.views import MethodView
+from flask_cors.core import get_cors_options, set_cors_headers
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import NotFound
 from werkzeug.http import quote_etag
 
-from service import feed, privacy, submissions, traps
-from service.api.rendered_pages import RenderedPages
+from service import caches, feed, privacy, submissions, traps
 from service.extensions import limiter
 from service.openapi import Blueprint, form_body_doc
 from service.schemas import (
@@ -38,11 +38,26 @@ RENDERED_FEEDS = "commentdesk.rendered_feeds"
 
 @blp.record_once
 def _create_feed_cache(state: BlueprintSetupState) -> None:
-    state.app.extensions[RENDERED_FEEDS] = RenderedPages(state.app.config["FEED_CACHE_PAGES"])
+    state.app.extensions[RENDERED_FEEDS] = caches.rendered_pages(
+        state.app.config["FEED_CACHE_PAGES"]
+    )
+
+
+CORS_OPTIONS = "commentdesk.cors"
+
+
+def init_cors(app: Flask) -> None:
+    """The site's origins may call this API from their pages. flask-cors's options are
+    computed once here and applied per response below, for this blueprint only: its
+    app-wide hook costs more than the whole feed request."""
+    app.extensions[CORS_OPTIONS] = get_cors_options(
+        app, {"origins": list(app.config["ALLOWED_ORIGINS"]), "vary_header": True}
+    )
 
 
 @blp.after_request
-def vary_on_origin(response: Response) -> Response:
+def allow_site_origins(response: Response) -> Response:
+    set_cors_headers(response, current_app.extensions[CORS_OPTIONS])
     # CORS headers depend on the Origin; shared caches must not mix answers across origins
     # (flask-cors only says so when several origins are configured).
     response.vary.add("Origin")
@@ -57,32 +72,56 @@ def _too_many_message() -> str:
     return "You are sending comments too quickly. Please wait a little and try again."
 
 
+def _rendered_feeds() -> caches.LockedCache:
+    return current_app.extensions[RENDERED_FEEDS]
+
+
+def _page_key(article: str, state: feed.ArticleState) -> tuple[str, str, bytes]:
+    # The raw query string, so a repeat read needs no argument parsing to find its page.
+    return article, state.etag, request.query_string
+
+
+def _feed_headers(state: feed.ArticleState) -> dict[str, str]:
+    return {
+        "ETag": quote_etag(state.etag),
+        "Cache-Control": f"public, max-age={current_app.config['FEED_MAX_AGE']}",
+    }
+
+
+@blp.before_request
+def answer_repeat_feed_reads() -> Response | None:
+    """Revalidations and repeat reads of a feed, answered before any argument parsing or
+    serialization: one indexed lookup of the article's version decides. The page is
+    rendered once per change of the article's public comments."""
+    if request.endpoint != "public.ArticleComments" or request.method != "GET":
+        return None
+    article = (request.view_args or {})["article"]
+    state = g.feed_state = feed.article_state(article)
+    # Weak comparison, as RFC 9110 asks for If-None-Match: a proxy that compresses the
+    # feed may hand the client a weakened W/"..." copy of our tag.
+    if request.if_none_match.contains_weak(state.etag):
+        return Response(status=304, headers=_feed_headers(state))
+    body = _rendered_feeds().get(_page_key(article, state))
+    if body is None:
+        return None
+    return Response(body, mimetype="application/json", headers=_feed_headers(state))
+
+
 @blp.route("/articles/<article:article>/comments", merge_slashes=False)
 class ArticleComments(MethodView):
     @blp.arguments(FeedArgsSchema, location="query")
     @blp.response(200, FeedSchema)
     def get(self, args: dict[str, Any], article: str) -> Any:
         """The approved comments of an article, oldest first, with each reply's parent id."""
-        state = feed.article_state(article)
-        config = current_app.config
-        headers = {
-            "ETag": quote_etag(state.etag),
-            "Cache-Control": f"public, max-age={config['FEED_MAX_AGE']}",
-        }
-        # Weak comparison, as RFC 9110 asks for If-None-Match: a proxy that compresses the
-        # feed may hand the client a weakened W/"..." copy of our tag.
-        if request.if_none_match.contains_weak(state.etag):
-            return Response(status=304, headers=headers)
-        limit = args["limit"] or config["FEED_PAGE_SIZE"]
-        # The page is rendered once per change of the article's public comments; readers
-        # after that get the stored bytes.
-        body = current_app.extensions[RENDERED_FEEDS].get_or_render(
-            (article, state.etag, limit, args["cursor"], args["order"]),
+        state = g.feed_state  # looked up by answer_repeat_feed_reads
+        limit = args["limit"] or current_app.config["FEED_PAGE_SIZE"]
+        body = _rendered_feeds().get_or_make(
+            _page_key(article, state),
             lambda: _FEED_SCHEMA.dumps(
                 feed.page(article, state, limit, args["cursor"], args["order"])
             ),
         )
-        return Response(body, mimetype="application/json", headers=headers)
+        return Response(body, mimetype="application/json", headers=_feed_headers(state))
 
     @limiter.limit(_submit_limit, key_func=get_remote_address, error_message=_too_many_message)
     @blp.arguments(SubmissionSchema, location="json_or_form")

@@ -40,13 +40,17 @@ class HeldComment:
             article_key=article_key,
             name=comment.name,
             body=comment.body,
-            reasons=tuple(comment.reasons or ()),
+            reasons=tuple(
+                {"code": r.get("code", ""), "message": masked(r.get("message", ""))}
+                for r in comment.reasons or ()
+            ),
             created_at=comment.created_at,
         )
 
     @property
     def reason_text(self) -> str:
-        return " ".join(r.get("message", r.get("code", "")) for r in self.reasons) or "held"
+        messages = (r.get("message") or r.get("code") or "" for r in self.reasons)
+        return "; ".join(m.rstrip(".") for m in messages if m) or "held"
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,7 @@ def denied_domains(candidate: Candidate, rules: Rules) -> list[Finding]:
         (Verdict.SPAM, Reason("deny_domain", f"links to denied domain '{domain}'"))
         for domain in rules.deny_domains
         if any(text.on_domain(hostname, domain) for hostname in hosts)
+        or text.mentions_domain(candidate.body, domain)
     ]
 
 

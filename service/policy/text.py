@@ -28,6 +28,14 @@ def on_domain(hostname: str, domain: str) -> bool:
     return hostname == domain or hostname.endswith("." + domain)
 
 
+def mentions_domain(text: str, domain: str) -> bool:
+    """Whether the text names the domain or one of its subdomains, linked or not: the
+    linkifier knows only some top-level domains ("bet-now.top" is no link to it), yet a reader
+    can still type the address, and an email address names its domain too."""
+    pattern = rf"(?<![\w.-])(?:[\w-]+\.)*{re.escape(domain.casefold())}(?![\w-]|\.\w)"
+    return re.search(pattern, variants(text)[0]) is not None
+
+
 def _visible(text: str) -> str:
     # Zero-width and other format characters split words invisibly: drop them.
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")

@@ -20,13 +20,17 @@
       undo.type = "button";
       undo.className = "link";
       undo.textContent = "Undo";
-      undo.addEventListener("click", () => send(form.dataset.undoUrl, { batch }, true));
+      undo.addEventListener("click", async () => {
+        // In place, like the decision it undoes, so its own message stays on screen.
+        const result = await send(form.dataset.undoUrl, { batch });
+        if (result) applyResults(result.results, true);
+      });
       box.append(undo);
     }
     flashes.append(box);
   }
 
-  async function send(url, fields, reloadAfter) {
+  async function send(url, fields) {
     const body = new URLSearchParams(fields);
     body.set("csrf_token", csrf);
     let response;
@@ -47,18 +51,17 @@
     }
     const result = await response.json();
     showMessage(result.message, result.batch);
-    if (reloadAfter) window.location.reload();
     return result;
   }
 
-  function applyResults(results) {
+  function applyResults(results, undone = false) {
     for (const outcome of results) {
       const row = document.getElementById("c" + outcome.id);
       if (!row || outcome.error) continue;
       row.dataset.status = outcome.status;
       row.className = row.className.replace(/status-\w+/, "status-" + outcome.status);
       row.querySelector(".badge").textContent = outcome.status;
-      row.classList.add("decided");
+      row.classList.toggle("decided", !undone);
       const seen = row.querySelector('input[name="seen-' + outcome.id + '"]');
       if (seen) seen.value = outcome.status;
       const box = row.querySelector('input[name="ids"]');

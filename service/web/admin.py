@@ -8,8 +8,10 @@ from werkzeug.wrappers import Response
 
 from service import auth
 from service.errors import DomainError
+from service.web import refuse_nul_characters
 
 blp = Blueprint("admin", __name__, url_prefix="/moderation/admin")
+blp.before_request(refuse_nul_characters)
 
 
 @blp.before_request

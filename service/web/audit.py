@@ -7,8 +7,11 @@ from flask_login import login_required
 
 from service import auth, moderation
 from service.errors import FieldError
+from service.models import MAX_ID
+from service.web import refuse_nul_characters
 
 blp = Blueprint("audit", __name__, url_prefix="/moderation")
+blp.before_request(refuse_nul_characters)
 
 
 @blp.before_request
@@ -17,12 +20,22 @@ def require_login() -> None:
     """Signed-in moderators only."""
 
 
+def _comment_id(text: str) -> int | None:
+    """The comment filter as an id; anything else ("abc", "²", a number no id can reach) is
+    reported and left out, never handed to the database."""
+    if not text:
+        return None
+    if text.isascii() and text.isdigit() and len(text) < 12 and 0 < int(text) <= MAX_ID:
+        return int(text)
+    flash("Enter a comment's number to see its history.", "error")
+    return None
+
+
 @blp.route("/events")
 def events() -> str:
-    comment_id = request.args.get("comment_id", "")
     moderator = request.args.get("moderator") or None
     filters = {
-        "comment_id": int(comment_id) if comment_id.isdigit() else None,
+        "comment_id": _comment_id(request.args.get("comment_id", "").strip()),
         "moderator": moderator,
         "cursor": request.args.get("cursor") or None,
     }

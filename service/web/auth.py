@@ -14,8 +14,10 @@ from wtforms.validators import DataRequired, Length
 
 from service import auth
 from service.extensions import limiter
+from service.web import refuse_nul_characters
 
 blp = Blueprint("auth", __name__, url_prefix="/moderation")
+blp.before_request(refuse_nul_characters)
 
 # One answer for an unknown name and a wrong password, so nobody can probe for accounts.
 BAD_LOGIN = "That username and password do not match an active account."

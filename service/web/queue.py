@@ -21,9 +21,11 @@ from service import articles, moderation
 from service.errors import DomainError, FieldError
 from service.models import CommentStatus
 from service.schemas import NOTE_MAX, STATUS_FILTERS
+from service.web import refuse_nul_characters
 from service.web.auth import safe_next
 
 blp = Blueprint("queue", __name__, url_prefix="/moderation")
+blp.before_request(refuse_nul_characters)
 
 PAST_TENSE = {
     "approve": "approved",
@@ -130,7 +132,11 @@ def decide(comment_id: int, action: str) -> Response:
 @blp.route("/bulk", methods=["POST"])
 def bulk() -> Response:
     action = request.form.get("action", "")
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    # Short ASCII digits only: "²".isdigit() is true but int("²") fails, and so does a number
+    # of thousands of digits; anything longer than an id can be is no comment anyway.
+    ids = [
+        int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit() and len(i) < 12
+    ]
     if action not in moderation.ACTIONS or not ids:
         message = "Select at least one comment, then choose an action."
         if _wants_json():

@@ -50,6 +50,15 @@ def _page(lists: dict[RuleKind, list[str]], settings: dict[str, float], **extra:
     )
 
 
+def _last(text: str) -> int:
+    """How many recent comments to simulate over: 1 to 10,000, 1,000 when left empty."""
+    text = text.strip() or "1000"
+    # ASCII digits only: "²".isdigit() is true but int("²") fails.
+    if not (text.isascii() and text.isdigit() and len(text) <= 6):
+        raise DomainError("Simulate over a whole number of recent comments, 1 to 10,000.")
+    return min(max(int(text), 1), 10_000)
+
+
 @blp.route("/rules")
 def show() -> str:
     current = rules.current_rules()
@@ -65,7 +74,7 @@ def change() -> str | Response:
             rules.save(lists, settings)
             flash("Rules saved; they apply to the next comment.", "info")
             return redirect(url_for("rules.show"))
-        last = min(max(int(request.form.get("last") or 1000), 1), 10_000)
+        last = _last(request.form.get("last", ""))
         simulation = rules.simulate(rules.proposed(lists, settings), last=last)
     except DomainError as error:
         flash(error.message, "error")
