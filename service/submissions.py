@@ -119,6 +119,8 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
         session.flush()
         if comment.status == CommentStatus.APPROVED:
             articles.record_public_change(session, article.id, +1)
+    if surge.until and surge.started_because:
+        notifications.surge_started(new.article_key, surge.until, surge.started_because)
     if comment.status == CommentStatus.PENDING:
         notifications.comment_held(comment, new.article_key)
     return SubmissionResult(comment, edit_token(comment.id), created=True)

@@ -16,7 +16,8 @@ from service.models import Article, Comment, CommentStatus, ModerationEvent
 @dataclass(frozen=True)
 class SurgeState:
     until: datetime | None
-    started: bool = False
+    # Set when this submission started the surge: what moderators are told.
+    started_because: str | None = None
 
 
 def refresh(session: Session, article: Article, now: datetime) -> SurgeState:
@@ -45,7 +46,7 @@ def refresh(session: Session, article: Article, now: datetime) -> SurgeState:
         return SurgeState(None)
     until = now + timedelta(seconds=config["SURGE_COOLDOWN_SECONDS"])
     _switch(session, article, until, "surge_on", note)
-    return SurgeState(until, started=True)
+    return SurgeState(until, started_because=note)
 
 
 def _switch(

@@ -615,3 +615,26 @@ def test_malformed_notification_numbers_are_refused_by_name():
         settings_from_environment({"SMTP_PORT": "smtp"})
     with pytest.raises(ConfigError, match="SMTP_STARTTLS must be true or false"):
         settings_from_environment({"SMTP_STARTTLS": "perhaps"})
+
+
+def test_an_article_switching_to_surge_mode_is_announced_once(notify_app, receiver):
+    app = notify_app(
+        **webhook(receiver.url), MODERATION="off", SURGE_SUBMISSIONS=3, SURGE_WINDOW_SECONDS=600
+    )
+    client = app.test_client()
+    for number in range(4):
+        response = submit(
+            client,
+            article="posts/heated",
+            email=f"reader{number}@example.org",
+            body=f"take {number}",
+        )
+        assert response.status_code == 201
+    delivered(app)
+
+    surges = [p for p in receiver.payloads() if p["event"] == "article.surge"]
+    assert len(surges) == 1
+    assert surges[0]["article"] == "posts/heated"
+    assert "3 submissions in 10 minutes" in surges[0]["why"]
+    held = [p for p in receiver.payloads() if p["event"] == "comment.held"]
+    assert [p["comment"]["reasons"][0]["code"] for p in held] == ["surge", "surge"]

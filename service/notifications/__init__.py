@@ -4,9 +4,11 @@ stale-queue alert, run from cron."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from service.models import Comment
 from service.notifications.digest import Report, check_stale_queue, send_digest
-from service.notifications.messages import HeldComment, held_event
+from service.notifications.messages import HeldComment, held_event, surge_event
 from service.notifications.webhook import Notifier, init_app, notifier
 
 __all__ = [
@@ -17,6 +19,7 @@ __all__ = [
     "init_app",
     "notifier",
     "send_digest",
+    "surge_started",
 ]
 
 
@@ -26,3 +29,10 @@ def comment_held(comment: Comment, article_key: str) -> None:
     sender = notifier()
     if sender.settings.webhook_enabled:
         sender.send(held_event(HeldComment.of(comment, article_key), sender.settings))
+
+
+def surge_started(article_key: str, until: datetime, note: str) -> None:
+    """Tell moderators an article switched itself to pre-moderation (after the commit)."""
+    sender = notifier()
+    if sender.settings.webhook_enabled:
+        sender.send(surge_event(article_key, until, note, sender.settings))

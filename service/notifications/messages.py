@@ -109,6 +109,16 @@ def held_event(held: HeldComment, settings: NotifySettings) -> Event:
     return Event("comment.held", data, text)
 
 
+def surge_event(article_key: str, until: datetime, note: str, settings: NotifySettings) -> Event:
+    link = queue_url(settings)
+    data = {"article": article_key, "until": until.isoformat(), "why": note, "queue_url": link}
+    text = (
+        f"Surge on *{slack_escaped(article_key)}*: pre-moderated until "
+        f"{until:%H:%M} UTC. {slack_escaped(note)} <{link}|Open the queue>"
+    )
+    return Event("article.surge", data, text)
+
+
 @dataclass(frozen=True)
 class StaleQueue:
     pending: int
