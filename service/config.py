@@ -38,7 +38,8 @@ class Defaults:
     # Werkzeug's scrypt; only the test suite lowers the cost.
     PASSWORD_HASH_METHOD = "scrypt"
     RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
+    # No X-RateLimit-*/Retry-After on every answer; a 429 carries its own Retry-After.
+    RATELIMIT_HEADERS_ENABLED = False
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     # Secure is added per request whenever the request came over HTTPS (see web/sessions.py).

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
+
+from service.ratelimits import limiter
 
 
 class DomainError(Exception):
@@ -125,8 +129,19 @@ _PAGE_MESSAGES = {
 def _error_page(error: HTTPException) -> Any:
     status = error.code or 500
     title, message = _PAGE_MESSAGES.get(status, (error.name, _MESSAGES.get(status, "")))
+    return (
+        render_template("moderation/error.html", title=title, message=message),
+        status,
+        _headers(error),
+    )
+
+
+def _headers(error: HTTPException) -> list[tuple[str, str]]:
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
-    return render_template("moderation/error.html", title=title, message=message), status, headers
+    if isinstance(error, RateLimitExceeded):
+        # Rate-limit headers are off (they would ride on every answer); a refusal says when.
+        headers.append(("Retry-After", str(_seconds_until_reset())))
+    return headers
 
 
 def http_exception_response(error: HTTPException) -> Any:
@@ -144,10 +159,12 @@ def http_exception_response(error: HTTPException) -> Any:
     if status == 400 and "json" in data.get("messages", {}):
         message = "The request body is not valid JSON."
     code = error.name.lower().replace(" ", "_")
-    headers = data.get("headers") or [
-        (name, value) for name, value in error.get_headers() if name.lower() != "content-type"
-    ]
-    return error_response(status, code, message, headers)
+    return error_response(status, code, message, data.get("headers") or _headers(error))
+
+
+def _seconds_until_reset() -> int:
+    current = limiter.current_limit
+    return max(1, int(current.reset_at - time.time())) if current else 60
 
 
 def register_error_handlers(app: Flask) -> None:

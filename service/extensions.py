@@ -1,8 +1,5 @@
 """Flask extensions, created unbound; create_app binds them to an app."""
 
-from flask import request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -11,6 +8,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from service.openapi import CommentdeskApi
+from service.ratelimits import limiter
 
 # Stable constraint names, so Alembic can alter them later (SQLite batch mode included).
 NAMING_CONVENTION = {
@@ -32,11 +30,5 @@ migrate = Migrate()
 api = CommentdeskApi()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
 
-
-@limiter.request_filter
-def _reads_are_not_limited() -> bool:
-    # Only form posts (comments, sign-ins) carry limits; skipping the check for everything
-    # else keeps it off the public feed's hot path.
-    return request.method != "POST"
+__all__ = ["api", "csrf", "db", "limiter", "login_manager", "migrate"]
