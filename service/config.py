@@ -22,7 +22,6 @@ class Defaults:
     MAX_CONTENT_LENGTH = 64 * 1024
     MAX_REPLY_DEPTH = 5
     DUPLICATE_WINDOW_SECONDS = 600
-    EDIT_WINDOW_MINUTES = 15
     EMAIL_CHECK_DELIVERABILITY = False
     FEED_MAX_AGE = 10
     FEED_PAGE_SIZE = 50
@@ -219,7 +218,6 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
         name: (name, _positive_int)
         for name in (
             "MAX_REPLY_DEPTH",
-            "EDIT_WINDOW_MINUTES",
             "FEED_MAX_AGE",
             "MAX_CONTENT_LENGTH",
             "DUPLICATE_WINDOW_SECONDS",
