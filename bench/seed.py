@@ -31,8 +31,9 @@ import flask_migrate
 from sqlalchemy import func, insert, select, update
 
 from service import config, create_app, cursors, feed, privacy, similarity, submissions
+from service.database import write_transaction
 from service.extensions import db
-from service.models import Article, Comment, CommentStatus
+from service.models import Article, ClassifierModel, Comment, CommentStatus
 from service.rendering import render_body
 
 SMALL_KEY = "bench/small"
@@ -174,6 +175,33 @@ def write_cursors(path: Path) -> None:
     )
 
 
+TUBESPAM_TRAIN = (
+    Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "tubespam" / "train.csv"
+)
+
+
+def seed_classifier() -> dict[str, Any]:
+    """A spam model for the "all checks on" submission scenario, so scoring is measured too:
+    trained on the public TubeSpam set when it is beside the repository."""
+    if not TUBESPAM_TRAIN.exists():
+        return {"classifier": f"not seeded: {TUBESPAM_TRAIN} is missing"}
+    from service.classifier.evaluation import read_labelled
+    from service.classifier.model import fit
+
+    texts, labels = read_labelled(TUBESPAM_TRAIN)
+    trained = fit(texts, labels)
+    with write_transaction() as session:
+        session.add(
+            ClassifierModel(
+                blob=trained.to_bytes(),
+                ham_count=int((labels == 0).sum()),
+                spam_count=int((labels == 1).sum()),
+                metrics={},
+            )
+        )
+    return {"classifier": f"trained on {len(texts)} TubeSpam comments"}
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Seed the benchmark database.")
     parser.add_argument(
@@ -194,11 +222,13 @@ def main() -> int:
         seed_large()
         articles = [check_article(SMALL_KEY, SMALL_COUNT), check_article(LARGE_KEY, LARGE_COUNT)]
         write_cursors(args.cursors_file)
+        classifier = seed_classifier()
         db.session.remove()
         db.engine.dispose()
     report = {
         "articles": articles,
         "large_cursors_file": str(args.cursors_file),
+        **classifier,
         "seconds": round(time.monotonic() - began, 2),
         # Names only: which settings the service took from the environment, for the record.
         "settings_from_environment": sorted(config.settings_from_environment(os.environ)),

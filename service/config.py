@@ -64,6 +64,8 @@ class Defaults:
     SURGE_COOLDOWN_SECONDS = 3600
     # How many proxies in front of the service set X-Forwarded-For; 0 trusts none.
     TRUSTED_PROXIES = 0
+    # false: no model is loaded or consulted (its reason never appears).
+    CLASSIFIER_ENABLED = True
     CLASSIFIER_HOLD_THRESHOLD = 0.7
     CLASSIFIER_SPAM_THRESHOLD = 0.95
     # The classifier (service/classifier/) learns from moderators' approve/spam decisions:
@@ -183,6 +185,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "EMAIL_CHECK_DELIVERABILITY": ("EMAIL_CHECK_DELIVERABILITY", _flag),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _flag),
     "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", _flag),
+    "CLASSIFIER_ENABLED": ("CLASSIFIER_ENABLED", _flag),
     "SMTP_STARTTLS": ("SMTP_STARTTLS", _flag),
     "SMTP_SSL": ("SMTP_SSL", _flag),
     "NOTIFY_EMAIL_TO": ("NOTIFY_EMAIL_TO", _words),

@@ -168,11 +168,12 @@ def denied_domains(candidate: Candidate, rules: Rules) -> list[Finding]:
         return []
     urls = text.links(candidate.body) + ([candidate.website] if candidate.website else [])
     hosts = {text.host(url) for url in urls}
+    mentioned = text.mentioned_domains(candidate.body, rules.deny_domains)
     return [
         (Verdict.SPAM, Reason("deny_domain", f"links to denied domain '{domain}'"))
         for domain in rules.deny_domains
-        if any(text.on_domain(hostname, domain) for hostname in hosts)
-        or text.mentions_domain(candidate.body, domain)
+        if domain.casefold() in mentioned
+        or any(text.on_domain(hostname, domain) for hostname in hosts)
     ]
 
 

@@ -28,12 +28,22 @@ def on_domain(hostname: str, domain: str) -> bool:
     return hostname == domain or hostname.endswith("." + domain)
 
 
-def mentions_domain(text: str, domain: str) -> bool:
-    """Whether the text names the domain or one of its subdomains, linked or not: the
+def mentioned_domains(text: str, domains: tuple[str, ...]) -> set[str]:
+    """The domains the text names, themselves or by a subdomain, linked or not: the
     linkifier knows only some top-level domains ("bet-now.top" is no link to it), yet a reader
     can still type the address, and an email address names its domain too."""
-    pattern = rf"(?<![\w.-])(?:[\w-]+\.)*{re.escape(domain.casefold())}(?![\w-]|\.\w)"
-    return re.search(pattern, variants(text)[0]) is not None
+    pattern = _domain_pattern(domains)
+    if pattern is None:
+        return set()
+    return {match.casefold() for match in pattern.findall(variants(text)[0])}
+
+
+@lru_cache(maxsize=64)
+def _domain_pattern(domains: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not domains:
+        return None
+    names = "|".join(re.escape(d.casefold()) for d in sorted(domains, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.-])(?:[\w-]+\.)*({names})(?![\w-]|\.\w)")
 
 
 def _visible(text: str) -> str:
@@ -41,6 +51,7 @@ def _visible(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
+@lru_cache(maxsize=256)
 def variants(text: str) -> tuple[str, ...]:
     """The text folded two ways: plainly (keeps every script, for non-Latin word lists) and
     with look-alike letters (Cyrillic, Greek, mathematical bold, ...) cured to Latin ones."""
@@ -51,18 +62,28 @@ def variants(text: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=64)
-def _pattern(entries: tuple[str, ...]) -> re.Pattern[str] | None:
-    forms = {form for entry in entries for form in variants(entry) if form.strip()}
-    if not forms:
-        return None
-    alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+def _matcher(entries: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[str, set[str]]]:
+    """One pattern for the whole list, and which entries each matched form stands for."""
+    owners: dict[str, set[str]] = {}
+    for entry in entries:
+        for form in variants(entry):
+            if form.strip():
+                owners.setdefault(form, set()).add(entry)
+    if not owners:
+        return None, owners
+    alternatives = "|".join(re.escape(form) for form in sorted(owners, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), owners
 
 
 def find_entries(text: str, entries: tuple[str, ...]) -> list[str]:
     """The list entries that occur in the text as whole words, in list order."""
-    pattern = _pattern(entries)
+    pattern, owners = _matcher(entries)
     if pattern is None:
         return []
-    found = {match for form in variants(text) for match in pattern.findall(form)}
-    return [entry for entry in entries if found & set(variants(entry))]
+    found = {
+        entry
+        for form in variants(text)
+        for match in pattern.findall(form)
+        for entry in owners[match]
+    }
+    return [entry for entry in entries if entry in found]
