@@ -206,6 +206,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
             "LOGIN_RATE_LIMIT",
             "SUBMIT_RATE_LIMIT",
             "RATELIMIT_STORAGE_URI",
+            "RATELIMIT_KEY_PREFIX",
             "NOTIFY_WEBHOOK_URL",
             "NOTIFY_WEBHOOK_SECRET",
             "NOTIFY_WEBHOOK_FORMAT",
