@@ -1,0 +1,59 @@
+"""gunicorn settings for commentdesk, read by `gunicorn --config gunicorn.conf.py` (the
+container's entrypoint) and by `flask --app wsgi serve`. Every value can be overridden by
+the environment variable named next to it; options on the command line win over this file
+(that is how `flask serve` keeps its own `--bind`)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Any
+
+
+def _workers() -> int:
+    configured = os.environ.get("WEB_CONCURRENCY", "").strip()
+    if configured:
+        return max(1, int(configured))
+    # gunicorn's rule of thumb, capped: each sync worker holds its own caches and database
+    # connections, and more than 8 rarely helps a single container.
+    return min(2 * multiprocessing.cpu_count() + 1, 8)
+
+
+# Inside a container the service must listen on every interface; `flask serve` passes
+# --bind itself (default 127.0.0.1:8000), which takes precedence over this.
+bind = os.environ.get("BIND", "").strip() or "0.0.0.0:8000"
+workers = _workers()
+# sync by default: the benchmarks (bench/README.md) show requests spending their time in
+# Python (rendering, policy checks, the classifier), i.e. CPU-bound work that threads
+# cannot run in parallel under the GIL, so one process per request is the better use of
+# the cores. GUNICORN_WORKER_CLASS=gthread (with GUNICORN_THREADS) suits deployments
+# whose clients keep connections open, e.g. with no reverse proxy in front.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "").strip() or "sync"
+threads = int(os.environ.get("GUNICORN_THREADS", "").strip() or "1")
+
+# Workers' heartbeat files: in memory when possible, as a container's /tmp may sit on a
+# slow overlay filesystem where a stalled write gets healthy workers killed.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+accesslog = "-"
+errorlog = "-"
+# A SIGTERM lets in-flight requests finish for this long before workers are killed.
+graceful_timeout = 30
+timeout = 30
+# Recycle workers now and then (jittered so they do not all restart at once), which bounds
+# the damage of any slow leak in a dependency.
+max_requests = 1000
+max_requests_jitter = 100
+# gunicorn 27's control socket is a Unix socket in $HOME; nothing here uses it, and in a
+# container the home folder may not be writable. Older versions ignore this name.
+control_socket_disable = True
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+
+    def child_exit(server: Any, worker: Any) -> None:
+        """Drop a dead worker's live gauges from the multiprocess metrics directory."""
+        try:
+            from prometheus_client import multiprocess
+        except ImportError:  # metrics are optional; nothing to clean up without them
+            return
+        multiprocess.mark_process_dead(worker.pid)
