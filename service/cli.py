@@ -12,7 +12,7 @@ import flask_migrate
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from service import auth, classifier, notifications, rules
+from service import auth, backups, classifier, notifications, rules
 from service.errors import DomainError
 from service.models import RuleKind
 
@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(notify)
     app.cli.add_command(policy_group)
     app.cli.add_command(classifier_group)
+    app.cli.add_command(backup)
 
 
 @click.command("create-moderator")
@@ -79,6 +80,20 @@ def serve(bind: str) -> None:
         args += ["--config", str(config_file)]
     click.echo(f"commentdesk: migrations applied; listening on http://{bind}", err=True)
     os.execvp("gunicorn", [*args, "wsgi:app"])
+
+
+@click.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup(destination: Path) -> None:
+    """Write a consistent copy of the SQLite database to DESTINATION, while the service runs.
+
+    PostgreSQL is backed up with pg_dump instead (see README)."""
+    try:
+        report = backups.backup_database(destination)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Backed up the database to {report.path} ({report.size} bytes).")
 
 
 @click.command("notify")
