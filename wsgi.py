@@ -1,5 +1,14 @@
 """WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi ...`."""
 
-from service import create_app
+import sys
 
-app = create_app()
+from service import create_app
+from service.config import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as error:
+    # An operator's mistake, not a bug: one line saying what to fix, no traceback. Exit
+    # status 3 is gunicorn's "worker failed to boot": the arbiter stops instead of respawning.
+    print(f"commentdesk: {error}", file=sys.stderr)
+    raise SystemExit(3) from None

@@ -9,7 +9,17 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service import articles, auth, caches, cli, config, database, notifications, privacy
+from service import (
+    articles,
+    auth,
+    caches,
+    cli,
+    config,
+    database,
+    notifications,
+    observability,
+    privacy,
+)
 from service.api import moderation as moderation_api
 from service.api import public as public_api
 from service.errors import register_error_handlers
@@ -75,6 +85,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(auth.moderator_for_session)
     csrf.init_app(app)
     limiter.init_app(app)
+    observability.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 MODERATION_MODES = ("pre", "off", "trusted")
+LOG_FORMATS = ("json", "text")
 
 
 class ConfigError(RuntimeError):
@@ -98,6 +99,9 @@ class Defaults:
     NOTIFY_EMAIL_TO: tuple[str, ...] = ()
     PENDING_ALERT_MINUTES = 60
 
+    # Access and audit logs (service/observability.py): one JSON object a line, or "text".
+    LOG_FORMAT = "json"
+
     API_TITLE = "commentdesk"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -168,6 +172,13 @@ def _moderation(value: str, name: str) -> str:
     return mode
 
 
+def _log_format(value: str, name: str) -> str:
+    log_format = value.strip().lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"{name} must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}.")
+    return log_format
+
+
 def _database_url(url: str, _name: str) -> str:
     # Heroku-style URLs name the old driver; psycopg 3 is what we ship.
     if url.startswith("postgres://"):
@@ -181,6 +192,7 @@ def _database_url(url: str, _name: str) -> str:
 ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", _database_url),
     "MODERATION": ("MODERATION", _moderation),
+    "LOG_FORMAT": ("LOG_FORMAT", _log_format),
     "ALLOWED_ORIGINS": ("ALLOWED_ORIGINS", lambda value, _: _origins(value)),
     "EMAIL_CHECK_DELIVERABILITY": ("EMAIL_CHECK_DELIVERABILITY", _flag),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _flag),

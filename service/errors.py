@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from service.ratelimits import limiter
+
+log = logging.getLogger("commentdesk.errors")
+DATABASE_RETRY_AFTER = "5"
 
 
 class DomainError(Exception):
@@ -174,3 +179,16 @@ def register_error_handlers(app: Flask) -> None:
             return validation_response({error.field: [error.message]})
         headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooSoon) else None
         return error_response(error.status, error.code, error.message, headers)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def handle_database_unavailable(error: OperationalError | InterfaceError) -> Response:
+        # The driver lost or could not reach the database; pool_pre_ping reconnects once it
+        # is back, so the client is told when to retry rather than shown a 500.
+        log.warning("database unavailable: %s", type(error.orig).__name__)
+        headers = {"Retry-After": DATABASE_RETRY_AFTER}
+        if wants_json():
+            message = "The database is unavailable. Please try again in a few seconds."
+            return error_response(503, "database_unavailable", message, headers)
+        page = "Service unavailable: the database cannot be reached. Try again shortly.\n"
+        return Response(page, 503, headers, mimetype="text/plain")

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from service import articles, classifier, cursors, privacy
+from service import articles, classifier, cursors, observability, privacy
 from service.database import write_transaction
 from service.errors import CommentNotFound, InvalidTransition, NothingToUndo
 from service.extensions import db
@@ -142,6 +142,7 @@ def decide(
         batch.publish()
         article_key = session.scalar(select(Article.key).where(Article.id == comment.article_id))
     classifier.note_decisions([comment.status])
+    observability.audit(action, 1, moderator_id, batch.id)
     return Decided(batch.id, moderation_view(comment, article_key or ""))
 
 
@@ -174,6 +175,7 @@ def decide_many(
             outcomes.append(Outcome(comment_id, comment.status.value))
         batch.publish()
     classifier.note_decisions(o.status for o in outcomes if o.error is None and o.status)
+    observability.audit(action, sum(o.error is None for o in outcomes), moderator_id, batch.id)
     return BatchResult(batch.id, outcomes)
 
 
@@ -208,6 +210,7 @@ def undo(batch_id: str, moderator_id: int) -> BatchResult:
             outcomes.append(Outcome(comment.id, comment.status.value))
         undo_batch.publish()
     classifier.note_decisions(o.status for o in outcomes if o.error is None and o.status)
+    observability.audit("undo", sum(o.error is None for o in outcomes), moderator_id, undo_batch.id)
     return BatchResult(undo_batch.id, outcomes)
 
 

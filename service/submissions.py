@@ -16,6 +16,7 @@ from service import (
     articles,
     classifier,
     notifications,
+    observability,
     policy,
     privacy,
     rules,
@@ -119,6 +120,7 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
         session.flush()
         if comment.status == CommentStatus.APPROVED:
             articles.record_public_change(session, article.id, +1)
+    observability.count_submission(comment.status.value)
     if surge.until and surge.started_because:
         notifications.surge_started(new.article_key, surge.until, surge.started_because)
     if comment.status == CommentStatus.PENDING:
