@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from typing import Any
 
 
@@ -35,7 +36,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "").strip() or "1")
 # slow overlay filesystem where a stalled write gets healthy workers killed.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
-accesslog = "-"
+# The service logs each request itself, as one JSON line with its request id
+# (service/observability.py); gunicorn's own access log would repeat every line.
+accesslog = None
 errorlog = "-"
 # A SIGTERM lets in-flight requests finish for this long before workers are killed.
 graceful_timeout = 30
@@ -57,3 +60,16 @@ if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         except ImportError:  # metrics are optional; nothing to clean up without them
             return
         multiprocess.mark_process_dead(worker.pid)
+
+
+def on_starting(server: Any) -> None:
+    """Refuse a configuration mistake with one line before any worker starts: a worker that
+    fails to boot makes gunicorn print its own traceback after ours."""
+    from service import create_app
+    from service.config import ConfigError
+
+    try:
+        create_app()
+    except ConfigError as error:
+        print(f"commentdesk: {error}", file=sys.stderr)
+        raise SystemExit(1) from None

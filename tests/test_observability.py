@@ -461,18 +461,25 @@ def test_the_service_recovers_by_itself_when_postgresql_returns(make_app, databa
 
 
 @pytest.mark.slow
-def test_gunicorn_without_secret_key_exits_with_one_line_and_no_traceback(tmp_path):
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["--workers", "1", "wsgi:app"],
+        # As the container runs it: several workers, and the config file checks the settings
+        # once in the master before any worker boots.
+        ["--config", "gunicorn.conf.py", "--workers", "3", "wsgi:app"],
+    ],
+    ids=["plain", "config-file"],
+)
+def test_gunicorn_without_secret_key_exits_with_one_line_and_no_traceback(tmp_path, command):
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "EMAIL_KEY"}}
     env |= {
         "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/unused",
         "INSTANCE_PATH": str(tmp_path),
         "BIND": "127.0.0.1:0",
-        # Several workers failing at once trip a traceback inside gunicorn's own arbiter
-        # (HaltServer raised again while halting); one worker shows what we print.
-        "WEB_CONCURRENCY": "1",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", "127.0.0.1:0", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", *command],
         cwd=ROOT,
         env=env,
         capture_output=True,
