@@ -28,6 +28,11 @@ def _has_control_characters(text: str, allowed: set[str] = frozenset()) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in text)
 
 
+def _printable(value: str) -> None:
+    if _has_control_characters(value):
+        raise ValidationError("This value contains control characters; please remove them.")
+
+
 class CommentName(fields.String):
     default_error_messages = {
         "required": "Please enter your name.",
@@ -237,7 +242,7 @@ class FormTokenSchema(Schema):
 
 class CountsArgsSchema(Schema):
     article = fields.List(
-        fields.String(validate=validate.Length(min=1, max=255)),
+        fields.String(validate=[validate.Length(min=1, max=255), _printable]),
         required=True,
         validate=validate.Length(min=1, max=100, error="Ask for 1 to 100 articles at once."),
         error_messages={"required": "Name at least one article: ?article=key."},
@@ -288,8 +293,8 @@ class QueueArgsSchema(Schema):
         load_default="pending",
         validate=validate.OneOf(STATUS_FILTERS, error="status must be one of {choices}."),
     )
-    article = fields.String(load_default=None)
-    q = fields.String(load_default=None, validate=validate.Length(max=200))
+    article = fields.String(load_default=None, validate=[validate.Length(max=255), _printable])
+    q = fields.String(load_default=None, validate=[validate.Length(max=200), _printable])
     cursor = fields.String(load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
@@ -343,7 +348,7 @@ class ArticleStateSchema(Schema):
 
 
 class UndoSchema(Schema):
-    batch = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    batch = fields.String(required=True, validate=[validate.Length(min=1, max=32), _printable])
 
 
 class EventArgsSchema(Schema):
@@ -354,7 +359,7 @@ class EventArgsSchema(Schema):
         load_default=None,
         validate=validate.Range(min=1, max=MAX_ID, error="comment_id must be a comment's id."),
     )
-    moderator = fields.String(load_default=None)
+    moderator = fields.String(load_default=None, validate=[validate.Length(max=80), _printable])
     cursor = fields.String(load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 

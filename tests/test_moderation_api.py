@@ -732,3 +732,21 @@ def test_decisions_are_recorded_under_the_token_owner(app, client, moderator_hea
 
     (event,) = events(client, moderator_headers, comment_id=comment_id)
     assert event["moderator"] == "olu"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "field"),
+    [
+        ("get", "/api/v1/moderation/comments?article=posts%00hello", None, "article"),
+        ("get", "/api/v1/moderation/comments?q=%00", None, "q"),
+        ("get", "/api/v1/moderation/events?moderator=mia%00", None, "moderator"),
+        ("post", "/api/v1/moderation/undo", {"batch": "ab\u0000cd"}, "batch"),
+        ("get", "/api/v1/counts?article=%00", None, "article"),
+    ],
+)
+def test_control_characters_in_filters_are_a_422_not_a_database_error(
+    client, moderator_headers, method, url, body, field
+):
+    response = getattr(client, method)(url, headers=moderator_headers, json=body)
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]

@@ -1,0 +1,122 @@
+"""Browser fixtures: the app served for real on a free port, and headless Chromium driving it.
+
+SQLite only, to keep CI fast (the same use cases run on PostgreSQL in the other suites).
+Every test here skips, with the reason, when Chromium or Playwright for Python is missing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from service import auth, create_app
+from service.extensions import db
+from tests.browser.chromium import CHROMIUM, LAUNCH_ARGS, playwright_or_skip
+from tests.conftest import base_config
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page
+
+PASSWORD = "correct horse battery staple"
+LAPTOP = {"width": 1366, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    sync_api = playwright_or_skip()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+
+
+@pytest.fixture
+def serve(tmp_path: Any) -> Iterator[Callable[..., LiveServer]]:
+    """Start the app (on a fresh SQLite file) in a real WSGI server on 127.0.0.1."""
+    started: list[tuple[Any, threading.Thread, Flask]] = []
+
+    def start(**overrides: Any) -> LiveServer:
+        config = base_config(f"sqlite:///{tmp_path / f'browser{len(started)}.db'}") | {
+            # A test signs in often; the login limit has its own tests in test_web.py.
+            "LOGIN_RATE_LIMIT": "10000 per minute",
+            "SITE_URL": "https://blog.example.com/",
+        }
+        app = create_app(config | overrides)
+        with app.app_context():
+            db.create_all()
+            auth.create_moderator("mia", PASSWORD, admin=True)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        started.append((server, thread, app))
+        return LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+
+    try:
+        yield start
+    finally:
+        for server, thread, app in started:
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+@pytest.fixture
+def live(serve: Callable[..., LiveServer]) -> LiveServer:
+    return serve()
+
+
+@dataclass
+class PageLog:
+    """What a page did that it should not: dialogs (alert/confirm/prompt), uncaught
+    exceptions and console errors."""
+
+    dialogs: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def on_dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.console_errors.append(f"{message.text} at {message.location}")
+
+    def problems(self) -> list[str]:
+        return self.dialogs + self.page_errors + self.console_errors
+
+
+@pytest.fixture
+def page_log() -> PageLog:
+    return PageLog()
+
+
+@pytest.fixture
+def page(chromium: Browser, live: LiveServer, page_log: PageLog) -> Iterator[Page]:
+    context = chromium.new_context(base_url=live.url, viewport=LAPTOP)
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    tab.on("dialog", page_log.on_dialog)
+    tab.on("console", page_log.on_console)
+    tab.on("pageerror", lambda error: page_log.page_errors.append(str(error)))
+    try:
+        yield tab
+    finally:
+        context.close()

@@ -1,0 +1,129 @@
+"""The README's picture of the queue, taken from a realistic queue at laptop width.
+
+The data and its timestamps are fixed, so the image only changes when the page does; the file
+is rewritten only then, and a changed docs/moderation-queue.png in a diff means the queue looks
+different (look at it before committing).
+"""
+
+from __future__ import annotations
+
+import struct
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from service import moderation
+from service.database import write_transaction
+from service.extensions import db
+from service.models import Comment, Moderator
+from tests.browser.chromium import playwright_or_skip
+from tests.browser.helpers import post_comment, sign_in
+
+expect = playwright_or_skip().expect
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "moderation-queue.png"
+BUDGET = "news/2026/11/city-budget-vote"
+RIVER = "news/2026/11/river-path-reopens"
+LANES = "blog/bike-lanes-faq"
+START = datetime(2026, 11, 24, 7, 40, tzinfo=UTC)
+
+
+def _queue_a_morning_of_comments(live) -> None:
+    tom = {"name": "Tom Okafor", "email": "tom.okafor@example.net"}
+    earlier = post_comment(live, LANES, **tom, body="Very useful FAQ, bookmarked.")
+    parent = post_comment(
+        live,
+        BUDGET,
+        **tom,
+        body="Thanks for laying out the numbers so clearly. The table of cuts by department "
+        "is the part I will be sharing.",
+    )
+    held = [
+        post_comment(
+            live,
+            BUDGET,
+            name="Maria Keller",
+            email="maria.keller@example.org",
+            body="The article says the library budget drops by **12%**, but the council's own "
+            "table on page 4 shows 9%. Which figure is right?",
+        ),
+        post_comment(
+            live,
+            RIVER,
+            name="Priya Natarajan",
+            email="priya@example.com",
+            website="https://priya.example.com",
+            body="Walked it this morning with the kids. The new surface is great, but the "
+            "lighting under the rail bridge still isn't working.",
+        ),
+    ]
+    spam = [
+        "Earn $500 a day from home!!! I started last month, see https://quick-cash.example/r/1",
+        "EARN $700 A DAY FROM HOME! I started last month... see https://quick-cash.example/r/2",
+        "earn $300 a day from home. i started last month, see https://quick-cash.example/x/3",
+        "Earn $900 a day from home!! I started last month - see https://quick-cash.example/r/4",
+        "Earn $500 a day, from home! I started last month; see https://quick-cash.example/q/5",
+    ]
+    wave = [
+        post_comment(
+            live,
+            (BUDGET, RIVER, LANES)[n % 3],
+            name=f"Kim {n}",
+            email=f"winner{n}@mail.example",
+            body=text,
+        )
+        for n, text in enumerate(spam)
+    ]
+    with live.app.app_context():
+        mia = db.session.query(Moderator).filter_by(username="mia").one().id
+        moderation.decide(earlier, "approve", mia)
+        moderation.decide(parent, "approve", mia)
+    # Jin's comment is a reply to Tom's, which had to be approved first.
+    jin = post_comment(
+        live,
+        BUDGET,
+        name="Jin Park",
+        email="jin.park@example.org",
+        parent_id=parent,
+        body="Agreed, and the *minutes* of the October meeting are worth reading too: "
+        "https://council.example.gov/minutes/2026-10",
+    )
+    with live.app.app_context():
+        order = [earlier, parent, held[0], held[1], jin, *wave]
+        with write_transaction() as session:
+            for n, comment_id in enumerate(order):
+                stamp = START + timedelta(minutes=7 * n)
+                session.execute(
+                    update(Comment)
+                    .where(Comment.id == comment_id)
+                    .values(created_at=stamp, updated_at=stamp)
+                )
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_screenshot_of_a_realistic_queue_for_the_readme(live, page, page_log):
+    _queue_a_morning_of_comments(live)
+    sign_in(page)
+    expect(page.locator("article.wave")).to_have_count(1)
+    expect(page.locator("li.comment")).to_have_count(8)
+    expect(page.locator("blockquote.parent")).to_contain_text("In reply to Tom Okafor")
+    page.mouse.move(0, 0)
+
+    # The top of the page at laptop size: waves, the bulk bar, and the first comments
+    # (a reply with its parent among them).
+    page.set_viewport_size({"width": 1366, "height": 1000})
+    image = page.screenshot(animations="disabled", caret="hide")
+
+    assert _png_size(image) == (1366, 1000)
+    assert page_log.problems() == []
+    if not SCREENSHOT.exists() or SCREENSHOT.read_bytes() != image:
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        SCREENSHOT.write_bytes(image)
