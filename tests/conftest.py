@@ -4,13 +4,15 @@ TEST_DATABASE_URL is set (those runs skip with a reason otherwise)."""
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from service import auth, create_app
 from service.extensions import db
@@ -43,6 +45,43 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     if not POSTGRES_URL:
         pytest.skip("TEST_DATABASE_URL is not set; PostgreSQL runs are skipped")
     return POSTGRES_URL
+
+
+@contextmanager
+def scratch_postgres_database() -> Iterator[str]:
+    """A brand-new, empty PostgreSQL database (for migrations and for servers in other
+    processes, which must not share the per-test schema), dropped afterwards."""
+    assert POSTGRES_URL
+    name = f"commentdesk_scratch_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def fresh_postgres_url() -> Iterator[str]:
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set; PostgreSQL runs are skipped")
+    with scratch_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """An empty database of each kind, for tests that build the schema themselves."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set; PostgreSQL runs are skipped")
+    with scratch_postgres_database() as url:
+        yield url
 
 
 def _fresh_schema(database_url: str) -> None:

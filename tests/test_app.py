@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import uuid
 from typing import Any
 
 import flask_migrate
@@ -12,12 +11,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from openapi_spec_validator import validate
-from sqlalchemy import create_engine, make_url, text
 
 from service import create_app
 from service.config import ConfigError
 from service.extensions import db
-from tests.conftest import POSTGRES_URL, base_config
+from tests.conftest import base_config
 
 ENVIRONMENT = (
     "DATABASE_URL",
@@ -79,25 +77,6 @@ def test_settings_come_from_the_environment(clean_environment):
     assert app.config["MODERATION"] == "off"
     assert app.config["ALLOWED_ORIGINS"] == ("https://a.example", "https://b.example")
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://user@db/comments"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    if not POSTGRES_URL:
-        pytest.skip("TEST_DATABASE_URL is not set; PostgreSQL runs are skipped")
-    name = f"commentdesk_migrations_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_migrations_build_exactly_the_models_schema(empty_database_url):

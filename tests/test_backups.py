@@ -5,21 +5,19 @@ upgraded to the newest without losing anything."""
 from __future__ import annotations
 
 import sqlite3
-import uuid
-from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from typing import Any
 
 import flask_migrate
 import pytest
-from sqlalchemy import JSON, bindparam, create_engine, make_url, text
+from sqlalchemy import JSON, bindparam, text
 
 from service import auth, create_app
 from service.extensions import db
 from service.models import UTCDateTime
 from service.privacy import EmailVault
-from tests.conftest import POSTGRES_URL, base_config, submit
+from tests.conftest import base_config, submit
 
 FIRST_REVISION = "af147f689aa0"
 
@@ -86,25 +84,6 @@ def test_backup_of_postgresql_points_to_pg_dump(app, runner, tmp_path):
     assert "pg_dump" in result.output
     assert "postgresql" in result.output
     assert not destination.exists()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'upgraded.db'}"
-        return
-    if not POSTGRES_URL:
-        pytest.skip("TEST_DATABASE_URL is not set; PostgreSQL runs are skipped")
-    name = f"commentdesk_upgrade_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _insert_first_revision_data(vault: EmailVault) -> None:

@@ -22,10 +22,9 @@ from typing import Any
 import pytest
 import requests
 import yaml
-from sqlalchemy import create_engine, make_url, text
 
 from service.config import ENVIRONMENT
-from tests.conftest import POSTGRES_URL, VALID
+from tests.conftest import VALID
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
@@ -414,22 +413,6 @@ def test_flask_serve_uses_the_config_file_and_keeps_its_localhost_bind(tmp_path,
 
 
 @pytest.fixture
-def shared_postgres_url() -> Iterator[str]:
-    if not POSTGRES_URL:
-        pytest.skip("TEST_DATABASE_URL is not set; PostgreSQL runs are skipped")
-    name = f"commentdesk_deploy_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture
 def redis_url() -> str:
     redis = pytest.importorskip("redis")
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
@@ -465,11 +448,11 @@ def feed_ids(base_url: str, article: str) -> list[int]:
 
 @pytest.mark.slow
 def test_two_instances_share_one_postgresql_database_and_redis_rate_limits(
-    tmp_path, start_server, shared_postgres_url, redis_url
+    tmp_path, start_server, fresh_postgres_url, redis_url
 ):
     common = service_environment(
         tmp_path,
-        DATABASE_URL=shared_postgres_url,
+        DATABASE_URL=fresh_postgres_url,
         RATELIMIT_STORAGE_URI=redis_url,
         RATELIMIT_KEY_PREFIX=f"commentdesk-deploy-{uuid.uuid4().hex[:8]}",
         SUBMIT_RATE_LIMIT="3 per minute",

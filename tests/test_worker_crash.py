@@ -12,37 +12,19 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
-from tests.conftest import POSTGRES_URL, VALID
+from tests.conftest import VALID
 from tests.test_deploy import ENTRYPOINT, Server, free_port, service_environment
 
 CLIENTS = 50
 CONNECTION_ERROR = "connection error"
 ARTICLE = "crash/worker-kill"
-
-
-@pytest.fixture
-def fresh_postgres_url() -> Iterator[str]:
-    """A database of its own, dropped afterwards (as in tests/test_deploy.py)."""
-    if not POSTGRES_URL:
-        pytest.skip("TEST_DATABASE_URL is not set; the worker-crash test runs on PostgreSQL")
-    name = f"commentdesk_crash_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def children(pid: int) -> set[int]:
