@@ -57,7 +57,9 @@ def init_cors(app: Flask) -> None:
 
 @blp.after_request
 def allow_site_origins(response: Response) -> Response:
-    set_cors_headers(response, current_app.extensions[CORS_OPTIONS])
+    # Browsers send Origin on every cross-origin call; without one there is nothing to allow.
+    if "Origin" in request.headers:
+        set_cors_headers(response, current_app.extensions[CORS_OPTIONS])
     # CORS headers depend on the Origin; shared caches must not mix answers across origins
     # (flask-cors only says so when several origins are configured).
     response.vary.add("Origin")
