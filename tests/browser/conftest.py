@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -108,10 +109,13 @@ def page_log() -> PageLog:
     return PageLog()
 
 
-@pytest.fixture
-def page(chromium: Browser, live: LiveServer, page_log: PageLog) -> Iterator[Page]:
-    context = chromium.new_context(base_url=live.url, viewport=LAPTOP)
-    context.set_default_timeout(10_000)
+@contextmanager
+def watched_tab(
+    chromium: Browser, base_url: str, page_log: PageLog, timeout_ms: int, **options: Any
+) -> Iterator[Page]:
+    """A tab in a fresh browser context whose dialogs, console and errors land in page_log."""
+    context = chromium.new_context(base_url=base_url, **options)
+    context.set_default_timeout(timeout_ms)
     tab = context.new_page()
     tab.on("dialog", page_log.on_dialog)
     tab.on("console", page_log.on_console)
@@ -120,3 +124,9 @@ def page(chromium: Browser, live: LiveServer, page_log: PageLog) -> Iterator[Pag
         yield tab
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(chromium: Browser, live: LiveServer, page_log: PageLog) -> Iterator[Page]:
+    with watched_tab(chromium, live.url, page_log, 10_000, viewport=LAPTOP) as tab:
+        yield tab

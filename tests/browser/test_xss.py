@@ -17,6 +17,7 @@ from service.extensions import db
 from service.models import Moderator
 from service.rendering import ALLOWED_TAGS
 from tests.browser.chromium import playwright_or_skip
+from tests.browser.conftest import watched_tab
 from tests.browser.helpers import sign_in
 from tests.conftest import VALID
 
@@ -148,16 +149,8 @@ def naughty_server(serve: Any) -> Any:
 
 @pytest.fixture
 def naughty_page(chromium: Any, naughty_server: Any, page_log: Any) -> Any:
-    context = chromium.new_context(base_url=naughty_server.url)
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    tab.on("dialog", page_log.on_dialog)
-    tab.on("console", page_log.on_console)
-    tab.on("pageerror", lambda error: page_log.page_errors.append(str(error)))
-    try:
+    with watched_tab(chromium, naughty_server.url, page_log, 15_000) as tab:
         yield tab
-    finally:
-        context.close()
 
 
 def test_naughty_strings_render_inert_on_every_moderation_page(
