@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import Row, and_, bindparam, or_, select
 from sqlalchemy.orm import aliased
 
 from service import articles, cursors, privacy
@@ -58,7 +58,8 @@ def avatar_path(email_hash: str) -> str:
     return f"/api/v1/avatars/{privacy.vault().avatar_seed(email_hash)}.svg"
 
 
-def public_comment(comment: Comment, parent_removed: bool = False) -> dict[str, Any]:
+def public_comment(comment: Comment | Row[Any], parent_removed: bool = False) -> dict[str, Any]:
+    """What readers see of a comment (an ORM object or a feed query row)."""
     return {
         "id": comment.id,
         "parent_id": comment.parent_id,
@@ -122,16 +123,9 @@ def page(
     more = len(rows) > limit
     rows = rows[:limit]
     comments = [
-        {
-            "id": row.id,
-            "parent_id": row.parent_id,
-            "parent_removed": row.parent_id is not None and row.status != CommentStatus.APPROVED,
-            "name": row.name,
-            "website": row.website,
-            "avatar": avatar_path(row.email_hash),
-            "body_html": row.body_html,
-            "created_at": row.created_at,
-        }
+        public_comment(
+            row, parent_removed=row.parent_id is not None and row.status != CommentStatus.APPROVED
+        )
         for row in rows
     ]
     next_cursor = cursors.encode(rows[-1].created_at, rows[-1].id) if more else None

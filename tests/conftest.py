@@ -112,6 +112,11 @@ def make_app(database_url: str) -> Iterator[Any]:
         return app
 
     yield build
+    dispose(apps)
+
+
+def dispose(apps: list[Flask]) -> None:
+    """Close every database connection the apps hold (PostgreSQL allows only so many)."""
     for app in apps:
         with app.app_context():
             db.session.remove()

@@ -20,7 +20,7 @@ from service import auth, create_app, privacy
 from service.database import write_transaction
 from service.extensions import db
 from service.models import Article, Comment, CommentStatus
-from tests.conftest import base_config
+from tests.conftest import base_config, dispose
 
 pytestmark = pytest.mark.slow
 
@@ -123,10 +123,7 @@ def make_scale_app(database_file: str) -> Iterator[Any]:
         return app
 
     yield build
-    for app in apps:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    dispose(apps)
 
 
 @contextmanager
