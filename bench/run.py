@@ -203,6 +203,14 @@ SERVICE_READY = "/api/v1/counts?article=x"
 SERVERS = [
     ServerSpec(name="bare", app="bench.bare_app:app", ready_path="/"),
     ServerSpec(name="service", app="wsgi:app", ready_path=SERVICE_READY, env={"MODERATION": "pre"}),
+    # The same service under gunicorn's threaded worker, to choose the default worker class
+    # (gunicorn.conf.py) by measurement: same workers, 4 threads each.
+    ServerSpec(
+        name="service-gthread",
+        app="wsgi:app",
+        ready_path=SERVICE_READY,
+        env={"MODERATION": "pre", "GUNICORN_WORKER_CLASS": "gthread", "GUNICORN_THREADS": "4"},
+    ),
     # As behind one reverse proxy: submit.lua gives each comment a client IP of its own in
     # X-Forwarded-For, so the per-client limits (SUBMIT_RATE_LIMIT, FLOOD_SECONDS) see many
     # readers rather than wrk's one address, and every check of a submission runs.
@@ -301,6 +309,25 @@ SCENARIOS = [
         SMALL_FEED,
         304,
         revalidation(SMALL_FEED),
+    ),
+    # Not targets: the worker-class comparison. A cheap answer (the cached feed) and an
+    # expensive one (a page rendered per request) under gthread, beside the sync rows above.
+    Scenario(
+        "feed-20-gthread",
+        "feed, 20 comments, gthread workers",
+        "service-gthread",
+        SMALL_FEED,
+        200,
+        expect_feed(SMALL_FEED, 20, 20),
+    ),
+    Scenario(
+        "feed-10k-random-page-gthread",
+        "feed, 10,000 comments, a random page, gthread workers",
+        "service-gthread",
+        LARGE_FEED,
+        200,
+        random_pages(LARGE_FEED, 10_000, 50),
+        script="random_path.lua",
     ),
     # Last, on a server of its own: it writes, and nothing after it should read a database
     # it grew.

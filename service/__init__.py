@@ -36,13 +36,14 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
     configure(app, test_config)
-    if proxies := app.config["TRUSTED_PROXIES"]:
-        # Only then is X-Forwarded-For believed: otherwise any client could pick its own IP.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # Only then is X-Forwarded-For believed: otherwise any client could pick its own IP.
+        # Outermost, so that every middleware sees the client's address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     return app
 
 
@@ -76,7 +77,7 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     api.register_converter(ArticleKeyConverter, article_key_schema)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    public_api.init_cors(app)
+    public_api.init_app(app)
     app.session_interface = HttpsAwareSessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -25,7 +25,6 @@ from flask import (
     Response,
     current_app,
     g,
-    has_app_context,
     has_request_context,
     request,
 )
@@ -146,9 +145,12 @@ def count_submission(verdict: str) -> None:
 def request_id() -> str:
     """The client's X-Request-ID when it is sane, otherwise a fresh one; fixed per request."""
     if "request_id" not in g:
-        given = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = given if _SANE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER, ""))
     return g.request_id
+
+
+def request_id_from(given: str) -> str:
+    return given if _SANE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
 def _start_timer() -> None:
@@ -159,38 +161,69 @@ def _start_timer() -> None:
 def _observe(response: Response) -> Response:
     # Runs for every request, the public feed's included: each proxy lookup counts here.
     elapsed = time.perf_counter() - g.get("request_started", time.perf_counter())
-    endpoint = request.endpoint or "unmatched"
-    status = response.status_code
-    # Clients may send any method token; labels take a known few so they stay bounded.
-    method = request.method if request.method in _METHODS else "other"
-    if metrics := _metrics_for_app():
-        metrics.requests.labels(endpoint, method, str(status)).inc()
-        metrics.latency.labels(endpoint, method).observe(elapsed)
-        if status == 429:
-            metrics.rate_limited.labels(endpoint).inc()
     rid = request_id()
     response.headers[REQUEST_ID_HEADER] = rid
-    path = _path_template()
-    duration_ms = round(elapsed * 1000, 2)
+    record_request(
+        current_app,
+        AnsweredRequest(
+            endpoint=request.endpoint or "unmatched",
+            method=request.method,
+            path=_path_template(),
+            status=response.status_code,
+            elapsed=elapsed,
+            request_id=rid,
+            remote_addr=request.remote_addr,
+        ),
+    )
+    return response
+
+
+@dataclass(frozen=True)
+class AnsweredRequest:
+    endpoint: str
+    method: str
+    # The URL rule, never the raw path: article keys are whatever a client typed.
+    path: str
+    status: int
+    elapsed: float
+    request_id: str
+    remote_addr: str | None
+
+
+def record_request(app: Flask, answered: AnsweredRequest) -> None:
+    """Count, time and log one answered request (also for answers given in front of Flask,
+    see service/api/repeat_reads.py)."""
+    # Clients may send any method token; labels take a known few so they stay bounded.
+    method = answered.method if answered.method in _METHODS else "other"
+    endpoint, status = answered.endpoint, answered.status
+    if metrics := app.extensions.get(EXTENSION_KEY):
+        metrics.requests.labels(endpoint, method, str(status)).inc()
+        metrics.latency.labels(endpoint, method).observe(answered.elapsed)
+        if status == 429:
+            metrics.rate_limited.labels(endpoint).inc()
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    path = answered.path
+    duration_ms = round(answered.elapsed * 1000, 2)
+    vault: privacy.EmailVault = app.extensions[privacy.EXTENSION_KEY]
     _emit(
         access_log,
+        app.config["LOG_FORMAT"],
         lambda: f"{method} {path} {status} {duration_ms}ms",
         {
-            "request_id": rid,
+            "request_id": answered.request_id,
             "method": method,
             "path": path,
             "endpoint": endpoint,
             "status": status,
             "duration_ms": duration_ms,
             # A keyed hash, truncated: enough to spot one noisy client, not to find them.
-            "client": (privacy.vault().ip_hash(request.remote_addr) or "")[:12] or None,
+            "client": (vault.ip_hash(answered.remote_addr) or "")[:12] or None,
         },
     )
-    return response
 
 
 def _path_template() -> str:
-    # The URL rule, never the raw path: article keys are whatever a client typed.
     return request.url_rule.rule if request.url_rule else "<unmatched>"
 
 
@@ -235,8 +268,9 @@ def _configure_logging(log_format: str) -> None:
     logger.propagate = False
 
 
-def _emit(logger: logging.Logger, summary: Callable[[], str], fields: dict[str, Any]) -> None:
-    log_format = current_app.config["LOG_FORMAT"] if has_app_context() else "json"
+def _emit(
+    logger: logging.Logger, log_format: str, summary: Callable[[], str], fields: dict[str, Any]
+) -> None:
     if log_format == "json":
         line = json.dumps(
             {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "logger": logger.name}
@@ -257,6 +291,7 @@ def audit(action: str, count: int, moderator_id: int, batch: str) -> None:
         username = connection.scalar(select(Moderator.username).where(Moderator.id == moderator_id))
     _emit(
         audit_log,
+        current_app.config["LOG_FORMAT"],
         lambda: f"{action} x{count}",
         {
             "request_id": request_id() if has_request_context() else None,

@@ -220,7 +220,7 @@ def test_gunicorn_config_defaults_for_a_container(monkeypatch):
     # The service writes its own JSON access line; gunicorn's would repeat each request.
     assert cfg.accesslog is None
     assert (cfg.graceful_timeout, cfg.timeout) == (30, 30)
-    assert (cfg.max_requests, cfg.max_requests_jitter) == (1000, 100)
+    assert (cfg.max_requests, cfg.max_requests_jitter) == (50_000, 5_000)
     if "control_socket_disable" in cfg.settings:
         assert cfg.control_socket_disable is True
     assert cfg.child_exit.__module__ == "gunicorn.config"  # no metrics dir: the default hook

@@ -6,8 +6,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, redirect, request
-from flask.blueprints import BlueprintSetupState
+from flask import Flask, Response, current_app, redirect, request
 from flask.views import MethodView
 from flask_cors.core import get_cors_options, set_cors_headers
 from flask_limiter.util import get_remote_address
@@ -15,6 +14,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.http import quote_etag
 
 from service import caches, feed, privacy, submissions, traps
+from service.api.repeat_reads import RepeatFeedReads, page_key
 from service.extensions import limiter
 from service.openapi import Blueprint, form_body_doc
 from service.schemas import (
@@ -34,25 +34,20 @@ blp = Blueprint(
 _AVATAR_SEED = re.compile(r"[0-9a-f]{20}")
 _FEED_SCHEMA = FeedSchema()
 RENDERED_FEEDS = "commentdesk.rendered_feeds"
-
-
-@blp.record_once
-def _create_feed_cache(state: BlueprintSetupState) -> None:
-    state.app.extensions[RENDERED_FEEDS] = caches.rendered_pages(
-        state.app.config["FEED_CACHE_PAGES"]
-    )
-
-
 CORS_OPTIONS = "commentdesk.cors"
 
 
-def init_cors(app: Flask) -> None:
-    """The site's origins may call this API from their pages. flask-cors's options are
-    computed once here and applied per response below, for this blueprint only: its
-    app-wide hook costs more than the whole feed request."""
-    app.extensions[CORS_OPTIONS] = get_cors_options(
+def init_app(app: Flask) -> None:
+    """CORS for the site's origins, the rendered-feed cache, and the repeat-read fast path
+    in front of the app (install it before any proxy middleware, which must see requests
+    first)."""
+    # flask-cors's options are computed once here and applied per response below, for this
+    # blueprint only: its app-wide hook costs more than the whole feed request.
+    cors = app.extensions[CORS_OPTIONS] = get_cors_options(
         app, {"origins": list(app.config["ALLOWED_ORIGINS"]), "vary_header": True}
     )
+    pages = app.extensions[RENDERED_FEEDS] = caches.rendered_pages(app.config["FEED_CACHE_PAGES"])
+    app.wsgi_app = RepeatFeedReads(app, app.wsgi_app, pages=pages, cors=cors)  # type: ignore[method-assign]
 
 
 @blp.after_request
@@ -74,39 +69,11 @@ def _too_many_message() -> str:
     return "You are sending comments too quickly. Please wait a little and try again."
 
 
-def _rendered_feeds() -> caches.LockedCache:
-    return current_app.extensions[RENDERED_FEEDS]
-
-
-def _page_key(article: str, state: feed.ArticleState) -> tuple[str, str, bytes]:
-    # The raw query string, so a repeat read needs no argument parsing to find its page.
-    return article, state.etag, request.query_string
-
-
 def _feed_headers(state: feed.ArticleState) -> dict[str, str]:
     return {
         "ETag": quote_etag(state.etag),
         "Cache-Control": f"public, max-age={current_app.config['FEED_MAX_AGE']}",
     }
-
-
-@blp.before_request
-def answer_repeat_feed_reads() -> Response | None:
-    """Revalidations and repeat reads of a feed, answered before any argument parsing or
-    serialization: one indexed lookup of the article's version decides. The page is
-    rendered once per change of the article's public comments."""
-    if request.endpoint != "public.ArticleComments" or request.method != "GET":
-        return None
-    article = (request.view_args or {})["article"]
-    state = g.feed_state = feed.article_state(article)
-    # Weak comparison, as RFC 9110 asks for If-None-Match: a proxy that compresses the
-    # feed may hand the client a weakened W/"..." copy of our tag.
-    if request.if_none_match.contains_weak(state.etag):
-        return Response(status=304, headers=_feed_headers(state))
-    body = _rendered_feeds().get(_page_key(article, state))
-    if body is None:
-        return None
-    return Response(body, mimetype="application/json", headers=_feed_headers(state))
 
 
 @blp.route("/articles/<article:article>/comments", merge_slashes=False)
@@ -115,15 +82,18 @@ class ArticleComments(MethodView):
     @blp.response(200, FeedSchema)
     def get(self, args: dict[str, Any], article: str) -> Any:
         """The approved comments of an article, oldest first, with each reply's parent id."""
-        state = g.feed_state  # looked up by answer_repeat_feed_reads
+        # Repeat reads are answered by RepeatFeedReads before they get here, once this
+        # worker has looked up the article's state and rendered the page.
+        state = feed.article_state(article)
         limit = args["limit"] or current_app.config["FEED_PAGE_SIZE"]
-        body = _rendered_feeds().get_or_make(
-            _page_key(article, state),
+        body = current_app.extensions[RENDERED_FEEDS].get_or_make(
+            page_key(article, state, request.query_string),
             lambda: _FEED_SCHEMA.dumps(
                 feed.page(article, state, limit, args["cursor"], args["order"])
-            ),
+            ).encode(),
         )
-        return Response(body, mimetype="application/json", headers=_feed_headers(state))
+        response = Response(body, mimetype="application/json", headers=_feed_headers(state))
+        return response.make_conditional(request)
 
     @limiter.limit(_submit_limit, key_func=get_remote_address, error_message=_too_many_message)
     @blp.arguments(SubmissionSchema, location="json_or_form")
