@@ -30,7 +30,19 @@ def engine_options(database_uri: str) -> dict[str, Any]:
     if database_uri.startswith("postgresql"):
         return {
             "pool_pre_ping": True,
-            "connect_args": {"connect_timeout": 3, "options": "-c statement_timeout=10000"},
+            "connect_args": {
+                # libpq's floor: it treats anything shorter as 2 seconds.
+                "connect_timeout": 2,
+                "options": "-c statement_timeout=10000",
+                # A peer that stops acknowledging (a network partition) closes the socket
+                # after 2 s instead of the kernel's 15 minutes of retransmissions; idle
+                # pooled connections are probed so a dead one is found before it is used.
+                "tcp_user_timeout": 2000,
+                "keepalives": 1,
+                "keepalives_idle": 30,
+                "keepalives_interval": 5,
+                "keepalives_count": 3,
+            },
         }
     # A SQLite file cannot go away under an open connection: no ping needed.
     return {}

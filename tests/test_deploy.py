@@ -13,18 +13,21 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import requests
 import yaml
 
 from service.config import ENVIRONMENT
 from tests.conftest import VALID
+from tests.faults import Forwarder
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
@@ -365,6 +368,51 @@ def test_entrypoint_migrates_serves_and_stops_gracefully_on_sigterm(tmp_path, st
 
 
 @pytest.mark.slow
+def test_sigterm_lets_a_request_in_flight_finish_before_gunicorn_exits(
+    tmp_path, start_server, fresh_postgres_url
+):
+    database_link = Forwarder.to_database(fresh_postgres_url)
+    database_link.start()
+    environ = service_environment(
+        tmp_path,
+        DATABASE_URL=database_link.database_url(fresh_postgres_url),
+        BIND=f"127.0.0.1:{free_port()}",
+        WEB_CONCURRENCY="1",
+    )
+    server = start_server([str(ENTRYPOINT)], environ)
+    server.wait_until_serving()
+    answers: list[requests.Response] = []
+
+    database_link.pause()  # the next request waits on the database: it is in flight
+    in_flight = threading.Thread(
+        target=lambda: answers.append(
+            requests.post(
+                f"{server.url}/api/v1/articles/deploy/drain/comments",
+                json=VALID | {"body": "Sent just before the deploy."},
+                timeout=30,
+            )
+        )
+    )
+    in_flight.start()
+    time.sleep(1)
+    server.process.send_signal(signal.SIGTERM)
+    time.sleep(1)
+    assert server.process.poll() is None  # still draining, not killed
+    database_link.resume()
+    in_flight.join(timeout=30)
+
+    assert server.process.wait(timeout=35) == 0, server.output()
+    [answer] = answers
+    assert answer.status_code == 201, answer.text
+    database_link.stop()
+    with psycopg.connect(fresh_postgres_url.replace("+psycopg", "")) as connection:
+        rows = connection.execute(
+            "SELECT id FROM comments WHERE body = 'Sent just before the deploy.'"
+        ).fetchall()
+    assert rows == [(answer.json()["id"],)]
+
+
+@pytest.mark.slow
 def test_entrypoint_skips_migrations_when_told_and_runs_a_given_command(tmp_path):
     environ = service_environment(
         tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'y.db'}", MIGRATE_ON_START="false"
@@ -440,6 +488,23 @@ def flask_command(environ: dict[str, str], args: str, stdin: str = "") -> str:
     return result.stdout
 
 
+def worker_pids(server: Server) -> set[int]:
+    # The entrypoint execs gunicorn, so the process started is gunicorn's master.
+    pid = server.process.pid
+    return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def readiness(server: Server) -> tuple[int, dict[str, str]]:
+    """/readyz as every worker of the server sees it (each has its own connections)."""
+    answers = {
+        (response.status_code, tuple(sorted(response.json().items())))
+        for response in (requests.get(f"{server.url}/readyz", timeout=10) for _ in range(6))
+    }
+    assert len(answers) == 1, answers
+    [(status, checks)] = answers
+    return status, dict(checks)
+
+
 def feed_ids(base_url: str, article: str) -> list[int]:
     response = requests.get(f"{base_url}/api/v1/articles/{article}/comments", timeout=10)
     assert response.status_code == 200, response.text
@@ -464,9 +529,17 @@ def test_two_instances_share_one_postgresql_database_and_redis_rate_limits(
     )
     first = start_server([str(ENTRYPOINT)], common | {"BIND": f"127.0.0.1:{free_port()}"})
     first.wait_until_serving()  # it has applied the migrations: the second need not
+    # The second reaches the database through a proxy the test can take away.
+    database_link = Forwarder.to_database(fresh_postgres_url)
+    database_link.start()
     second = start_server(
         [str(ENTRYPOINT)],
-        common | {"BIND": f"127.0.0.1:{free_port()}", "MIGRATE_ON_START": "false"},
+        common
+        | {
+            "BIND": f"127.0.0.1:{free_port()}",
+            "MIGRATE_ON_START": "false",
+            "DATABASE_URL": database_link.database_url(fresh_postgres_url),
+        },
     )
     second.wait_until_serving()
     flask_command(common, "create-moderator mia --password-stdin", stdin="a long password\n")
@@ -499,6 +572,16 @@ def test_two_instances_share_one_postgresql_database_and_redis_rate_limits(
     )
     assert refused.status_code == 429, refused.text
     assert "Retry-After" in refused.headers
+
+    # Readiness follows the database, and comes back without a restart.
+    assert readiness(first) == readiness(second) == (200, {"database": "ok", "redis": "ok"})
+    workers = worker_pids(second)
+    database_link.stop()
+    assert readiness(second) == (503, {"database": "unreachable", "redis": "ok"})
+    assert readiness(first)[0] == 200
+    database_link.start()
+    assert readiness(second) == (200, {"database": "ok", "redis": "ok"})
+    assert worker_pids(second) == workers  # the same processes: nothing restarted
 
     assert first.stop() == 0, first.output()
     assert second.stop() == 0, second.output()
