@@ -57,6 +57,10 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    if replica := app.config["DATABASE_REPLICA_URL"]:
+        app.config["SQLALCHEMY_BINDS"] = {
+            database.REPLICA: {"url": replica, **database.engine_options(replica)}
+        }
 
 
 def register_extensions(app: Flask) -> None:

@@ -18,6 +18,7 @@ class ConfigError(RuntimeError):
 
 class Defaults:
     MODERATION = "pre"
+    DATABASE_REPLICA_URL: str | None = None
     ALLOWED_ORIGINS: tuple[str, ...] = ()
     # Whole request bodies above this size are refused with 413 before parsing.
     MAX_CONTENT_LENGTH = 64 * 1024
@@ -191,6 +192,7 @@ def _database_url(url: str, _name: str) -> str:
 # Every documented environment variable, the config key it sets, and how it is read.
 ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", _database_url),
+    "DATABASE_REPLICA_URL": ("DATABASE_REPLICA_URL", _database_url),
     "MODERATION": ("MODERATION", _moderation),
     "LOG_FORMAT": ("LOG_FORMAT", _log_format),
     "ALLOWED_ORIGINS": ("ALLOWED_ORIGINS", lambda value, _: _origins(value)),

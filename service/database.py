@@ -15,13 +15,15 @@ from typing import Any, Literal
 
 from flask import Flask
 from sqlalchemy import TypeDecorator, event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from service.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
+# The bind key of the read replica (SQLALCHEMY_BINDS), when one is configured.
+REPLICA = "replica"
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 
 
@@ -50,10 +52,17 @@ def engine_options(database_uri: str) -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     with app.app_context():
-        engine = db.engine
-        if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _configure_sqlite_connection)
-            event.listen(engine, "begin", _begin_sqlite_transaction)
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "connect", _configure_sqlite_connection)
+                event.listen(engine, "begin", _begin_sqlite_transaction)
+
+
+def reads_engine() -> Engine:
+    """Where the public feed reads: the read replica when DATABASE_REPLICA_URL names one.
+    Only reads that may lag by the replica's delay belong there; writes and moderation use
+    the primary."""
+    return db.engines.get(REPLICA, db.engine)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

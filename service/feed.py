@@ -10,8 +10,7 @@ from flask import current_app
 from sqlalchemy import Row, and_, bindparam, or_, select
 from sqlalchemy.orm import aliased
 
-from service import articles, cursors, privacy
-from service.extensions import db
+from service import articles, cursors, database, privacy
 from service.models import Article, Comment, CommentStatus
 
 
@@ -47,7 +46,7 @@ def article_state(key: str) -> ArticleState:
 
 def _load_state(key: str) -> ArticleState:
     # A plain connection, not the ORM session: this runs for every read of every feed.
-    with db.engine.connect() as connection:
+    with database.reads_engine().connect() as connection:
         row = connection.execute(_STATE, {"key": key}).first()
     if row is None:
         return ArticleState(None, 0, 0, None)
@@ -119,7 +118,8 @@ def page(
         if newest
         else (Comment.created_at, Comment.id)
     )
-    rows = db.session.execute(stmt.order_by(*sort).limit(limit + 1)).all()
+    with database.reads_engine().connect() as connection:
+        rows = connection.execute(stmt.order_by(*sort).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     comments = [
@@ -133,9 +133,10 @@ def page(
 
 
 def counts(keys: list[str]) -> dict[str, int]:
-    found = dict(
-        db.session.execute(
-            select(Article.key, Article.approved_count).where(Article.key.in_(keys))
-        ).all()
-    )
+    with database.reads_engine().connect() as connection:
+        found = dict(
+            connection.execute(
+                select(Article.key, Article.approved_count).where(Article.key.in_(keys))
+            ).all()
+        )
     return {key: found.get(key, 0) for key in keys}

@@ -41,7 +41,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from service import privacy
+from service import database, privacy
 from service.extensions import db
 from service.models import Comment, CommentStatus, Moderator
 
@@ -314,6 +314,8 @@ def healthz() -> Any:
 @blp.get("/readyz")
 def readyz() -> Any:
     checks = {"database": _database_state()}
+    if database.REPLICA in db.engines:
+        checks["replica"] = _replica_state()
     storage = current_app.config.get("RATELIMIT_STORAGE_URI", "")
     if storage.startswith(("redis://", "rediss://")):
         checks["redis"] = _redis_state(storage)
@@ -329,6 +331,15 @@ def _database_state() -> str:
         return "unreachable"
     finally:
         db.session.rollback()
+    return "ok"
+
+
+def _replica_state() -> str:
+    try:
+        with database.reads_engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError:
+        return "unreachable"
     return "ok"
 
 

@@ -85,13 +85,15 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterato
 
 
 def _fresh_schema(database_url: str) -> None:
+    # bind_key=None: a read replica's bind (DATABASE_REPLICA_URL) mirrors the primary's
+    # schema; it is never created or dropped by the tests.
     global _postgres_schema_ready
     if database_url.startswith("sqlite"):
-        db.create_all()
+        db.create_all(bind_key=None)
         return
     if not _postgres_schema_ready:
-        db.drop_all()
-        db.create_all()
+        db.drop_all(bind_key=None)
+        db.create_all(bind_key=None)
         _postgres_schema_ready = True
     tables = ", ".join(table.name for table in db.metadata.sorted_tables)
     with db.engine.begin() as connection:
@@ -120,7 +122,8 @@ def dispose(apps: list[Flask]) -> None:
     for app in apps:
         with app.app_context():
             db.session.remove()
-            db.engine.dispose()
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture

@@ -202,7 +202,7 @@ MULTIPROCESS_WORKER = textwrap.dedent(
 
     app = create_app(base_config(sys.argv[1]))
     with app.app_context():
-        db.create_all()
+        db.create_all(bind_key=None)
     client = app.test_client()
     for _ in range(int(sys.argv[2])):
         client.get("/healthz")

@@ -95,7 +95,7 @@ def database_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('scale') / 'queue.db'}"
     app = create_app(base_config(url))
     with app.app_context():
-        db.create_all()
+        db.create_all(bind_key=None)
         _fill(app)
         auth.create_moderator("mia", PASSWORD)
         db.session.remove()

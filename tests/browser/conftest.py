@@ -58,7 +58,7 @@ def serve(tmp_path: Any) -> Iterator[Callable[..., LiveServer]]:
         }
         app = create_app(config | overrides)
         with app.app_context():
-            db.create_all()
+            db.create_all(bind_key=None)
             auth.create_moderator("mia", PASSWORD, admin=True)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
