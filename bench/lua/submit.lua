@@ -8,8 +8,21 @@ local counter = 0
 local nonce = 0
 local first_ip = 0
 
+-- From the kernel, not the clock: two wrk processes started in the same second (one per
+-- instance, bench/two_instances.py) must not send the same comments.
+local function random_seed()
+  local urandom = assert(io.open("/dev/urandom", "rb"))
+  local bytes = urandom:read(4)
+  urandom:close()
+  local seed = 0
+  for i = 1, 4 do
+    seed = seed * 256 + bytes:byte(i)
+  end
+  return seed
+end
+
 function init(args)
-  math.randomseed(os.time() * 1000 + thread_id)
+  math.randomseed(random_seed())
   nonce = math.random(1, 1000000000)
   first_ip = math.random(0, 16777215)
 end
