@@ -203,13 +203,13 @@ SERVICE_READY = "/api/v1/counts?article=x"
 SERVERS = [
     ServerSpec(name="bare", app="bench.bare_app:app", ready_path="/"),
     ServerSpec(name="service", app="wsgi:app", ready_path=SERVICE_READY, env={"MODERATION": "pre"}),
-    # The same service under gunicorn's threaded worker, to choose the default worker class
-    # (gunicorn.conf.py) by measurement: same workers, 4 threads each.
+    # The same service under gunicorn's sync worker, the other candidate for the default
+    # worker class (gunicorn.conf.py picks gthread by these numbers).
     ServerSpec(
-        name="service-gthread",
+        name="service-sync",
         app="wsgi:app",
         ready_path=SERVICE_READY,
-        env={"MODERATION": "pre", "GUNICORN_WORKER_CLASS": "gthread", "GUNICORN_THREADS": "4"},
+        env={"MODERATION": "pre", "GUNICORN_WORKER_CLASS": "sync"},
     ),
     # As behind one reverse proxy: submit.lua gives each comment a client IP of its own in
     # X-Forwarded-For, so the per-client limits (SUBMIT_RATE_LIMIT, FLOOD_SECONDS) see many
@@ -311,19 +311,20 @@ SCENARIOS = [
         revalidation(SMALL_FEED),
     ),
     # Not targets: the worker-class comparison. A cheap answer (the cached feed) and an
-    # expensive one (a page rendered per request) under gthread, beside the sync rows above.
+    # expensive one (a page rendered per request) under sync workers, beside the gthread
+    # rows above.
     Scenario(
-        "feed-20-gthread",
-        "feed, 20 comments, gthread workers",
-        "service-gthread",
+        "feed-20-sync",
+        "feed, 20 comments, sync workers",
+        "service-sync",
         SMALL_FEED,
         200,
         expect_feed(SMALL_FEED, 20, 20),
     ),
     Scenario(
-        "feed-10k-random-page-gthread",
-        "feed, 10,000 comments, a random page, gthread workers",
-        "service-gthread",
+        "feed-10k-random-page-sync",
+        "feed, 10,000 comments, a random page, sync workers",
+        "service-sync",
         LARGE_FEED,
         200,
         random_pages(LARGE_FEED, 10_000, 50),

@@ -8,8 +8,9 @@ when another writer got in between, and no busy timeout can save it).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import Any, Literal
 
@@ -96,10 +97,22 @@ def write_transaction() -> Iterator[Session]:
         session.commit()
     token = _write_intent.set(True)
     try:
-        with session.begin():
+        with _one_writer_per_process(session.get_bind()), session.begin():
             yield session
     finally:
         _write_intent.reset(token)
+
+
+def _one_writer_per_process(engine: Engine | Connection) -> AbstractContextManager[Any]:
+    """SQLite has one writer, and its busy handler polls with growing sleeps: with many
+    threads waiting (gthread workers), turns go badly (measured: 9 submissions/s instead of
+    50). Queueing this process's writers on a lock first leaves one waiter per process."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    return _sqlite_writers.setdefault(str(engine.engine.url), threading.RLock())
+
+
+_sqlite_writers: dict[str, threading.RLock] = {}
 
 
 def render_type_for_migrations(type_: str, obj: Any, _context: Any) -> str | Literal[False]:

@@ -219,7 +219,7 @@ def test_gunicorn_config_defaults_for_a_container(monkeypatch):
     cfg = gunicorn_settings(monkeypatch)
     assert cfg.bind == ["0.0.0.0:8000"]
     assert 1 <= cfg.workers <= 8
-    assert cfg.worker_class_str == "sync"
+    assert (cfg.worker_class_str, cfg.threads) == ("gthread", 4)
     # The service writes its own JSON access line; gunicorn's would repeat each request.
     assert cfg.accesslog is None
     assert (cfg.graceful_timeout, cfg.timeout) == (30, 30)
@@ -231,11 +231,11 @@ def test_gunicorn_config_defaults_for_a_container(monkeypatch):
 
 def test_gunicorn_config_reads_the_environment(monkeypatch):
     cfg = gunicorn_settings(
-        monkeypatch, BIND="127.0.0.1:9001", WEB_CONCURRENCY="3", GUNICORN_WORKER_CLASS="gthread"
+        monkeypatch, BIND="127.0.0.1:9001", WEB_CONCURRENCY="3", GUNICORN_WORKER_CLASS="sync"
     )
     assert cfg.bind == ["127.0.0.1:9001"]
     assert cfg.workers == 3
-    assert cfg.worker_class_str == "gthread"
+    assert cfg.worker_class_str == "sync"
 
 
 def test_command_line_bind_wins_over_the_config_file(monkeypatch):
