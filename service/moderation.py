@@ -67,8 +67,9 @@ def _target_status(comment: Comment, action: str) -> CommentStatus:
 
 
 @dataclass
-class _Batch:
-    """One action in progress: its audit events share an id; public counts move once."""
+class Batch:
+    """One action in progress: its audit events share an id; public counts move once.
+    Other use cases (a spam-ban) open one to move comments as part of their own action."""
 
     session: Session
     moderator_id: int
@@ -137,7 +138,7 @@ def decide(
         if comment is None:
             raise CommentNotFound(_not_found(comment_id)["message"])
         _check_seen(comment, expected_status)
-        batch = _Batch(session, moderator_id, note or None)
+        batch = Batch(session, moderator_id, note or None)
         batch.move(comment, _target_status(comment, action), action)
         batch.publish()
         article_key = session.scalar(select(Article.key).where(Article.id == comment.article_id))
@@ -155,28 +156,41 @@ def decide_many(
 ) -> BatchResult:
     """Apply one action to many comments at once; each id gets its own outcome, and the
     comments that can move do, even when others cannot."""
+    with write_transaction() as session:
+        batch = Batch(session, moderator_id, note or None)
+        outcomes = move_many(batch, ids, action, expected)
+        batch.publish()
+    after_commit(action, moderator_id, batch.id, outcomes)
+    return BatchResult(batch.id, outcomes)
+
+
+def move_many(
+    batch: Batch, ids: list[int], action: str, expected: dict[int, str] | None = None
+) -> list[Outcome]:
+    """Lock and move the comments within the batch's transaction; each id gets an outcome."""
     expected = expected or {}
     outcomes: list[Outcome] = []
-    with write_transaction() as session:
-        batch = _Batch(session, moderator_id, note or None)
-        found = _locked_comments(session, ids)
-        for comment_id in dict.fromkeys(ids):
-            comment = found.get(comment_id)
-            if comment is None:
-                outcomes.append(Outcome(comment_id, error=_not_found(comment_id)))
-                continue
-            try:
-                _check_seen(comment, expected.get(comment_id))
-                batch.move(comment, _target_status(comment, action), action)
-            except InvalidTransition as refused:
-                error = {"code": refused.code, "message": refused.message}
-                outcomes.append(Outcome(comment_id, comment.status.value, error))
-                continue
-            outcomes.append(Outcome(comment_id, comment.status.value))
-        batch.publish()
+    found = _locked_comments(batch.session, ids)
+    for comment_id in dict.fromkeys(ids):
+        comment = found.get(comment_id)
+        if comment is None:
+            outcomes.append(Outcome(comment_id, error=_not_found(comment_id)))
+            continue
+        try:
+            _check_seen(comment, expected.get(comment_id))
+            batch.move(comment, _target_status(comment, action), action)
+        except InvalidTransition as refused:
+            error = {"code": refused.code, "message": refused.message}
+            outcomes.append(Outcome(comment_id, comment.status.value, error))
+            continue
+        outcomes.append(Outcome(comment_id, comment.status.value))
+    return outcomes
+
+
+def after_commit(action: str, moderator_id: int, batch_id: str, outcomes: list[Outcome]) -> None:
+    """What follows a committed action: the classifier learns, the audit log line is written."""
     classifier.note_decisions(o.status for o in outcomes if o.error is None and o.status)
-    observability.audit(action, sum(o.error is None for o in outcomes), moderator_id, batch.id)
-    return BatchResult(batch.id, outcomes)
+    observability.audit(action, sum(o.error is None for o in outcomes), moderator_id, batch_id)
 
 
 def undo(batch_id: str, moderator_id: int) -> BatchResult:
@@ -193,7 +207,7 @@ def undo(batch_id: str, moderator_id: int) -> BatchResult:
         if any(event.action == "undo" for event in events):
             raise NothingToUndo("That was an undo; make the decision again instead.")
         found = _locked_comments(session, [e.comment_id for e in events if e.comment_id])
-        undo_batch = _Batch(session, moderator_id, None)
+        undo_batch = Batch(session, moderator_id, None)
         outcomes = []
         for event in events:
             comment = found.get(event.comment_id or 0)
@@ -209,8 +223,7 @@ def undo(batch_id: str, moderator_id: int) -> BatchResult:
             undo_batch.move(comment, CommentStatus(event.from_status), "undo")
             outcomes.append(Outcome(comment.id, comment.status.value))
         undo_batch.publish()
-    classifier.note_decisions(o.status for o in outcomes if o.error is None and o.status)
-    observability.audit("undo", sum(o.error is None for o in outcomes), moderator_id, undo_batch.id)
+    after_commit("undo", moderator_id, undo_batch.id, outcomes)
     return BatchResult(undo_batch.id, outcomes)
 
 
@@ -432,6 +445,9 @@ def events_page(
             "from_status": event.from_status,
             "to_status": event.to_status,
             "note": event.note,
+            "ban_id": event.ban_id,
+            "commenter_hash": event.commenter_hash,
+            "data": event.data,
             "created_at": event.created_at,
         }
         for event, username, article in rows

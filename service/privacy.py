@@ -27,6 +27,21 @@ def normalise_email(address: str) -> str:
     return address.strip().casefold()
 
 
+def normalise_domain(domain: str) -> str:
+    """An email domain as bans store and compare it: lower-case ASCII (IDNA), no dots at the
+    ends; the empty string if it is no domain at all."""
+    domain = domain.strip().lstrip("@").strip(".").casefold()
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+
+
+def email_domain(address: str) -> str:
+    """The domain part of an address (a domain is not a personal address; the rest is)."""
+    return normalise_domain(address.rpartition("@")[2])
+
+
 @dataclass(frozen=True)
 class EmailVault:
     fernet: Fernet

@@ -8,9 +8,17 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
-from service.models import MAX_ID, CommentStatus
+from service.models import MAX_ID, BanKind, CommentStatus
 
 NAME_MAX = 80
 BODY_MAX = 10_000
@@ -374,9 +382,123 @@ class EventSchema(Schema):
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
+    ban_id = fields.Integer(allow_none=True, metadata={"description": "For ban events."})
+    commenter_hash = fields.String(
+        allow_none=True, metadata={"description": "For notes and bans about a commenter."}
+    )
+    data = fields.Dict(
+        allow_none=True,
+        metadata={"description": "Details: a ban's target and end; an edit's original text."},
+    )
     created_at = fields.DateTime()
 
 
 class EventPageSchema(Schema):
     events = fields.List(fields.Nested(EventSchema))
     next_cursor = fields.String(allow_none=True)
+
+
+BAN_KINDS = [kind.value for kind in BanKind]
+HASH_FIELD = {"validate": validate.Regexp(r"^[0-9a-f]{64}$", error="Not a commenter's hash.")}
+
+
+class BanArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    state = fields.String(
+        load_default="active",
+        validate=validate.OneOf(["active", "all"], error="state must be active or all."),
+    )
+    q = fields.String(load_default=None, validate=[validate.Length(max=200), _printable])
+    email_hash = fields.String(load_default=None, **HASH_FIELD)
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class NewBanSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    kind = fields.Enum(
+        BanKind,
+        by_value=True,
+        required=True,
+        metadata={"description": "email (a commenter), domain (an email domain) or ip."},
+    )
+    value = fields.String(
+        load_default=None,
+        validate=[validate.Length(min=1, max=255), _printable],
+        metadata={"description": "The commenter's or client's hash, or the domain."},
+    )
+    email = fields.String(
+        load_default=None,
+        validate=[validate.Length(min=3, max=EMAIL_MAX), _printable],
+        metadata={
+            "description": "An address to ban (kind email) or whose domain to ban; "
+            "it is hashed at once and never stored."
+        },
+    )
+    comment_id = fields.Integer(
+        load_default=None,
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_ID, error="comment_id must be a comment's id."),
+        metadata={"description": "Ban the author (or client, or domain) of this comment."},
+    )
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=NOTE_MAX)])
+    until = fields.AwareDateTime(
+        load_default=None,
+        format="iso",
+        metadata={"description": "End of a suspension; leave out for a permanent ban."},
+    )
+    days = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=3650, error="days must be between 1 and 3650."),
+        metadata={"description": "A suspension of so many days (instead of until)."},
+    )
+    spam = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Spam-ban: also move all their comments to spam."},
+    )
+
+    @validates_schema
+    def one_target_one_end(self, data: dict[str, Any], **_: Any) -> None:
+        named = [key for key in ("value", "email", "comment_id") if data.get(key) is not None]
+        if len(named) != 1:
+            raise ValidationError("Send exactly one of value, email or comment_id.", "value")
+        if data.get("until") is not None and data.get("days") is not None:
+            raise ValidationError("Send until or days, not both.", "until")
+
+
+class BanSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    value = fields.String(metadata={"description": "The keyed hash, or the domain."})
+    label = fields.String(metadata={"description": "A short form for lists (hash prefix)."})
+    reason = fields.String()
+    until = fields.DateTime(allow_none=True)
+    state = fields.String(metadata={"description": "banned, suspended, expired or lifted"})
+    created_at = fields.DateTime()
+    moderator = fields.String(allow_none=True)
+    lifted_at = fields.DateTime(allow_none=True)
+    lifted_by = fields.String(allow_none=True)
+
+
+class BanPageSchema(Schema):
+    bans = fields.List(fields.Nested(BanSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class BanResultSchema(Schema):
+    ban = fields.Nested(BanSchema)
+    batch = fields.String(
+        allow_none=True, metadata={"description": "A spam-ban's batch (for /undo)."}
+    )
+    results = fields.List(fields.Nested(BulkOutcomeSchema))
+
+
+class NoteSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=NOTE_MAX))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from service import (
     akismet_check,
     articles,
+    bans,
     classifier,
     notifications,
     observability,
@@ -64,6 +65,7 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
     vault = privacy.vault()
     email_hash = vault.email_hash(new.email)
     ip_hash = vault.ip_hash(client.ip)
+    bans.check_allowed(email_hash, privacy.email_domain(new.email), ip_hash)
     # Everything that needs no lock (and may take a while) happens before the write
     # transaction, so submissions to one article queue behind each other only briefly.
     current = rules.current_rules()

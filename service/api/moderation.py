@@ -9,16 +9,22 @@ from flask.views import MethodView
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from service import articles, auth, moderation
+from service import articles, auth, bans, moderation
 from service.openapi import Blueprint
 from service.schemas import (
     ArticleStateSchema,
+    BanArgsSchema,
+    BanPageSchema,
+    BanResultSchema,
+    BanSchema,
     BulkActionSchema,
     BulkResultSchema,
     DecisionSchema,
     EventArgsSchema,
     EventPageSchema,
     ModerationCommentSchema,
+    NewBanSchema,
+    NoteSchema,
     QueueArgsSchema,
     QueuePageSchema,
     UndoSchema,
@@ -124,3 +130,37 @@ def undo(args: dict[str, Any]) -> Any:
 def events(args: dict[str, Any]) -> Any:
     """The audit trail, newest first; filter by comment or moderator."""
     return moderation.events_page(**args)
+
+
+@blp.route("/bans")
+class Bans(MethodView):
+    @blp.arguments(BanArgsSchema, location="query")
+    @blp.response(200, BanPageSchema)
+    @blp.doc(**SECURITY)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Bans and suspensions, newest first: those in force, or all; searchable."""
+        return bans.bans_page(**args)
+
+    @blp.arguments(NewBanSchema)
+    @blp.response(201, BanResultSchema)
+    @blp.doc(**SECURITY)
+    def post(self, args: dict[str, Any]) -> Any:
+        """Ban or suspend a commenter, an email domain or a client; with `spam`, also move
+        every comment of theirs to spam (a spam-ban)."""
+        result = bans.ban(
+            bans.Target(args["kind"], args["value"], args["email"], args["comment_id"]),
+            args["reason"],
+            g.moderator.id,
+            until=args["until"] or bans.until_after(args["days"]),
+            spam=args["spam"],
+        )
+        return {"ban": result.ban, "batch": result.batch, "results": result.outcomes}
+
+
+@blp.route("/bans/<int:ban_id>/lift", methods=["POST"])
+@blp.arguments(NoteSchema, location="json", required=False)
+@blp.response(200, BanSchema)
+@blp.doc(**SECURITY)
+def lift_ban(args: dict[str, Any], ban_id: int) -> Any:
+    """End a ban or suspension now (409 if it has already ended)."""
+    return bans.lift(ban_id, g.moderator.id, args["note"])
