@@ -40,7 +40,6 @@ from service.models import (
 )
 
 BANNED_MESSAGE = "Comments from this address are not accepted."
-_HASH = re.compile(r"[0-9a-f]{64}")
 _DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
 LABEL_PREFIX = 10
 
@@ -130,7 +129,7 @@ def _resolve(session: Session, target: Target) -> str:
     if target.kind == BanKind.DOMAIN:
         return _domain(privacy.normalise_domain(value))
     value = value.lower()
-    if not _HASH.fullmatch(value):
+    if not privacy.is_keyed_hash(value):
         raise FieldError("value", "Enter the 64-character hash shown to moderators.")
     return value
 

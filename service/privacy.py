@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -25,6 +26,14 @@ def _derive(secret: bytes, purpose: bytes) -> bytes:
 def normalise_email(address: str) -> str:
     """The form hashed for lookups: one commenter, one hash, whatever the capitalisation."""
     return address.strip().casefold()
+
+
+_KEYED_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def is_keyed_hash(value: str) -> bool:
+    """Whether a client-sent value has the shape of an email or IP hash (hex SHA-256)."""
+    return bool(_KEYED_HASH.fullmatch(value))
 
 
 def normalise_domain(domain: str) -> str:

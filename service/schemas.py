@@ -41,6 +41,12 @@ def _printable(value: str) -> None:
         raise ValidationError("This value contains control characters; please remove them.")
 
 
+def _printable_text(value: str) -> None:
+    """Free text of several lines (a note): newlines and tabs are fine, other controls not."""
+    if _has_control_characters(value, _BODY_ALLOWED_CONTROLS):
+        raise ValidationError("This text contains control characters; please remove them.")
+
+
 class CommentName(fields.String):
     default_error_messages = {
         "required": "Please enter your name.",
@@ -502,3 +508,40 @@ class NoteSchema(Schema):
         unknown = EXCLUDE
 
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=NOTE_MAX))
+
+
+class CommenterCommentSchema(Schema):
+    id = fields.Integer()
+    article = fields.String()
+    status = fields.String()
+    name = fields.String()
+    body_html = fields.String()
+    created_at = fields.DateTime()
+
+
+class CommenterNoteSchema(Schema):
+    id = fields.Integer()
+    body = fields.String()
+    moderator = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class NewCommenterNoteSchema(Schema):
+    body = fields.String(
+        required=True, validate=[validate.Length(min=1, max=NOTE_MAX), _printable_text]
+    )
+
+
+class CommenterSchema(Schema):
+    email_hash = fields.String()
+    name = fields.String(metadata={"description": "The name on their latest comment."})
+    email = fields.String(allow_none=True)
+    first_seen = fields.DateTime()
+    last_seen = fields.DateTime()
+    total = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    comments = fields.List(
+        fields.Nested(CommenterCommentSchema), metadata={"description": "Newest first."}
+    )
+    notes = fields.List(fields.Nested(CommenterNoteSchema))
+    bans = fields.List(fields.Nested(BanSchema))

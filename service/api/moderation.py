@@ -9,7 +9,7 @@ from flask.views import MethodView
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from service import articles, auth, bans, moderation
+from service import articles, auth, bans, commenters, moderation
 from service.openapi import Blueprint
 from service.schemas import (
     ArticleStateSchema,
@@ -19,11 +19,14 @@ from service.schemas import (
     BanSchema,
     BulkActionSchema,
     BulkResultSchema,
+    CommenterNoteSchema,
+    CommenterSchema,
     DecisionSchema,
     EventArgsSchema,
     EventPageSchema,
     ModerationCommentSchema,
     NewBanSchema,
+    NewCommenterNoteSchema,
     NoteSchema,
     QueueArgsSchema,
     QueuePageSchema,
@@ -164,3 +167,20 @@ class Bans(MethodView):
 def lift_ban(args: dict[str, Any], ban_id: int) -> Any:
     """End a ban or suspension now (409 if it has already ended)."""
     return bans.lift(ban_id, g.moderator.id, args["note"])
+
+
+@blp.route("/commenters/<email_hash>")
+@blp.response(200, CommenterSchema)
+@blp.doc(**SECURITY)
+def commenter(email_hash: str) -> Any:
+    """One commenter (by email hash): comments across articles, first/last seen, notes, bans."""
+    return commenters.profile(email_hash)
+
+
+@blp.route("/commenters/<email_hash>/notes", methods=["POST"])
+@blp.arguments(NewCommenterNoteSchema)
+@blp.response(201, CommenterNoteSchema)
+@blp.doc(**SECURITY)
+def add_commenter_note(args: dict[str, Any], email_hash: str) -> Any:
+    """Add a moderators' note about a commenter (audited)."""
+    return commenters.add_note(email_hash, args["body"], g.moderator.id)

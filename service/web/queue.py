@@ -21,7 +21,7 @@ from service import articles, moderation
 from service.errors import DomainError, FieldError
 from service.models import CommentStatus
 from service.schemas import NOTE_MAX, STATUS_FILTERS
-from service.web import refuse_nul_characters
+from service.web import people, refuse_nul_characters
 from service.web.auth import safe_next
 
 blp = Blueprint("queue", __name__, url_prefix="/moderation")
@@ -110,6 +110,7 @@ def index() -> str:
         waves=moderation.waves() if status == "pending" and not filters.cursor else [],
         site_url=current_app.config["SITE_URL"],
         article=articles.find(filters.article) if filters.article else None,
+        durations=people.DURATIONS,
     )
 
 
