@@ -276,3 +276,57 @@ def test_banning_twice_is_a_conflict_and_unknown_bans_are_not_found(client, mode
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_bans_need_a_moderator_token(client, method):
     assert getattr(client, method)(f"{API}/bans").status_code == 401
+
+
+def test_the_command_line_bans_lists_and_lifts_without_printing_the_address(
+    app, client, moderator_headers
+):
+    mine = [posted(client, email="cli.spam@example.org")["id"] for _ in range(2)]
+
+    added = cli(
+        app,
+        "bans",
+        "add",
+        "--comment",
+        str(mine[0]),
+        "--reason",
+        "spam run",
+        "--spam",
+        "--days",
+        "3",
+        "--moderator",
+        "mia",
+    )
+    listed = cli(app, "bans", "list", "--search", "spam run")
+
+    assert added.exit_code == 0, added.output
+    assert "suspended until" in added.output
+    assert "2 comment(s) moved to spam" in added.output
+    assert "cli.spam@" not in added.output + listed.output
+    assert "spam run" in listed.output
+    assert post(client, email="cli.spam@example.org").status_code == 403
+    lifted = cli(app, "bans", "lift", listed.output.split()[0], "--moderator", "mia")
+    assert lifted.exit_code == 0, lifted.output
+    assert post(client, email="cli.spam@example.org").status_code == 201
+    nobody = cli(
+        app, "bans", "add", "--domain", "x.example", "--reason", "r", "--moderator", "ghost"
+    )
+    assert nobody.exit_code != 0 and "no active moderator" in nobody.output
+    both = cli(
+        app,
+        "bans",
+        "add",
+        "--domain",
+        "x.example",
+        "--email",
+        "a@b.example",
+        "--reason",
+        "r",
+        "--moderator",
+        "mia",
+    )
+    assert both.exit_code != 0 and "exactly one" in both.output
+
+
+def cli(app: Flask, *args: str) -> Any:
+    return app.test_cli_runner().invoke(args=list(args))

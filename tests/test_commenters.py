@@ -146,3 +146,18 @@ def _csrf(page: Any) -> str:
 )
 def test_commenter_api_needs_a_token(client, method, path):
     assert getattr(client, method)(API + path).status_code == 401
+
+
+def test_the_command_line_shows_a_commenter_and_adds_a_note(app, client, moderator_headers):
+    new_comment(client, "posts/one", email="ada@example.org", name="Ada")
+    target = email_hash(app, "ada@example.org")
+    runner = app.test_cli_runner()
+
+    noted = runner.invoke(args=["commenters", "note", target, "Friendly.", "--moderator", "mia"])
+    shown = runner.invoke(args=["commenters", "show", target])
+
+    assert noted.exit_code == 0, noted.output
+    assert shown.exit_code == 0, shown.output
+    assert "Ada: 1 comment(s) (1 pending)" in shown.output
+    assert "posts/one" in shown.output and "Friendly." in shown.output
+    assert runner.invoke(args=["commenters", "show", "0" * 64]).exit_code != 0
