@@ -62,6 +62,11 @@ class NothingToUndo(DomainError):
     code = "nothing_to_undo"
 
 
+class NotAllowed(DomainError):
+    status = 403
+    code = "not_allowed"
+
+
 class CommenterBanned(DomainError):
     """The same answer for every kind of ban, so it tells a banned client nothing."""
 

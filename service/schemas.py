@@ -18,7 +18,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from service.models import MAX_ID, BanKind, CommentStatus
+from service.models import MAX_ID, BanKind, CommentStatus, ModerationMode
 
 NAME_MAX = 80
 BODY_MAX = 10_000
@@ -192,6 +192,18 @@ class SubmissionSchema(Schema):
         allow_none=True,
         metadata={"description": "From GET /api/v1/form-token when the form was shown."},
     )
+    article_title = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=2000, error="The page title is too long."),
+        metadata={"description": "The page's title (kept only from the site's own pages)."},
+    )
+    article_url = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=WEBSITE_MAX, error="The page address is too long."),
+        metadata={"description": "The page's canonical URL, on one of the site's origins."},
+    )
 
     @pre_load
     def blank_optionals_are_absent(self, data: Any, **_: Any) -> Any:
@@ -199,10 +211,29 @@ class SubmissionSchema(Schema):
         if not hasattr(data, "items"):
             return data
         cleaned = {key: value for key, value in data.items()}
-        for key in ("website", "parent_id", "return_url", "hp", "form_token"):
+        for key in (
+            "website",
+            "parent_id",
+            "return_url",
+            "hp",
+            "form_token",
+            "article_title",
+            "article_url",
+        ):
             if cleaned.get(key) == "":
                 cleaned[key] = None
         return cleaned
+
+
+_OPTIONAL_SUBMISSION_FIELDS = (
+    "website",
+    "parent_id",
+    "return_url",
+    "hp",
+    "form_token",
+    "article_title",
+    "article_url",
+)
 
 
 class PublicCommentSchema(Schema):
@@ -545,3 +576,57 @@ class CommenterSchema(Schema):
     )
     notes = fields.List(fields.Nested(CommenterNoteSchema))
     bans = fields.List(fields.Nested(BanSchema))
+
+
+class ArticleSettingsSchema(Schema):
+    article = fields.String(metadata={"description": "The site's key for the article."})
+    title = fields.String(allow_none=True)
+    url = fields.String(allow_none=True, metadata={"description": "Its canonical URL."})
+    locked = fields.Boolean()
+    closes_at = fields.DateTime(allow_none=True)
+    moderation = fields.String(
+        allow_none=True, metadata={"description": "pre, off or trusted; null: the site's mode."}
+    )
+    approved_count = fields.Integer()
+    pending_count = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class ArticleListArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    q = fields.String(load_default=None, validate=[validate.Length(max=200), _printable])
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class ArticleListSchema(Schema):
+    articles = fields.List(
+        fields.Nested(ArticleSettingsSchema), metadata={"description": "Most pending first."}
+    )
+
+
+class ArticleChangesSchema(Schema):
+    """Only the settings sent are changed; null clears one."""
+
+    title = fields.String(allow_none=True, validate=[validate.Length(max=2000), _printable])
+    url = fields.Url(
+        allow_none=True,
+        schemes={"http", "https"},
+        validate=validate.Length(max=WEBSITE_MAX),
+        error_messages={"invalid": "Enter the page's full http or https address."},
+    )
+    closes_at = fields.AwareDateTime(
+        allow_none=True, format="iso", metadata={"description": "No new comments after this."}
+    )
+    moderation = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(
+            [mode.value for mode in ModerationMode], error="moderation must be one of {choices}."
+        ),
+    )
+
+    @validates_schema
+    def something_to_change(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("Send at least one of title, url, closes_at, moderation.")

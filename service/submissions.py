@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,6 +45,10 @@ class NewComment:
     # The form's bot traps (see service/traps.py); absent for plain API clients.
     honeypot: str | None = None
     form_token: str | None = None
+    # What the page says it is, when it came from one of the site's own pages (the caller
+    # checks); kept on the article the first time.
+    page_title: str | None = None
+    page_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,10 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
             return SubmissionResult(earlier, token, created=False)
         now = utcnow()
         articles.check_open(article, now)
+        articles.note_page(article, new.page_title, new.page_url)
+        if article.moderation is not None:
+            # One heated article may be held for moderation while the site runs `trusted`.
+            current = dataclasses.replace(current, moderation=article.moderation.value)
         _check_flood(session, email_hash, ip_hash, now)
         parent = _reply_target(session, article.id, new.parent_id)
         surge = surges.refresh(session, article, now)

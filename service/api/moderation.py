@@ -12,6 +12,10 @@ from werkzeug.exceptions import Unauthorized
 from service import articles, auth, bans, commenters, moderation
 from service.openapi import Blueprint
 from service.schemas import (
+    ArticleChangesSchema,
+    ArticleListArgsSchema,
+    ArticleListSchema,
+    ArticleSettingsSchema,
     ArticleStateSchema,
     BanArgsSchema,
     BanPageSchema,
@@ -184,3 +188,28 @@ def commenter(email_hash: str) -> Any:
 def add_commenter_note(args: dict[str, Any], email_hash: str) -> Any:
     """Add a moderators' note about a commenter (audited)."""
     return commenters.add_note(email_hash, args["body"], g.moderator.id)
+
+
+@blp.route("/articles")
+@blp.arguments(ArticleListArgsSchema, location="query")
+@blp.response(200, ArticleListSchema)
+@blp.doc(**SECURITY)
+def article_list(args: dict[str, Any]) -> Any:
+    """Articles with their settings and pending counts, most pending first."""
+    return {"articles": articles.with_pending(**args)}
+
+
+@blp.route("/articles/<article:article>", merge_slashes=False)
+class ArticleSettings(MethodView):
+    @blp.response(200, ArticleSettingsSchema)
+    @blp.doc(**SECURITY)
+    def get(self, article: str) -> Any:
+        """One article's settings and counts."""
+        return articles.settings(article)
+
+    @blp.arguments(ArticleChangesSchema)
+    @blp.response(200, ArticleSettingsSchema)
+    @blp.doc(**SECURITY)
+    def patch(self, changes: dict[str, Any], article: str) -> Any:
+        """Change the close date or moderation mode (and, for admins, title and URL)."""
+        return articles.update_settings(article, changes, g.moderator.id, g.moderator.is_admin)
