@@ -16,6 +16,7 @@ from service import auth
 from service.extensions import db
 from service.models import Article
 from tests.conftest import VALID
+from tests.test_web import csrf_token, flashes, sign_in
 
 API = "/api/v1/moderation"
 SITE = "https://blog.example.com"
@@ -205,3 +206,42 @@ def test_bad_setting_changes_get_a_clear_answer(client, admin_headers, fields, s
 def test_unknown_articles_are_not_found(client, admin_headers):
     assert change(client, admin_headers, "posts/nope", moderation="pre").status_code == 404
     assert client.get(f"{API}/articles/posts/nope", headers=admin_headers).status_code == 404
+
+
+def test_the_queue_groups_pending_by_article_and_edits_its_settings(app, client):
+    with app.app_context():
+        auth.create_moderator("mia", "correct horse battery staple", admin=True)
+    post(client, article="posts/a", headers={"Origin": SITE}, article_title="<b>Bold</b> title")
+    post(client, article="posts/a")
+    post(client, article="posts/b")
+    sign_in(client)
+
+    queue = client.get("/moderation/").get_data(as_text=True)
+    assert 'aria-label="Pending by article"' in queue
+    assert '&lt;b&gt;Bold&lt;/b&gt; title <span class="count">2</span>' in queue
+    saved = client.post(
+        "/moderation/articles/settings",
+        data={
+            "csrf_token": csrf_token(client),
+            "article": "posts/a",
+            "title": "Plain title",
+            "url": f"{SITE}/posts/a",
+            "closes_at": "2099-01-01T12:00",
+            "moderation": "trusted",
+            "next": "/moderation/?article=posts/a",
+        },
+        follow_redirects=True,
+    )
+
+    assert flashes(saved) == [("flash-info", "Settings of posts/a saved.")]
+    page = saved.get_data(as_text=True)
+    assert (
+        "closes 01 Jan 2099, 12:00 UTC" in page and "moderation: <strong>trusted</strong>" in page
+    )
+    assert "2 pending" in page
+    bad = client.post(
+        "/moderation/articles/settings",
+        data={"csrf_token": csrf_token(client), "article": "posts/a", "url": "javascript:x"},
+        follow_redirects=True,
+    )
+    assert flashes(bad) == [("flash-error", "Enter the page's full http or https address.")]
