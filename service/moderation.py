@@ -245,6 +245,8 @@ def moderation_view(comment: Comment, article_key: str) -> dict[str, Any]:
         "user_agent": comment.user_agent,
         "created_at": comment.created_at,
         "updated_at": comment.updated_at,
+        "moderator_edited_at": comment.moderator_edited_at,
+        "pinned": comment.pinned_at is not None,
     }
 
 

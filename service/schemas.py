@@ -247,6 +247,12 @@ class PublicCommentSchema(Schema):
     avatar = fields.String(metadata={"description": "Path of the commenter's identicon (SVG)."})
     body_html = fields.String(metadata={"description": "Sanitized HTML, safe to insert."})
     created_at = fields.DateTime()
+    moderator_edited = fields.Boolean(
+        metadata={"description": 'A moderator edited the text: show "edited by a moderator".'}
+    )
+    pinned = fields.Boolean(
+        metadata={"description": "Pinned by a moderator: the feed lists it first."}
+    )
 
 
 class SubmittedCommentSchema(PublicCommentSchema):
@@ -319,6 +325,8 @@ class ModerationCommentSchema(Schema):
     user_agent = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    moderator_edited_at = fields.DateTime(allow_none=True)
+    pinned = fields.Boolean()
     parent = fields.Dict(allow_none=True, metadata={"description": "The comment replied to."})
     history = fields.Dict(
         keys=fields.String(),
@@ -630,3 +638,11 @@ class ArticleChangesSchema(Schema):
     def something_to_change(self, data: dict[str, Any], **_: Any) -> None:
         if not data:
             raise ValidationError("Send at least one of title, url, closes_at, moderation.")
+
+
+class ModeratorEditSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    body = CommentBody(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=NOTE_MAX))

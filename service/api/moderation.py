@@ -9,7 +9,7 @@ from flask.views import MethodView
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from service import articles, auth, bans, commenters, moderation
+from service import articles, auth, bans, commenters, editorial, moderation
 from service.openapi import Blueprint
 from service.schemas import (
     ArticleChangesSchema,
@@ -29,6 +29,7 @@ from service.schemas import (
     EventArgsSchema,
     EventPageSchema,
     ModerationCommentSchema,
+    ModeratorEditSchema,
     NewBanSchema,
     NewCommenterNoteSchema,
     NoteSchema,
@@ -79,8 +80,24 @@ def decide(args: dict[str, Any], comment_id: int, action: str) -> Any:
     ).comment
 
 
+@blp.route("/comments/<int:comment_id>/<any(pin, unpin):action>", methods=["POST"])
+@blp.response(200, ModerationCommentSchema)
+@blp.doc(**SECURITY)
+def pin(comment_id: int, action: str) -> Any:
+    """Pin an approved top-level comment to the top of its thread, or unpin it."""
+    return editorial.set_pinned(comment_id, action == "pin", g.moderator.id)
+
+
 @blp.route("/comments/<int:comment_id>")
 class ModeratedComment(MethodView):
+    @blp.arguments(ModeratorEditSchema)
+    @blp.response(200, ModerationCommentSchema)
+    @blp.doc(**SECURITY)
+    def patch(self, args: dict[str, Any], comment_id: int) -> Any:
+        """Edit a comment's text (the original stays in the audit log); readers see that a
+        moderator edited it."""
+        return editorial.edit(comment_id, args["body"], g.moderator.id, args["note"])
+
     @blp.arguments(DecisionSchema, location="json", required=False)
     @blp.response(200, ModerationCommentSchema)
     @blp.doc(**SECURITY)
