@@ -101,12 +101,12 @@ def moderator_for_session(session_id: str) -> Moderator | None:
     return moderator
 
 
-def active_moderator_id(username: str) -> int:
-    """The id of an active moderator, for actions taken on the command line in their name."""
+def active_moderator(username: str) -> Moderator:
+    """An active moderator, for actions taken on the command line in their name."""
     moderator = db.session.scalar(select(Moderator).where(Moderator.username == username))
     if moderator is None or not moderator.is_active:
         raise ModeratorNotFound(f"There is no active moderator called {username!r}.")
-    return moderator.id
+    return moderator
 
 
 def list_moderators() -> list[Moderator]:

@@ -4,12 +4,16 @@ JSON API; each action is taken in the name of a moderator (--moderator) for the 
 
 from __future__ import annotations
 
+from typing import IO, Any
+
 import click
 from flask.cli import with_appcontext
+from marshmallow import ValidationError
 
-from service import auth, bans, commenters
+from service import articles, auth, bans, commenters, editorial
 from service.errors import DomainError
 from service.models import BanKind
+from service.schemas import ArticleChangesSchema, ModeratorEditSchema, messages_of
 
 MODERATOR_OPTION = click.option(
     "--moderator", required=True, help="The moderator this is done in the name of (audit log)."
@@ -63,7 +67,7 @@ def bans_add(
         result = bans.ban(
             bans.Target(kind, **target),
             reason,
-            auth.active_moderator_id(moderator),
+            auth.active_moderator(moderator).id,
             until=bans.until_after(days),
             spam=spam,
         )
@@ -101,7 +105,7 @@ def bans_list(show_all: bool, search: str | None) -> None:
 def bans_lift(ban_id: int, note: str | None, moderator: str) -> None:
     """End a ban or suspension now."""
     try:
-        lifted = bans.lift(ban_id, auth.active_moderator_id(moderator), note)
+        lifted = bans.lift(ban_id, auth.active_moderator(moderator).id, note)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Lifted ban {lifted['id']} ({lifted['label']}).")
@@ -139,10 +143,114 @@ def commenters_show(email_hash: str) -> None:
 def commenters_note(email_hash: str, body: str, moderator: str) -> None:
     """Add a moderators' note about a commenter."""
     try:
-        commenters.add_note(email_hash, body, auth.active_moderator_id(moderator))
+        commenters.add_note(email_hash, body, auth.active_moderator(moderator).id)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     click.echo("Note added.")
 
 
-COMMANDS = [bans_group, commenters_group]
+@click.group("articles")
+def articles_group() -> None:
+    """Articles: settings and pending comments."""
+
+
+@articles_group.command("list")
+@click.option("--search", help="Search keys and titles.")
+@with_appcontext
+def articles_list(search: str | None) -> None:
+    """Articles, most pending comments first."""
+    for article in articles.with_pending(q=search):
+        settings = [
+            "locked" if article["locked"] else "",
+            f"closes {article['closes_at']:%Y-%m-%d %H:%M}" if article["closes_at"] else "",
+            f"moderation {article['moderation']}" if article["moderation"] else "",
+        ]
+        extra = ", ".join(s for s in settings if s)
+        click.echo(
+            f"{article['pending_count']:>5} pending  {article['article']}"
+            + (f"  ({article['title']})" if article["title"] else "")
+            + (f"  [{extra}]" if extra else "")
+        )
+
+
+@articles_group.command("set")
+@click.argument("key")
+@click.option("--title", help="The article's title (admins).")
+@click.option("--url", help="The article's canonical URL (admins).")
+@click.option("--closes-at", help="ISO date and time (UTC unless given), or 'never'.")
+@click.option(
+    "--mode", type=click.Choice(["pre", "off", "trusted", "site"]), help="'site': the site's."
+)
+@MODERATOR_OPTION
+@with_appcontext
+def articles_set(
+    key: str,
+    title: str | None,
+    url: str | None,
+    closes_at: str | None,
+    mode: str | None,
+    moderator: str,
+) -> None:
+    """Change an article's settings."""
+    given: dict[str, Any] = {
+        name: value for name, value in (("title", title), ("url", url)) if value is not None
+    }
+    if closes_at is not None:
+        given["closes_at"] = None if closes_at == "never" else _utc(closes_at)
+    if mode is not None:
+        given["moderation"] = None if mode == "site" else mode
+    try:
+        changes = ArticleChangesSchema().load(
+            {k: v for k, v in given.items() if v is not None or k in ("closes_at", "moderation")}
+        )
+        who = auth.active_moderator(moderator)
+        article = articles.update_settings(key, changes, who.id, who.is_admin)
+    except ValidationError as error:
+        raise click.ClickException(messages_of(error)) from None
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Saved the settings of {article['article']}.")
+
+
+def _utc(text: str) -> str:
+    return text if text.endswith("Z") or "+" in text[10:] else f"{text}+00:00"
+
+
+@click.group("comments")
+def comments_group() -> None:
+    """A moderator's edits and pins of single comments."""
+
+
+@comments_group.command("edit")
+@click.argument("comment_id", type=click.IntRange(1))
+@click.argument("body_file", type=click.File("r", encoding="utf-8"))
+@click.option("--note", help="Why, for the audit log.")
+@MODERATOR_OPTION
+@with_appcontext
+def comments_edit(comment_id: int, body_file: IO[str], note: str | None, moderator: str) -> None:
+    """Replace a comment's text with BODY_FILE ('-' for standard input)."""
+    try:
+        change = ModeratorEditSchema().load({"body": body_file.read(), "note": note})
+        editorial.edit(comment_id, change["body"], auth.active_moderator(moderator).id, note)
+    except ValidationError as error:
+        raise click.ClickException(messages_of(error)) from None
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Edited comment {comment_id}; the original is in the audit log.")
+
+
+@comments_group.command("pin")
+@click.argument("comment_id", type=click.IntRange(1))
+@click.option("--unpin", is_flag=True, help="Unpin it instead.")
+@MODERATOR_OPTION
+@with_appcontext
+def comments_pin(comment_id: int, unpin: bool, moderator: str) -> None:
+    """Pin an approved comment to the top of its thread (or --unpin it)."""
+    try:
+        editorial.set_pinned(comment_id, not unpin, auth.active_moderator(moderator).id)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Comment {comment_id} {'unpinned' if unpin else 'pinned'}.")
+
+
+COMMANDS = [bans_group, commenters_group, articles_group, comments_group]

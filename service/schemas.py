@@ -41,6 +41,16 @@ def _printable(value: str) -> None:
         raise ValidationError("This value contains control characters; please remove them.")
 
 
+def messages_of(error: ValidationError) -> str:
+    """A validation failure as one sentence or more, for a flash message or a terminal."""
+    messages = error.normalized_messages()
+    return " ".join(
+        str(message)
+        for field_messages in messages.values()
+        for message in (field_messages if isinstance(field_messages, list) else [field_messages])
+    )
+
+
 def _printable_text(value: str) -> None:
     """Free text of several lines (a note): newlines and tabs are fine, other controls not."""
     if _has_control_characters(value, _BODY_ALLOWED_CONTROLS):

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from service import auth
 from service.extensions import db
 from service.models import Article
-from tests.conftest import VALID
+from tests.conftest import VALID, run_cli
 from tests.test_web import csrf_token, flashes, sign_in
 
 API = "/api/v1/moderation"
@@ -245,3 +245,28 @@ def test_the_queue_groups_pending_by_article_and_edits_its_settings(app, client)
         follow_redirects=True,
     )
     assert flashes(bad) == [("flash-error", "Enter the page's full http or https address.")]
+
+
+def test_the_command_line_lists_articles_and_changes_settings(app, client, moderator_headers):
+    post(client, article="posts/a")
+
+    refused = run_cli(app, "articles", "set", "posts/a", "--title", "T", "--moderator", "mia")
+    changed = run_cli(
+        app,
+        "articles",
+        "set",
+        "posts/a",
+        "--mode",
+        "off",
+        "--closes-at",
+        "2099-01-01T00:00",
+        "--moderator",
+        "mia",
+    )
+    listed = run_cli(app, "articles", "list")
+    bad = run_cli(app, "articles", "set", "posts/a", "--closes-at", "soon", "--moderator", "mia")
+
+    assert refused.exit_code != 0 and "Only admins" in refused.output
+    assert changed.exit_code == 0, changed.output
+    assert "1 pending  posts/a  [closes 2099-01-01 00:00, moderation off]" in listed.output
+    assert bad.exit_code != 0 and "Not a valid datetime" in bad.output

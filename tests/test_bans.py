@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from service import privacy
 from service.extensions import db
 from service.models import Article, Ban, Comment, ModerationEvent
-from tests.conftest import VALID
+from tests.conftest import VALID, run_cli
 
 API = "/api/v1/moderation"
 BANNED = {"code": "commenter_banned", "message": "Comments from this address are not accepted."}
@@ -283,7 +283,7 @@ def test_the_command_line_bans_lists_and_lifts_without_printing_the_address(
 ):
     mine = [posted(client, email="cli.spam@example.org")["id"] for _ in range(2)]
 
-    added = cli(
+    added = run_cli(
         app,
         "bans",
         "add",
@@ -297,7 +297,7 @@ def test_the_command_line_bans_lists_and_lifts_without_printing_the_address(
         "--moderator",
         "mia",
     )
-    listed = cli(app, "bans", "list", "--search", "spam run")
+    listed = run_cli(app, "bans", "list", "--search", "spam run")
 
     assert added.exit_code == 0, added.output
     assert "suspended until" in added.output
@@ -305,14 +305,14 @@ def test_the_command_line_bans_lists_and_lifts_without_printing_the_address(
     assert "cli.spam@" not in added.output + listed.output
     assert "spam run" in listed.output
     assert post(client, email="cli.spam@example.org").status_code == 403
-    lifted = cli(app, "bans", "lift", listed.output.split()[0], "--moderator", "mia")
+    lifted = run_cli(app, "bans", "lift", listed.output.split()[0], "--moderator", "mia")
     assert lifted.exit_code == 0, lifted.output
     assert post(client, email="cli.spam@example.org").status_code == 201
-    nobody = cli(
+    nobody = run_cli(
         app, "bans", "add", "--domain", "x.example", "--reason", "r", "--moderator", "ghost"
     )
     assert nobody.exit_code != 0 and "no active moderator" in nobody.output
-    both = cli(
+    both = run_cli(
         app,
         "bans",
         "add",
@@ -326,7 +326,3 @@ def test_the_command_line_bans_lists_and_lifts_without_printing_the_address(
         "mia",
     )
     assert both.exit_code != 0 and "exactly one" in both.output
-
-
-def cli(app: Flask, *args: str) -> Any:
-    return app.test_cli_runner().invoke(args=list(args))

@@ -10,7 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from service import auth
-from tests.conftest import approve, submit
+from tests.conftest import approve, run_cli, submit
+from tests.test_web import csrf_token, flashes, sign_in
 
 API = "/api/v1/moderation"
 FEED = "/api/v1/articles/posts/a/comments"
@@ -158,3 +159,57 @@ def test_only_approved_top_level_comments_can_be_pinned(client, moderator_header
     assert pin(client, moderator_headers, 424242).status_code == 404
     # The reply still follows its (pinned) parent.
     assert feed_ids(client) == [(parent, True), (reply, False)]
+
+
+def test_the_queue_edits_and_pins_with_plain_forms(app, client, moderator_headers):
+    comment_id = approved(client, moderator_headers, body="Teh original")
+    sign_in(client)
+    token = csrf_token(client)
+
+    edited = client.post(
+        f"/moderation/comments/{comment_id}/edit",
+        data={"csrf_token": token, "body": "The original", "next": "/moderation/?status=all"},
+        follow_redirects=True,
+    )
+    pinned = client.post(
+        f"/moderation/comments/{comment_id}/pin",
+        data={"csrf_token": token, "next": "/moderation/?status=all"},
+        follow_redirects=True,
+    )
+    empty = client.post(
+        f"/moderation/comments/{comment_id}/edit",
+        data={"csrf_token": token, "body": " "},
+        follow_redirects=True,
+    )
+
+    assert flashes(edited) == [
+        ("flash-info", f"Comment {comment_id} edited; the original is in its history.")
+    ]
+    assert flashes(pinned) == [("flash-info", f"Comment {comment_id} pinned.")]
+    page = pinned.get_data(as_text=True)
+    assert "edited by a moderator" in page and 'class="badge pinned"' in page and ">Unpin<" in page
+    assert flashes(empty) == [("flash-error", "Please write a comment.")]
+    assert client.get(FEED).get_json()["comments"][0]["pinned"] is True
+
+
+def test_the_command_line_edits_and_pins(app, client, moderator_headers, tmp_path):
+    comment_id = approved(client, moderator_headers, body="Teh text")
+    body = tmp_path / "body.md"
+    body.write_text("The text", encoding="utf-8")
+    as_mia = ("--moderator", "mia")
+
+    edited = run_cli(app, "comments", "edit", str(comment_id), str(body), *as_mia)
+    pinned = run_cli(app, "comments", "pin", str(comment_id), *as_mia)
+    again = run_cli(app, "comments", "pin", str(comment_id), *as_mia)
+    empty = run_cli(app, "comments", "edit", str(comment_id), "-", *as_mia, input="  ")
+
+    assert edited.exit_code == 0, edited.output
+    assert pinned.exit_code == 0, pinned.output
+    assert again.exit_code != 0 and "already pinned" in again.output
+    assert empty.exit_code != 0 and "Please write a comment." in empty.output
+    shown = client.get(FEED).get_json()["comments"][0]
+    assert (shown["body_html"], shown["moderator_edited"], shown["pinned"]) == (
+        "<p>The text</p>",
+        True,
+        True,
+    )

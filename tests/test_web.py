@@ -166,6 +166,8 @@ ACTIONS = [
     "/moderation/articles/lock",
     "/moderation/articles/settings",
     "/moderation/comments/{comment}/ban",
+    "/moderation/comments/{comment}/edit",
+    "/moderation/comments/{comment}/pin",
     "/moderation/commenters/{commenter}/notes",
     "/moderation/bans",
     "/moderation/bans/1/lift",

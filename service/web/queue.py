@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 from service import articles, moderation
 from service.errors import DomainError, FieldError
 from service.models import CommentStatus, ModerationMode
-from service.schemas import NOTE_MAX, STATUS_FILTERS, ArticleChangesSchema
+from service.schemas import NOTE_MAX, STATUS_FILTERS, ArticleChangesSchema, messages_of
 from service.web import people, refuse_nul_characters
 from service.web.auth import safe_next
 
@@ -205,7 +205,7 @@ def article_settings() -> Response:
         articles.update_settings(key, changes, current_user.id, current_user.is_admin)
         flash(f"Settings of {key} saved.", "info")
     except ValidationError as error:
-        flash(" ".join(str(m) for ms in error.normalized_messages().values() for m in ms), "error")
+        flash(messages_of(error), "error")
     except DomainError as error:
         flash(error.message, "error")
     return redirect(_back())
