@@ -213,3 +213,14 @@ def test_the_command_line_edits_and_pins(app, client, moderator_headers, tmp_pat
         True,
         True,
     )
+
+
+def test_the_audit_log_page_shows_the_original_text_of_an_edit(client, moderator_headers):
+    comment_id = approved(client, moderator_headers, body="Secret <b>original</b>")
+    edit(client, moderator_headers, comment_id, body="Cleaned up")
+    sign_in(client)
+
+    page = client.get("/moderation/events").get_data(as_text=True)
+
+    assert "moderator_edit" in page
+    assert "<pre>Secret &lt;b&gt;original&lt;/b&gt;</pre>" in page
