@@ -3,26 +3,16 @@ moderators' notes about them (audited); in the JSON API and the queue's pages.""
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from service import auth, privacy
-from tests.conftest import submit
+from tests.test_moderation_api import new_comment
 from tests.test_web import flashes, sign_in
 
 API = "/api/v1/moderation"
-_serial = itertools.count(1)
-
-
-def new_comment(client: FlaskClient, article: str = "posts/hello", **fields: Any) -> int:
-    fields.setdefault("body", f"Comment number {next(_serial)}")
-    response = submit(client, article, **fields)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
 
 
 def email_hash(app: Flask, address: str) -> str:

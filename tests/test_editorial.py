@@ -3,30 +3,22 @@ new text sanitized, readers told) and pinning comments to the top of the thread.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from service import auth
-from tests.conftest import approve, run_cli, submit
+from tests.conftest import approve, run_cli
+from tests.test_moderation_api import new_comment
 from tests.test_web import csrf_token, flashes, sign_in
 
 API = "/api/v1/moderation"
 FEED = "/api/v1/articles/posts/a/comments"
-_serial = itertools.count(1)
-
-
-def new_comment(client: FlaskClient, **fields: Any) -> int:
-    fields.setdefault("body", f"Comment number {next(_serial)}")
-    response = submit(client, "posts/a", **fields)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
 
 
 def approved(client: FlaskClient, headers: dict[str, str], **fields: Any) -> int:
-    comment_id = new_comment(client, **fields)
+    comment_id = new_comment(client, "posts/a", **fields)
     approve(client, headers, comment_id)
     return comment_id
 
@@ -94,7 +86,7 @@ def test_an_unedited_comment_is_not_marked(client, moderator_headers):
     ],
 )
 def test_bad_edits_get_a_clear_answer(client, moderator_headers, fields, status):
-    comment_id = new_comment(client, body="SAME")
+    comment_id = new_comment(client, "posts/a", body="SAME")
     response = edit(client, moderator_headers, comment_id, **fields)
     assert response.status_code == status, response.get_json()
 
@@ -147,7 +139,7 @@ def test_pins_are_limited_per_article_and_audited(make_app):
 
 
 def test_only_approved_top_level_comments_can_be_pinned(client, moderator_headers):
-    pending = new_comment(client)
+    pending = new_comment(client, "posts/a")
     parent = approved(client, moderator_headers)
     reply = approved(client, moderator_headers, parent_id=parent)
 
