@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from openapi_spec_validator import validate
 from sqlalchemy import func, select, update
 
 from service import privacy
@@ -326,3 +327,19 @@ def test_the_command_line_bans_lists_and_lifts_without_printing_the_address(
         "mia",
     )
     assert both.exit_code != 0 and "exactly one" in both.output
+
+
+def test_the_openapi_document_describes_bans_commenters_articles_edits_and_pins(client):
+    spec = client.get("/openapi.json").get_json()
+    validate(spec)
+    paths = spec["paths"]
+    assert {"get", "post"} <= set(paths["/api/v1/moderation/bans"])
+    assert "post" in paths["/api/v1/moderation/bans/{ban_id}/lift"]
+    assert "get" in paths["/api/v1/moderation/commenters/{email_hash}"]
+    assert "post" in paths["/api/v1/moderation/commenters/{email_hash}/notes"]
+    assert {"get", "patch"} <= set(paths["/api/v1/moderation/articles/{article}"])
+    assert "patch" in paths["/api/v1/moderation/comments/{comment_id}"]
+    public = spec["components"]["schemas"]["PublicComment"]["properties"]
+    assert {"moderator_edited", "pinned"} <= set(public)
+    submission = spec["components"]["schemas"]["Submission"]["properties"]
+    assert {"article_title", "article_url"} <= set(submission)
