@@ -160,7 +160,12 @@ def test_the_queue_edits_and_pins_with_plain_forms(app, client, moderator_header
 
     edited = client.post(
         f"/moderation/comments/{comment_id}/edit",
-        data={"csrf_token": token, "body": "The original", "next": "/moderation/?status=all"},
+        data={
+            "csrf_token": token,
+            "body": "The original",
+            "why": "typo",
+            "next": "/moderation/?status=all",
+        },
         follow_redirects=True,
     )
     pinned = client.post(
@@ -182,6 +187,11 @@ def test_the_queue_edits_and_pins_with_plain_forms(app, client, moderator_header
     assert "edited by a moderator" in page and 'class="badge pinned"' in page and ">Unpin<" in page
     assert flashes(empty) == [("flash-error", "Please write a comment.")]
     assert client.get(FEED).get_json()["comments"][0]["pinned"] is True
+    events = client.get(f"{API}/events?comment_id={comment_id}", headers=moderator_headers)
+    assert [(e["action"], e["note"]) for e in events.get_json()["events"]][:2] == [
+        ("pin", None),
+        ("moderator_edit", "typo"),
+    ]
 
 
 def test_the_command_line_edits_and_pins(app, client, moderator_headers, tmp_path):

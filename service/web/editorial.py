@@ -32,7 +32,7 @@ def _back() -> str:
 def edit(comment_id: int) -> Response:
     try:
         change = ModeratorEditSchema().load(
-            {"body": request.form.get("body", ""), "note": request.form.get("note") or None}
+            {"body": request.form.get("body", ""), "note": request.form.get("why") or None}
         )
         editorial.edit(comment_id, change["body"], current_user.id, change["note"])
         flash(f"Comment {comment_id} edited; the original is in its history.", "info")

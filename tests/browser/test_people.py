@@ -8,11 +8,13 @@ import re
 import pytest
 from sqlalchemy import select
 
+from service import bans, commenters, privacy
 from service.extensions import db
-from service.models import ModerationEvent
+from service.models import BanKind, ModerationEvent, Moderator
 from tests.browser.chromium import playwright_or_skip
 from tests.browser.helpers import event_count, post_comment, sign_in, status_of
-from tests.conftest import submit
+from tests.browser.test_xss import PAYLOADS, inspect
+from tests.conftest import VALID, submit
 
 expect = playwright_or_skip().expect
 
@@ -102,4 +104,39 @@ def test_spam_ban_moves_all_pending_comments_of_the_commenter_in_one_action(live
     # The queue no longer shows them; the reader's comment is still there.
     expect(page.locator("li.comment")).to_have_count(1)
     expect(page.locator(f"#c{other}")).to_be_visible()
+    assert page_log.problems() == []
+
+
+def test_hostile_names_notes_reasons_and_titles_render_inert(live, page, page_log):
+    client = live.app.test_client()
+    origin = {"Origin": "https://blog.example.com"}
+    for n, payload in enumerate(PAYLOADS[:8]):
+        fields = VALID | {"email": "hostile@example.org", "name": payload[:80], "body": payload}
+        fields |= {"article_title": payload, "article_url": "https://blog.example.com/p"}
+        response = client.post(
+            f"/api/v1/articles/hostile/{n}/comments", json=fields, headers=origin
+        )
+        assert response.status_code == 201, response.get_json()
+    with live.app.app_context():
+        target = privacy.vault().email_hash("hostile@example.org")
+        mia = db.session.scalar(select(Moderator.id).where(Moderator.username == "mia"))
+        commenters.add_note(target, PAYLOADS[0], mia)
+        bans.ban(bans.Target(BanKind.DOMAIN, value="example.org"), PAYLOADS[1], mia)
+    sign_in(page)
+
+    for path in (
+        f"/moderation/commenters/{target}",
+        "/moderation/bans",
+        "/moderation/events",
+        "/moderation/?article=hostile/0",
+        "/moderation/",
+    ):
+        found = inspect(page, path)
+        assert found["xss"] is None, (path, found["xss"])
+        assert found["handlers"] == [], (path, found["handlers"])
+        assert found["badLinks"] == [], (path, found["badLinks"])
+        assert found["foreignInBodies"] == [], (path, found["foreignInBodies"])
+        assert (found["styles"], found["embeds"]) == (0, 0), (path, found)
+    page.goto(f"/moderation/commenters/{target}")
+    expect(page.locator(".note-list .note-body")).to_have_text(PAYLOADS[0])
     assert page_log.problems() == []
