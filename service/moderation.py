@@ -18,7 +18,16 @@ from service import articles, classifier, cursors, observability, privacy
 from service.database import write_transaction
 from service.errors import CommentNotFound, InvalidTransition, NothingToUndo
 from service.extensions import db
-from service.models import MAX_ID, Article, Comment, CommentStatus, ModerationEvent, Moderator
+from service.models import (
+    MAX_ID,
+    Article,
+    Ban,
+    BanKind,
+    Comment,
+    CommentStatus,
+    ModerationEvent,
+    utcnow,
+)
 
 ACTION_TARGETS = {
     "approve": CommentStatus.APPROVED,
@@ -210,6 +219,9 @@ def undo(batch_id: str, moderator_id: int) -> BatchResult:
         undo_batch = Batch(session, moderator_id, None)
         outcomes = []
         for event in events:
+            if event.action == "spam_ban" and event.ban_id is not None:
+                _lift_with_undo(session, event.ban_id, moderator_id, undo_batch.id)
+                continue
             comment = found.get(event.comment_id or 0)
             if comment is None or event.from_status is None:
                 continue
@@ -225,6 +237,26 @@ def undo(batch_id: str, moderator_id: int) -> BatchResult:
         undo_batch.publish()
     after_commit("undo", moderator_id, undo_batch.id, outcomes)
     return BatchResult(undo_batch.id, outcomes)
+
+
+def _lift_with_undo(session: Session, ban_id: int, moderator_id: int, batch_id: str) -> None:
+    """Undoing a spam-ban lifts its ban too (unless it has been lifted since)."""
+    ban = session.get(Ban, ban_id)
+    if ban is None or ban.lifted_at is not None:
+        return
+    ban.lifted_at = utcnow()
+    ban.lifted_by = moderator_id
+    session.add(
+        ModerationEvent(
+            ban_id=ban.id,
+            commenter_hash=ban.value if ban.kind == BanKind.EMAIL else None,
+            moderator_id=moderator_id,
+            actor="moderator",
+            action="lift_ban",
+            note="undo of the spam-ban",
+            batch=batch_id,
+        )
+    )
 
 
 def moderation_view(comment: Comment, article_key: str) -> dict[str, Any]:
@@ -409,50 +441,3 @@ def decide_wave(
     ).all()
     expected = dict.fromkeys(ids, CommentStatus.PENDING.value)
     return decide_many(list(ids), action, moderator_id, note, expected)
-
-
-def events_page(
-    comment_id: int | None = None,
-    moderator: str | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
-) -> dict[str, Any]:
-    """The audit trail, newest first; each event names its article (a comment's, or the one a
-    lock or surge switch was about)."""
-    stmt = (
-        select(ModerationEvent, Moderator.username, Article.key)
-        .outerjoin(Moderator, Moderator.id == ModerationEvent.moderator_id)
-        .outerjoin(Comment, Comment.id == ModerationEvent.comment_id)
-        .outerjoin(
-            Article, Article.id == func.coalesce(ModerationEvent.article_id, Comment.article_id)
-        )
-    )
-    if comment_id is not None:
-        stmt = stmt.where(ModerationEvent.comment_id == comment_id)
-    if moderator:
-        stmt = stmt.where(Moderator.username == moderator)
-    if cursor:
-        stmt = stmt.where(ModerationEvent.id < cursors.decode_id(cursor))
-    rows = db.session.execute(stmt.order_by(ModerationEvent.id.desc()).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    events = [
-        {
-            "id": event.id,
-            "comment_id": event.comment_id,
-            "article": article,
-            "moderator": username,
-            "actor": event.actor,
-            "action": event.action,
-            "from_status": event.from_status,
-            "to_status": event.to_status,
-            "note": event.note,
-            "ban_id": event.ban_id,
-            "commenter_hash": event.commenter_hash,
-            "data": event.data,
-            "created_at": event.created_at,
-        }
-        for event, username, article in rows
-    ]
-    next_cursor = cursors.encode_id(rows[-1][0].id) if more else None
-    return {"events": events, "next_cursor": next_cursor}

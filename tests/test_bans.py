@@ -175,12 +175,22 @@ def test_spam_ban_moves_every_comment_of_the_commenter_and_audits_each(
     assert post(client, email="spammer@example.org").status_code == 403
 
 
-def test_spam_ban_can_be_undone_like_any_batch(app, client, moderator_headers):
+def test_undoing_a_spam_ban_puts_the_comments_back_and_lifts_the_ban(
+    app, client, moderator_headers
+):
     first = posted(client, email="oops@example.org")["id"]
     result = ban(client, moderator_headers, kind="email", comment_id=first, spam=True)
+    assert post(client, email="oops@example.org").status_code == 403
+
     undo = client.post(f"{API}/undo", json={"batch": result["batch"]}, headers=moderator_headers)
+
     assert undo.status_code == 200
     assert [r["status"] for r in undo.get_json()["results"]] == ["pending"]
+    listed = client.get(f"{API}/bans?state=all", headers=moderator_headers).get_json()["bans"]
+    assert [b["state"] for b in listed] == ["lifted"]
+    assert post(client, email="oops@example.org").status_code == 201
+    events = client.get(f"{API}/events", headers=moderator_headers).get_json()["events"]
+    assert ("lift_ban", "undo of the spam-ban") in [(e["action"], e["note"]) for e in events]
 
 
 def test_lifting_a_ban_lets_the_commenter_back_and_is_audited(app, client, moderator_headers):

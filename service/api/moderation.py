@@ -9,7 +9,7 @@ from flask.views import MethodView
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from service import articles, auth, bans, commenters, editorial, moderation
+from service import articles, audit_trail, auth, bans, commenters, editorial, moderation
 from service.openapi import Blueprint
 from service.schemas import (
     ArticleChangesSchema,
@@ -153,7 +153,7 @@ def undo(args: dict[str, Any]) -> Any:
 @blp.doc(**SECURITY)
 def events(args: dict[str, Any]) -> Any:
     """The audit trail, newest first; filter by comment or moderator."""
-    return moderation.events_page(**args)
+    return audit_trail.events_page(**args)
 
 
 @blp.route("/bans")
