@@ -191,6 +191,19 @@ def _pending_counts(session: Session, article_ids: list[int]) -> dict[int, int]:
     )
 
 
+def pending_by_key(keys: set[str]) -> dict[str, int]:
+    """Pending comments of each of these articles."""
+    if not keys:
+        return {}
+    rows = db.session.execute(
+        select(Article.key, func.count(Comment.id))
+        .join(Comment, Comment.article_id == Article.id)
+        .where(Article.key.in_(keys), Comment.status == CommentStatus.PENDING)
+        .group_by(Article.key)
+    ).all()
+    return {key: 0 for key in keys} | dict(rows)
+
+
 def article_view(article: Article, pending: int) -> dict[str, Any]:
     return {
         "article": article.key,

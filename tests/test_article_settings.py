@@ -270,3 +270,23 @@ def test_the_command_line_lists_articles_and_changes_settings(app, client, moder
     assert changed.exit_code == 0, changed.output
     assert "1 pending  posts/a  [closes 2099-01-01 00:00, moderation off]" in listed.output
     assert bad.exit_code != 0 and "Not a valid datetime" in bad.output
+
+
+def test_the_queue_groups_a_page_by_article_with_pending_counts(app, client):
+    with app.app_context():
+        auth.create_moderator("mia", "correct horse battery staple")
+    first_b = post(client, article="posts/b").get_json()["id"]
+    first_a = post(client, article="posts/a").get_json()["id"]
+    second_b = post(client, article="posts/b").get_json()["id"]
+    sign_in(client)
+
+    page = client.get("/moderation/?group=article").get_data(as_text=True)
+    plain = client.get("/moderation/").get_data(as_text=True)
+
+    order = [page.index(marker) for marker in (">posts/a</a> <span", f'id="c{first_a}"')]
+    order += [page.index(marker) for marker in (">posts/b</a> <span", f'id="c{first_b}"')]
+    order.append(page.index(f'id="c{second_b}"'))
+    assert order == sorted(order)
+    assert "2 pending</span>" in page and "1 pending</span>" in page
+    assert 'class="group-heading"' not in plain
+    assert plain.index(f'id="c{first_b}"') < plain.index(f'id="c{first_a}"')

@@ -102,9 +102,18 @@ def index() -> str:
         flash(error.message, "error")
         filters = moderation.QueueFilter(status=status, article=filters.article, q=filters.q)
         page = moderation.queue_page(filters)
+    comments = page["comments"]
+    grouped = request.args.get("group") == "article"
+    if grouped:
+        # Within the page, by article (a stable sort keeps each article's oldest first).
+        comments = sorted(comments, key=lambda c: c["article"])
     return render_template(
         "moderation/queue.html",
-        comments=page["comments"],
+        comments=comments,
+        grouped=grouped,
+        pending_by_article=articles.pending_by_key({c["article"] for c in comments})
+        if grouped
+        else {},
         next_cursor=page["next_cursor"],
         filters=filters,
         counts=moderation.status_counts(),
