@@ -1,6 +1,7 @@
 """Use cases about a commenter as a person: everything they wrote across articles, and the
 moderators' notes about them. A commenter is their keyed email hash; there is no table of
-people, so erasing an address's data is deleting its comments and notes by that hash."""
+people, so everything about an address is found by that hash: its comments, notes, the audit
+events about it (`commenter_hash`) and an email ban (`bans.value`)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,6 @@ from service.models import Article, Comment, CommenterNote, ModerationEvent, Mod
 from service.schemas import NOTE_MAX
 
 HISTORY_LIMIT = 200
-
-
 _UNKNOWN = "There is no commenter with that hash (no comments)."
 
 
