@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service.database import write_transaction
-from service.errors import ArticleClosed, ArticleNotFound, FieldError, InvalidTransition
+from service.errors import (
+    ArticleClosed,
+    ArticleNotFound,
+    FieldError,
+    InvalidTransition,
+    NotAllowed,
+)
 from service.extensions import db
-from service.models import Article, ModerationEvent
+from service.models import Article, Comment, CommentStatus, ModerationEvent, ModerationMode
 
 KEY_MAX = 255
 # Where create_app keeps the short-lived cache of articles' feed state (see service/caches.py).
@@ -65,9 +72,14 @@ def record_public_change(session: Session, article_id: int, approved_delta: int)
 
 
 def check_open(article: Article, now: datetime) -> None:
-    """Refuse new comments on a locked article, or one past the site's closing age."""
+    """Refuse new comments on a locked article, one past its close date, or one past the
+    site's closing age."""
     if article.locked:
         raise ArticleClosed("Comments on this article have been closed by the moderators.")
+    if article.closes_at is not None and article.closes_at <= now:
+        raise ArticleClosed(
+            f"Comments on this article closed on {article.closes_at:%d %B %Y, %H:%M} UTC."
+        )
     days = current_app.config["CLOSE_AFTER_DAYS"]
     if days and article.created_at + timedelta(days=days) < now:
         raise ArticleClosed(f"Comments on this article closed {days} days after the first one.")
@@ -94,3 +106,145 @@ def set_locked(key: str, locked: bool, moderator_id: int, note: str | None = Non
             )
         )
     return article
+
+
+TITLE_MAX = 300
+URL_MAX = 2048
+# Settings an admin may change; moderators may change the others (as they may lock).
+ADMIN_SETTINGS = frozenset({"title", "url"})
+SETTINGS = ADMIN_SETTINGS | {"closes_at", "moderation"}
+
+
+def clean_title(title: str) -> str:
+    """A page title as shown to moderators: one line, no control characters, bounded."""
+    printable = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in title)
+    return " ".join(printable.split())[:TITLE_MAX]
+
+
+def note_page(article: Article, title: str | None, url: str | None) -> None:
+    """What the widget says the page is, kept the first time only: an admin's edit (or the
+    first report) is not overwritten by every later comment. The caller has checked that
+    both came from one of the site's own pages; nothing is ever fetched."""
+    if title and article.title is None:
+        article.title = clean_title(title) or None
+    if url and article.url is None and len(url) <= URL_MAX:
+        article.url = url
+
+
+def update_settings(
+    key: str, changes: dict[str, Any], moderator_id: int, is_admin: bool
+) -> dict[str, Any]:
+    """Change an article's title, URL, close date or moderation mode; audited with the
+    values before and after. Title and URL are for admins."""
+    check_key(key)
+    unknown = set(changes) - SETTINGS
+    if unknown:
+        raise FieldError(sorted(unknown)[0], "This is not an article setting.")
+    if not is_admin and ADMIN_SETTINGS & set(changes):
+        raise NotAllowed("Only admins may change an article's title or URL.")
+    if "title" in changes and changes["title"] is not None:
+        changes["title"] = clean_title(changes["title"]) or None
+    if changes.get("moderation") is not None:
+        changes["moderation"] = ModerationMode(changes["moderation"])
+    with write_transaction() as session:
+        article = session.scalars(select(Article).where(Article.key == key)).one_or_none()
+        if article is None:
+            raise ArticleNotFound(f"There is no article {key!r} (it has no comments yet).")
+        before = {name: getattr(article, name) for name in changes}
+        for name, value in changes.items():
+            setattr(article, name, value)
+        changed = {
+            name: [_plain(before[name]), _plain(value)]
+            for name, value in changes.items()
+            if before[name] != value
+        }
+        if changed:
+            session.add(
+                ModerationEvent(
+                    article_id=article.id,
+                    moderator_id=moderator_id,
+                    actor="moderator",
+                    action="article_settings",
+                    data={"changes": changed},
+                )
+            )
+        session.flush()
+        return article_view(article, _pending_counts(session, [article.id]).get(article.id, 0))
+
+
+def _plain(value: Any) -> Any:
+    """A setting's value as JSON can keep it in the audit log."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, ModerationMode):
+        return value.value
+    return value
+
+
+def _pending_counts(session: Session, article_ids: list[int]) -> dict[int, int]:
+    return dict(
+        session.execute(
+            select(Comment.article_id, func.count())
+            .where(Comment.status == CommentStatus.PENDING, Comment.article_id.in_(article_ids))
+            .group_by(Comment.article_id)
+        ).all()
+    )
+
+
+def pending_by_key(keys: set[str]) -> dict[str, int]:
+    """Pending comments of each of these articles."""
+    if not keys:
+        return {}
+    rows = db.session.execute(
+        select(Article.key, func.count(Comment.id))
+        .join(Comment, Comment.article_id == Article.id)
+        .where(Article.key.in_(keys), Comment.status == CommentStatus.PENDING)
+        .group_by(Article.key)
+    ).all()
+    return {key: 0 for key in keys} | dict(rows)
+
+
+def article_view(article: Article, pending: int) -> dict[str, Any]:
+    return {
+        "article": article.key,
+        "title": article.title,
+        "url": article.url,
+        "locked": article.locked,
+        "closes_at": article.closes_at,
+        "moderation": article.moderation.value if article.moderation else None,
+        "approved_count": article.approved_count,
+        "pending_count": pending,
+        "created_at": article.created_at,
+    }
+
+
+def settings(key: str) -> dict[str, Any]:
+    check_key(key)
+    article = find(key)
+    if article is None:
+        raise ArticleNotFound(f"There is no article {key!r} (it has no comments yet).")
+    return article_view(article, _pending_counts(db.session, [article.id]).get(article.id, 0))
+
+
+def with_pending(q: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Articles for moderators, those with the most pending comments first (then the newest);
+    `q` searches keys and titles."""
+    pending = (
+        select(Comment.article_id, func.count().label("pending"))
+        .where(Comment.status == CommentStatus.PENDING)
+        .group_by(Comment.article_id)
+        .subquery()
+    )
+    count = func.coalesce(pending.c.pending, 0)
+    stmt = select(Article, count).outerjoin(pending, pending.c.article_id == Article.id)
+    if q and (needle := q.strip().lower()):
+        stmt = stmt.where(
+            or_(
+                func.lower(Article.key).contains(needle, autoescape=True),
+                func.lower(Article.title).contains(needle, autoescape=True),
+            )
+        )
+    rows = db.session.execute(
+        stmt.order_by(count.desc(), Article.created_at.desc(), Article.id.desc()).limit(limit)
+    ).all()
+    return [article_view(article, pending_count) for article, pending_count in rows]

@@ -101,6 +101,14 @@ def moderator_for_session(session_id: str) -> Moderator | None:
     return moderator
 
 
+def active_moderator(username: str) -> Moderator:
+    """An active moderator, for actions taken on the command line in their name."""
+    moderator = db.session.scalar(select(Moderator).where(Moderator.username == username))
+    if moderator is None or not moderator.is_active:
+        raise ModeratorNotFound(f"There is no active moderator called {username!r}.")
+    return moderator
+
+
 def list_moderators() -> list[Moderator]:
     return list(db.session.scalars(select(Moderator).order_by(Moderator.username)))
 

@@ -12,7 +12,7 @@ import flask_migrate
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from service import auth, backups, classifier, notifications, rules
+from service import auth, backups, classifier, moderation_cli, notifications, rules
 from service.errors import DomainError
 from service.models import RuleKind
 
@@ -27,6 +27,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(policy_group)
     app.cli.add_command(classifier_group)
     app.cli.add_command(backup)
+    for command in moderation_cli.COMMANDS:
+        app.cli.add_command(command)
 
 
 @click.command("create-moderator")

@@ -32,6 +32,8 @@ class Defaults:
     # Seconds a worker trusts an article's cached feed version before asking the database.
     FEED_STATE_SECONDS = 1.0
     FEED_PAGE_SIZE_MAX = 200
+    # Comments a moderator may pin at the top of one article's thread.
+    MAX_PINNED_COMMENTS = 3
     QUEUE_PAGE_SIZE = 50
     # The site's base URL, to link queue entries to their article pages (key appended).
     SITE_URL = ""
@@ -254,6 +256,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
             "CLASSIFIER_MIN_PER_CLASS",
             "CLASSIFIER_RETRAIN_EVERY",
             "CLASSIFIER_RELOAD_SECONDS",
+            "MAX_PINNED_COMMENTS",
         )
     },
 }

@@ -62,6 +62,33 @@ class NothingToUndo(DomainError):
     code = "nothing_to_undo"
 
 
+class NotAllowed(DomainError):
+    status = 403
+    code = "not_allowed"
+
+
+class CommenterBanned(DomainError):
+    """The same answer for every kind of ban, so it tells a banned client nothing."""
+
+    status = 403
+    code = "commenter_banned"
+
+
+class CommenterSuspended(DomainError):
+    status = 403
+    code = "commenter_suspended"
+
+
+class BanNotFound(DomainError):
+    status = 404
+    code = "ban_not_found"
+
+
+class CommenterNotFound(DomainError):
+    status = 404
+    code = "commenter_not_found"
+
+
 class ModeratorExists(DomainError):
     status = 409
     code = "moderator_exists"

@@ -68,6 +68,8 @@ def public_comment(comment: Comment | Row[Any], parent_removed: bool = False) ->
         "avatar": avatar_path(comment.email_hash),
         "body_html": comment.body_html,
         "created_at": comment.created_at,
+        "moderator_edited": comment.moderator_edited_at is not None,
+        "pinned": comment.pinned_at is not None,
     }
 
 
@@ -77,7 +79,10 @@ def page(
     """One page of approved comments, flat and in time order, each with its parent's id.
 
     In `oldest` order a parent always comes before its replies. A reply whose parent has
-    since left the public thread keeps its place and says `parent_removed`.
+    since left the public thread keeps its place and says `parent_removed`. The first page
+    starts with the pinned comments (oldest pin first, at most MAX_PINNED_COMMENTS, not
+    counted in `limit`); the time-ordered pages that follow leave them out, so the cursor
+    walks the same set whatever is pinned.
     """
     after = cursors.decode(cursor) if cursor else None
     if state.article_id is None:
@@ -92,11 +97,21 @@ def page(
             Comment.email_hash,
             Comment.body_html,
             Comment.created_at,
+            Comment.moderator_edited_at,
+            Comment.pinned_at,
             _PARENT.status,
         )
         .outerjoin(_PARENT, _PARENT.id == Comment.parent_id)
         .where(Comment.article_id == state.article_id, Comment.status == CommentStatus.APPROVED)
     )
+    pinned = (
+        []
+        if after
+        else db.session.execute(
+            stmt.where(Comment.pinned_at.is_not(None)).order_by(Comment.pinned_at, Comment.id)
+        ).all()
+    )
+    stmt = stmt.where(Comment.pinned_at.is_(None))
     if after:
         stamp, last_id = after
         if newest:
@@ -126,7 +141,7 @@ def page(
         public_comment(
             row, parent_removed=row.parent_id is not None and row.status != CommentStatus.APPROVED
         )
-        for row in rows
+        for row in [*pinned, *rows]
     ]
     next_cursor = cursors.encode(rows[-1].created_at, rows[-1].id) if more else None
     return {"article": key, "count": state.count, "comments": comments, "next_cursor": next_cursor}

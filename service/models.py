@@ -62,6 +62,18 @@ class CommentStatus(enum.StrEnum):
     DELETED = "deleted"
 
 
+class ModerationMode(enum.StrEnum):
+    PRE = "pre"
+    OFF = "off"
+    TRUSTED = "trusted"
+
+
+class BanKind(enum.StrEnum):
+    EMAIL = "email"  # value: the keyed email hash
+    DOMAIN = "domain"  # value: the email domain, lower-case
+    IP = "ip"  # value: the keyed client-IP hash
+
+
 class NotificationKind(enum.StrEnum):
     DIGEST = "digest"
     STALE_ALERT = "stale_alert"
@@ -99,6 +111,16 @@ class Article(db.Model):
     locked: Mapped[bool] = mapped_column(default=False, server_default=false())
     # While in the future, a surge of submissions has put the article under pre-moderation.
     surge_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the widget said the page is (only from the site's own origins; never fetched),
+    # or what an admin typed.
+    title: Mapped[str | None] = mapped_column(String(300))
+    url: Mapped[str | None] = mapped_column(String(2048))
+    # Set by a moderator: no new comments after this moment.
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by a moderator: this article's moderation mode instead of the site's.
+    moderation: Mapped[ModerationMode | None] = mapped_column(
+        _enum(ModerationMode, "article_moderation")
+    )
 
 
 class Comment(db.Model):
@@ -135,6 +157,10 @@ class Comment(db.Model):
     reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     # Hash of the normalised text: near-identical comments (spam waves) share it.
     fingerprint: Mapped[str | None] = mapped_column(String(16))
+    # When a moderator last edited the text (the original is in that audit event).
+    moderator_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a moderator pinned it: pinned comments lead the public thread, oldest pin first.
+    pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     article: Mapped[Article] = relationship(lazy="raise")
     parent: Mapped[Comment | None] = relationship(remote_side=[id], lazy="raise")
@@ -194,8 +220,46 @@ class ModerationEvent(db.Model):
     # Events written by one action share a batch, which is what "undo" reverts.
     batch: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # For decisions about a ban rather than a comment or an article.
+    ban_id: Mapped[int | None] = mapped_column(ForeignKey("bans.id"), index=True)
+    # For notes about a commenter: their keyed email hash (never the address).
+    commenter_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # What the event needs to be understood later, e.g. a moderator edit's original text.
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     moderator: Mapped[Moderator | None] = relationship(lazy="raise")
+
+
+class Ban(db.Model):
+    """A commenter (keyed email hash), an email domain or a client (keyed IP hash) that may
+    not comment: for good, or until a moment (a suspension). Lifted bans are kept."""
+
+    __tablename__ = "bans"
+    __table_args__ = (Index("ix_bans_lookup", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[BanKind] = mapped_column(_enum(BanKind, "ban_kind"))
+    value: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)
+    # None: permanent.
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lifted_by: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+
+
+class CommenterNote(db.Model):
+    """A moderator's free-text note about a commenter, keyed by their email hash (so erasing
+    an address's data is one delete by hash)."""
+
+    __tablename__ = "commenter_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Notification(db.Model):

@@ -18,7 +18,16 @@ from service import articles, classifier, cursors, observability, privacy
 from service.database import write_transaction
 from service.errors import CommentNotFound, InvalidTransition, NothingToUndo
 from service.extensions import db
-from service.models import MAX_ID, Article, Comment, CommentStatus, ModerationEvent, Moderator
+from service.models import (
+    MAX_ID,
+    Article,
+    Ban,
+    BanKind,
+    Comment,
+    CommentStatus,
+    ModerationEvent,
+    utcnow,
+)
 
 ACTION_TARGETS = {
     "approve": CommentStatus.APPROVED,
@@ -67,8 +76,9 @@ def _target_status(comment: Comment, action: str) -> CommentStatus:
 
 
 @dataclass
-class _Batch:
-    """One action in progress: its audit events share an id; public counts move once."""
+class Batch:
+    """One action in progress: its audit events share an id; public counts move once.
+    Other use cases (a spam-ban) open one to move comments as part of their own action."""
 
     session: Session
     moderator_id: int
@@ -137,7 +147,7 @@ def decide(
         if comment is None:
             raise CommentNotFound(_not_found(comment_id)["message"])
         _check_seen(comment, expected_status)
-        batch = _Batch(session, moderator_id, note or None)
+        batch = Batch(session, moderator_id, note or None)
         batch.move(comment, _target_status(comment, action), action)
         batch.publish()
         article_key = session.scalar(select(Article.key).where(Article.id == comment.article_id))
@@ -155,28 +165,41 @@ def decide_many(
 ) -> BatchResult:
     """Apply one action to many comments at once; each id gets its own outcome, and the
     comments that can move do, even when others cannot."""
+    with write_transaction() as session:
+        batch = Batch(session, moderator_id, note or None)
+        outcomes = move_many(batch, ids, action, expected)
+        batch.publish()
+    after_commit(action, moderator_id, batch.id, outcomes)
+    return BatchResult(batch.id, outcomes)
+
+
+def move_many(
+    batch: Batch, ids: list[int], action: str, expected: dict[int, str] | None = None
+) -> list[Outcome]:
+    """Lock and move the comments within the batch's transaction; each id gets an outcome."""
     expected = expected or {}
     outcomes: list[Outcome] = []
-    with write_transaction() as session:
-        batch = _Batch(session, moderator_id, note or None)
-        found = _locked_comments(session, ids)
-        for comment_id in dict.fromkeys(ids):
-            comment = found.get(comment_id)
-            if comment is None:
-                outcomes.append(Outcome(comment_id, error=_not_found(comment_id)))
-                continue
-            try:
-                _check_seen(comment, expected.get(comment_id))
-                batch.move(comment, _target_status(comment, action), action)
-            except InvalidTransition as refused:
-                error = {"code": refused.code, "message": refused.message}
-                outcomes.append(Outcome(comment_id, comment.status.value, error))
-                continue
-            outcomes.append(Outcome(comment_id, comment.status.value))
-        batch.publish()
+    found = _locked_comments(batch.session, ids)
+    for comment_id in dict.fromkeys(ids):
+        comment = found.get(comment_id)
+        if comment is None:
+            outcomes.append(Outcome(comment_id, error=_not_found(comment_id)))
+            continue
+        try:
+            _check_seen(comment, expected.get(comment_id))
+            batch.move(comment, _target_status(comment, action), action)
+        except InvalidTransition as refused:
+            error = {"code": refused.code, "message": refused.message}
+            outcomes.append(Outcome(comment_id, comment.status.value, error))
+            continue
+        outcomes.append(Outcome(comment_id, comment.status.value))
+    return outcomes
+
+
+def after_commit(action: str, moderator_id: int, batch_id: str, outcomes: list[Outcome]) -> None:
+    """What follows a committed action: the classifier learns, the audit log line is written."""
     classifier.note_decisions(o.status for o in outcomes if o.error is None and o.status)
-    observability.audit(action, sum(o.error is None for o in outcomes), moderator_id, batch.id)
-    return BatchResult(batch.id, outcomes)
+    observability.audit(action, sum(o.error is None for o in outcomes), moderator_id, batch_id)
 
 
 def undo(batch_id: str, moderator_id: int) -> BatchResult:
@@ -193,9 +216,12 @@ def undo(batch_id: str, moderator_id: int) -> BatchResult:
         if any(event.action == "undo" for event in events):
             raise NothingToUndo("That was an undo; make the decision again instead.")
         found = _locked_comments(session, [e.comment_id for e in events if e.comment_id])
-        undo_batch = _Batch(session, moderator_id, None)
+        undo_batch = Batch(session, moderator_id, None)
         outcomes = []
         for event in events:
+            if event.action == "spam_ban" and event.ban_id is not None:
+                _lift_with_undo(session, event.ban_id, moderator_id, undo_batch.id)
+                continue
             comment = found.get(event.comment_id or 0)
             if comment is None or event.from_status is None:
                 continue
@@ -209,9 +235,28 @@ def undo(batch_id: str, moderator_id: int) -> BatchResult:
             undo_batch.move(comment, CommentStatus(event.from_status), "undo")
             outcomes.append(Outcome(comment.id, comment.status.value))
         undo_batch.publish()
-    classifier.note_decisions(o.status for o in outcomes if o.error is None and o.status)
-    observability.audit("undo", sum(o.error is None for o in outcomes), moderator_id, undo_batch.id)
+    after_commit("undo", moderator_id, undo_batch.id, outcomes)
     return BatchResult(undo_batch.id, outcomes)
+
+
+def _lift_with_undo(session: Session, ban_id: int, moderator_id: int, batch_id: str) -> None:
+    """Undoing a spam-ban lifts its ban too (unless it has been lifted since)."""
+    ban = session.get(Ban, ban_id)
+    if ban is None or ban.lifted_at is not None:
+        return
+    ban.lifted_at = utcnow()
+    ban.lifted_by = moderator_id
+    session.add(
+        ModerationEvent(
+            ban_id=ban.id,
+            commenter_hash=ban.value if ban.kind == BanKind.EMAIL else None,
+            moderator_id=moderator_id,
+            actor="moderator",
+            action="lift_ban",
+            note="undo of the spam-ban",
+            batch=batch_id,
+        )
+    )
 
 
 def moderation_view(comment: Comment, article_key: str) -> dict[str, Any]:
@@ -232,6 +277,8 @@ def moderation_view(comment: Comment, article_key: str) -> dict[str, Any]:
         "user_agent": comment.user_agent,
         "created_at": comment.created_at,
         "updated_at": comment.updated_at,
+        "moderator_edited_at": comment.moderator_edited_at,
+        "pinned": comment.pinned_at is not None,
     }
 
 
@@ -394,47 +441,3 @@ def decide_wave(
     ).all()
     expected = dict.fromkeys(ids, CommentStatus.PENDING.value)
     return decide_many(list(ids), action, moderator_id, note, expected)
-
-
-def events_page(
-    comment_id: int | None = None,
-    moderator: str | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
-) -> dict[str, Any]:
-    """The audit trail, newest first; each event names its article (a comment's, or the one a
-    lock or surge switch was about)."""
-    stmt = (
-        select(ModerationEvent, Moderator.username, Article.key)
-        .outerjoin(Moderator, Moderator.id == ModerationEvent.moderator_id)
-        .outerjoin(Comment, Comment.id == ModerationEvent.comment_id)
-        .outerjoin(
-            Article, Article.id == func.coalesce(ModerationEvent.article_id, Comment.article_id)
-        )
-    )
-    if comment_id is not None:
-        stmt = stmt.where(ModerationEvent.comment_id == comment_id)
-    if moderator:
-        stmt = stmt.where(Moderator.username == moderator)
-    if cursor:
-        stmt = stmt.where(ModerationEvent.id < cursors.decode_id(cursor))
-    rows = db.session.execute(stmt.order_by(ModerationEvent.id.desc()).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    events = [
-        {
-            "id": event.id,
-            "comment_id": event.comment_id,
-            "article": article,
-            "moderator": username,
-            "actor": event.actor,
-            "action": event.action,
-            "from_status": event.from_status,
-            "to_status": event.to_status,
-            "note": event.note,
-            "created_at": event.created_at,
-        }
-        for event, username, article in rows
-    ]
-    next_cursor = cursors.encode_id(rows[-1][0].id) if more else None
-    return {"events": events, "next_cursor": next_cursor}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -25,6 +26,29 @@ def _derive(secret: bytes, purpose: bytes) -> bytes:
 def normalise_email(address: str) -> str:
     """The form hashed for lookups: one commenter, one hash, whatever the capitalisation."""
     return address.strip().casefold()
+
+
+_KEYED_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def is_keyed_hash(value: str) -> bool:
+    """Whether a client-sent value has the shape of an email or IP hash (hex SHA-256)."""
+    return bool(_KEYED_HASH.fullmatch(value))
+
+
+def normalise_domain(domain: str) -> str:
+    """An email domain as bans store and compare it: lower-case ASCII (IDNA), no dots at the
+    ends; the empty string if it is no domain at all."""
+    domain = domain.strip().lstrip("@").strip(".").casefold()
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+
+
+def email_domain(address: str) -> str:
+    """The domain part of an address (a domain is not a personal address; the rest is)."""
+    return normalise_domain(address.rpartition("@")[2])
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,17 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
-from service.models import MAX_ID, CommentStatus
+from service.models import MAX_ID, BanKind, CommentStatus, ModerationMode
 
 NAME_MAX = 80
 BODY_MAX = 10_000
@@ -31,6 +39,22 @@ def _has_control_characters(text: str, allowed: set[str] = frozenset()) -> bool:
 def _printable(value: str) -> None:
     if _has_control_characters(value):
         raise ValidationError("This value contains control characters; please remove them.")
+
+
+def messages_of(error: ValidationError) -> str:
+    """A validation failure as one sentence or more, for a flash message or a terminal."""
+    messages = error.normalized_messages()
+    return " ".join(
+        str(message)
+        for field_messages in messages.values()
+        for message in (field_messages if isinstance(field_messages, list) else [field_messages])
+    )
+
+
+def _printable_text(value: str) -> None:
+    """Free text of several lines (a note): newlines and tabs are fine, other controls not."""
+    if _has_control_characters(value, _BODY_ALLOWED_CONTROLS):
+        raise ValidationError("This text contains control characters; please remove them.")
 
 
 class CommentName(fields.String):
@@ -178,6 +202,18 @@ class SubmissionSchema(Schema):
         allow_none=True,
         metadata={"description": "From GET /api/v1/form-token when the form was shown."},
     )
+    article_title = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=2000, error="The page title is too long."),
+        metadata={"description": "The page's title (kept only from the site's own pages)."},
+    )
+    article_url = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=WEBSITE_MAX, error="The page address is too long."),
+        metadata={"description": "The page's canonical URL, on one of the site's origins."},
+    )
 
     @pre_load
     def blank_optionals_are_absent(self, data: Any, **_: Any) -> Any:
@@ -185,10 +221,29 @@ class SubmissionSchema(Schema):
         if not hasattr(data, "items"):
             return data
         cleaned = {key: value for key, value in data.items()}
-        for key in ("website", "parent_id", "return_url", "hp", "form_token"):
+        for key in (
+            "website",
+            "parent_id",
+            "return_url",
+            "hp",
+            "form_token",
+            "article_title",
+            "article_url",
+        ):
             if cleaned.get(key) == "":
                 cleaned[key] = None
         return cleaned
+
+
+_OPTIONAL_SUBMISSION_FIELDS = (
+    "website",
+    "parent_id",
+    "return_url",
+    "hp",
+    "form_token",
+    "article_title",
+    "article_url",
+)
 
 
 class PublicCommentSchema(Schema):
@@ -202,6 +257,12 @@ class PublicCommentSchema(Schema):
     avatar = fields.String(metadata={"description": "Path of the commenter's identicon (SVG)."})
     body_html = fields.String(metadata={"description": "Sanitized HTML, safe to insert."})
     created_at = fields.DateTime()
+    moderator_edited = fields.Boolean(
+        metadata={"description": 'A moderator edited the text: show "edited by a moderator".'}
+    )
+    pinned = fields.Boolean(
+        metadata={"description": "Pinned by a moderator: the feed lists it first."}
+    )
 
 
 class SubmittedCommentSchema(PublicCommentSchema):
@@ -274,6 +335,8 @@ class ModerationCommentSchema(Schema):
     user_agent = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    moderator_edited_at = fields.DateTime(allow_none=True)
+    pinned = fields.Boolean()
     parent = fields.Dict(allow_none=True, metadata={"description": "The comment replied to."})
     history = fields.Dict(
         keys=fields.String(),
@@ -374,9 +437,222 @@ class EventSchema(Schema):
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
+    ban_id = fields.Integer(allow_none=True, metadata={"description": "For ban events."})
+    commenter_hash = fields.String(
+        allow_none=True, metadata={"description": "For notes and bans about a commenter."}
+    )
+    data = fields.Dict(
+        allow_none=True,
+        metadata={"description": "Details: a ban's target and end; an edit's original text."},
+    )
     created_at = fields.DateTime()
 
 
 class EventPageSchema(Schema):
     events = fields.List(fields.Nested(EventSchema))
     next_cursor = fields.String(allow_none=True)
+
+
+BAN_KINDS = [kind.value for kind in BanKind]
+HASH_FIELD = {"validate": validate.Regexp(r"^[0-9a-f]{64}$", error="Not a commenter's hash.")}
+
+
+class BanArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    state = fields.String(
+        load_default="active",
+        validate=validate.OneOf(["active", "all"], error="state must be active or all."),
+    )
+    q = fields.String(load_default=None, validate=[validate.Length(max=200), _printable])
+    email_hash = fields.String(load_default=None, **HASH_FIELD)
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class NewBanSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    kind = fields.Enum(
+        BanKind,
+        by_value=True,
+        required=True,
+        metadata={"description": "email (a commenter), domain (an email domain) or ip."},
+    )
+    value = fields.String(
+        load_default=None,
+        validate=[validate.Length(min=1, max=255), _printable],
+        metadata={"description": "The commenter's or client's hash, or the domain."},
+    )
+    email = fields.String(
+        load_default=None,
+        validate=[validate.Length(min=3, max=EMAIL_MAX), _printable],
+        metadata={
+            "description": "An address to ban (kind email) or whose domain to ban; "
+            "it is hashed at once and never stored."
+        },
+    )
+    comment_id = fields.Integer(
+        load_default=None,
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_ID, error="comment_id must be a comment's id."),
+        metadata={"description": "Ban the author (or client, or domain) of this comment."},
+    )
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=NOTE_MAX)])
+    until = fields.AwareDateTime(
+        load_default=None,
+        format="iso",
+        metadata={"description": "End of a suspension; leave out for a permanent ban."},
+    )
+    days = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=3650, error="days must be between 1 and 3650."),
+        metadata={"description": "A suspension of so many days (instead of until)."},
+    )
+    spam = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Spam-ban: also move all their comments to spam."},
+    )
+
+    @validates_schema
+    def one_target_one_end(self, data: dict[str, Any], **_: Any) -> None:
+        named = [key for key in ("value", "email", "comment_id") if data.get(key) is not None]
+        if len(named) != 1:
+            raise ValidationError("Send exactly one of value, email or comment_id.", "value")
+        if data.get("until") is not None and data.get("days") is not None:
+            raise ValidationError("Send until or days, not both.", "until")
+
+
+class BanSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    value = fields.String(metadata={"description": "The keyed hash, or the domain."})
+    label = fields.String(metadata={"description": "A short form for lists (hash prefix)."})
+    reason = fields.String()
+    until = fields.DateTime(allow_none=True)
+    state = fields.String(metadata={"description": "banned, suspended, expired or lifted"})
+    created_at = fields.DateTime()
+    moderator = fields.String(allow_none=True)
+    lifted_at = fields.DateTime(allow_none=True)
+    lifted_by = fields.String(allow_none=True)
+
+
+class BanPageSchema(Schema):
+    bans = fields.List(fields.Nested(BanSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class BanResultSchema(Schema):
+    ban = fields.Nested(BanSchema)
+    batch = fields.String(
+        allow_none=True, metadata={"description": "A spam-ban's batch (for /undo)."}
+    )
+    results = fields.List(fields.Nested(BulkOutcomeSchema))
+
+
+class NoteSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=NOTE_MAX))
+
+
+class CommenterCommentSchema(Schema):
+    id = fields.Integer()
+    article = fields.String()
+    status = fields.String()
+    name = fields.String()
+    body_html = fields.String()
+    created_at = fields.DateTime()
+
+
+class CommenterNoteSchema(Schema):
+    id = fields.Integer()
+    body = fields.String()
+    moderator = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class NewCommenterNoteSchema(Schema):
+    body = fields.String(
+        required=True, validate=[validate.Length(min=1, max=NOTE_MAX), _printable_text]
+    )
+
+
+class CommenterSchema(Schema):
+    email_hash = fields.String()
+    name = fields.String(metadata={"description": "The name on their latest comment."})
+    email = fields.String(allow_none=True)
+    first_seen = fields.DateTime()
+    last_seen = fields.DateTime()
+    total = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    comments = fields.List(
+        fields.Nested(CommenterCommentSchema), metadata={"description": "Newest first."}
+    )
+    notes = fields.List(fields.Nested(CommenterNoteSchema))
+    bans = fields.List(fields.Nested(BanSchema))
+
+
+class ArticleSettingsSchema(Schema):
+    article = fields.String(metadata={"description": "The site's key for the article."})
+    title = fields.String(allow_none=True)
+    url = fields.String(allow_none=True, metadata={"description": "Its canonical URL."})
+    locked = fields.Boolean()
+    closes_at = fields.DateTime(allow_none=True)
+    moderation = fields.String(
+        allow_none=True, metadata={"description": "pre, off or trusted; null: the site's mode."}
+    )
+    approved_count = fields.Integer()
+    pending_count = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class ArticleListArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    q = fields.String(load_default=None, validate=[validate.Length(max=200), _printable])
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class ArticleListSchema(Schema):
+    articles = fields.List(
+        fields.Nested(ArticleSettingsSchema), metadata={"description": "Most pending first."}
+    )
+
+
+class ArticleChangesSchema(Schema):
+    """Only the settings sent are changed; null clears one."""
+
+    title = fields.String(allow_none=True, validate=[validate.Length(max=2000), _printable])
+    url = fields.Url(
+        allow_none=True,
+        schemes={"http", "https"},
+        validate=validate.Length(max=WEBSITE_MAX),
+        error_messages={"invalid": "Enter the page's full http or https address."},
+    )
+    closes_at = fields.AwareDateTime(
+        allow_none=True, format="iso", metadata={"description": "No new comments after this."}
+    )
+    moderation = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(
+            [mode.value for mode in ModerationMode], error="moderation must be one of {choices}."
+        ),
+    )
+
+    @validates_schema
+    def something_to_change(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("Send at least one of title, url, closes_at, moderation.")
+
+
+class ModeratorEditSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    body = CommentBody(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=NOTE_MAX))

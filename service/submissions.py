@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from service import (
     akismet_check,
     articles,
+    bans,
     classifier,
     notifications,
     observability,
@@ -43,6 +45,10 @@ class NewComment:
     # The form's bot traps (see service/traps.py); absent for plain API clients.
     honeypot: str | None = None
     form_token: str | None = None
+    # What the page says it is, when it came from one of the site's own pages (the caller
+    # checks); kept on the article the first time.
+    page_title: str | None = None
+    page_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
     vault = privacy.vault()
     email_hash = vault.email_hash(new.email)
     ip_hash = vault.ip_hash(client.ip)
+    bans.check_allowed(email_hash, privacy.email_domain(new.email), ip_hash)
     # Everything that needs no lock (and may take a while) happens before the write
     # transaction, so submissions to one article queue behind each other only briefly.
     current = rules.current_rules()
@@ -84,6 +91,10 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
             return SubmissionResult(earlier, token, created=False)
         now = utcnow()
         articles.check_open(article, now)
+        articles.note_page(article, new.page_title, new.page_url)
+        if article.moderation is not None:
+            # One heated article may be held for moderation while the site runs `trusted`.
+            current = dataclasses.replace(current, moderation=article.moderation.value)
         _check_flood(session, email_hash, ip_hash, now)
         parent = _reply_target(session, article.id, new.parent_id)
         surge = surges.refresh(session, article, now)

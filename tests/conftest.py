@@ -160,3 +160,8 @@ def approve(client: FlaskClient, headers: dict[str, str], comment_id: int) -> An
     response = client.post(f"/api/v1/moderation/comments/{comment_id}/approve", headers=headers)
     assert response.status_code == 200, response.get_json()
     return response
+
+
+def run_cli(app: Flask, *args: str, **options: Any) -> Any:
+    """Run one `flask` command against the app, as an operator would."""
+    return app.test_cli_runner().invoke(args=list(args), **options)

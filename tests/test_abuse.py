@@ -547,6 +547,9 @@ def test_lock_and_unlock_are_in_the_audit_log(app, client):
         "from_status": None,
         "to_status": None,
         "note": "Heated",
+        "ban_id": None,
+        "commenter_hash": None,
+        "data": None,
     }
     assert (unlock["action"], unlock["article"], unlock["note"]) == ("unlock", "posts/hello", None)
 

@@ -294,3 +294,47 @@ def test_malformed_avatar_seed_is_a_json_404(client, seed):
 
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_bans_notes_and_their_audit_trail_never_hold_or_show_the_address(
+    app, client, moderator_headers, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    comment_id = submit_as_grace(client, body="marker-ban").get_json()["id"]
+    api = "/api/v1/moderation"
+    typed = client.post(
+        f"{api}/bans",
+        json={"kind": "email", "email": ADDRESS, "reason": "typed in", "days": 1},
+        headers=moderator_headers,
+    )
+    spam_ban = client.post(
+        f"{api}/bans",
+        json={"kind": "ip", "comment_id": comment_id, "reason": "r", "spam": True},
+        headers=moderator_headers,
+    )
+    domain = client.post(
+        f"{api}/bans",
+        json={"kind": "domain", "comment_id": comment_id, "reason": "r"},
+        headers=moderator_headers,
+    )
+    refused = submit(client, email=ADDRESS, body="marker-refused")
+    email_hash = typed.get_json()["ban"]["value"]
+    note = client.post(
+        f"{api}/commenters/{email_hash}/notes", json={"body": "n"}, headers=moderator_headers
+    )
+    answers = [
+        typed,
+        spam_ban,
+        domain,
+        refused,
+        note,
+        client.get(f"{api}/bans?state=all", headers=moderator_headers),
+        client.get(f"{api}/events", headers=moderator_headers),
+    ]
+
+    assert [r.status_code for r in answers] == [201, 201, 201, 403, 201, 200, 200]
+    assert domain.get_json()["ban"]["label"] == "@example.org"
+    for response in answers:
+        assert_no_address(response_text(response))
+    assert_no_address(database_text(app))
+    assert_no_address(caplog.text)

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from service import auth, moderation
+from service import auth, moderation, privacy
 from service.extensions import db
 from service.models import ApiToken, Comment, ModerationEvent, Moderator
 from service.web.auth import BAD_LOGIN
@@ -92,6 +92,7 @@ class World:
     mia: int
     noor: int
     token: int
+    commenter: str
 
 
 @pytest.fixture
@@ -112,7 +113,8 @@ def world(app: Flask, client: FlaskClient) -> World:
     with app.app_context():
         batch = moderation.decide_many([decided], "reject", mia).batch
         fingerprint = moderation.waves()[0]["fingerprint"]
-    return World(comment, fingerprint, batch, mia, noor, token)
+        commenter = privacy.vault().email_hash(VALID["email"])
+    return World(comment, fingerprint, batch, mia, noor, token, commenter)
 
 
 def action_data(world: World) -> dict[str, Any]:
@@ -129,9 +131,15 @@ def action_data(world: World) -> dict[str, Any]:
         "label": "stolen",
         "article": "posts/hello",
         "locked": "1",
+        "moderation": "off",
         "do": "save",
         "hold_word": "moderation",
         "deny_domain": "blog.example.com",
+        "kind": "email",
+        "reason": "testing",
+        "spam": "1",
+        "target": "troll@example.org",
+        "body": "a note",
     }
 
 
@@ -142,6 +150,8 @@ PAGES = [
     "/moderation/admin/moderators",
     "/moderation/admin/tokens",
     "/moderation/admin/rules",
+    "/moderation/bans",
+    "/moderation/commenters/{commenter}",
 ]
 ACTIONS = [
     "/moderation/logout",
@@ -154,6 +164,13 @@ ACTIONS = [
     "/moderation/waves",
     "/moderation/undo",
     "/moderation/articles/lock",
+    "/moderation/articles/settings",
+    "/moderation/comments/{comment}/ban",
+    "/moderation/comments/{comment}/edit",
+    "/moderation/comments/{comment}/pin",
+    "/moderation/commenters/{commenter}/notes",
+    "/moderation/bans",
+    "/moderation/bans/1/lift",
     "/moderation/admin/moderators",
     "/moderation/admin/moderators/{noor}/active",
     "/moderation/admin/moderators/{noor}/password",
@@ -166,7 +183,9 @@ ADMIN_ACTIONS = [path for path in ACTIONS if "/admin/" in path]
 
 
 def _path(template: str, world: World) -> str:
-    return template.format(comment=world.comment, noor=world.noor, token=world.token)
+    return template.format(
+        comment=world.comment, noor=world.noor, token=world.token, commenter=world.commenter
+    )
 
 
 def _redirects_to_login(response: Any) -> bool:
@@ -175,8 +194,9 @@ def _redirects_to_login(response: Any) -> bool:
 
 def test_route_lists_cover_every_moderation_endpoint(app):
     adapter = app.url_map.bind("localhost")
-    covered = {adapter.match(p.split("?")[0], "GET")[0] for p in PAGES} | {
-        adapter.match(p.format(comment=1, noor=1, token=1), "POST")[0] for p in ACTIONS
+    ids = {"comment": 1, "noor": 1, "token": 1, "commenter": "a" * 64}
+    covered = {adapter.match(p.split("?")[0].format(**ids), "GET")[0] for p in PAGES} | {
+        adapter.match(p.format(**ids), "POST")[0] for p in ACTIONS
     }
     endpoints = {
         rule.endpoint
@@ -188,7 +208,7 @@ def test_route_lists_cover_every_moderation_endpoint(app):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_signed_out_pages_redirect_to_login(client, world, path):
-    response = client.get(path)
+    response = client.get(_path(path, world))
     assert _redirects_to_login(response)
 
 
@@ -204,10 +224,10 @@ def test_signed_out_actions_redirect_to_login_and_change_nothing(app, client, wo
 @pytest.mark.parametrize("path", PAGES)
 def test_disabled_moderators_session_no_longer_opens_pages(app, client, world, path):
     assert sign_in(client).status_code == 302
-    assert client.get(path).status_code == 200
+    assert client.get(_path(path, world)).status_code == 200
     with app.app_context():
         auth.set_active(world.mia, False)
-    assert _redirects_to_login(client.get(path))
+    assert _redirects_to_login(client.get(_path(path, world)))
 
 
 @pytest.mark.parametrize("path", ACTIONS)

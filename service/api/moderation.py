@@ -9,16 +9,30 @@ from flask.views import MethodView
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from service import articles, auth, moderation
+from service import articles, audit_trail, auth, bans, commenters, editorial, moderation
 from service.openapi import Blueprint
 from service.schemas import (
+    ArticleChangesSchema,
+    ArticleListArgsSchema,
+    ArticleListSchema,
+    ArticleSettingsSchema,
     ArticleStateSchema,
+    BanArgsSchema,
+    BanPageSchema,
+    BanResultSchema,
+    BanSchema,
     BulkActionSchema,
     BulkResultSchema,
+    CommenterNoteSchema,
+    CommenterSchema,
     DecisionSchema,
     EventArgsSchema,
     EventPageSchema,
     ModerationCommentSchema,
+    ModeratorEditSchema,
+    NewBanSchema,
+    NewCommenterNoteSchema,
+    NoteSchema,
     QueueArgsSchema,
     QueuePageSchema,
     UndoSchema,
@@ -66,8 +80,24 @@ def decide(args: dict[str, Any], comment_id: int, action: str) -> Any:
     ).comment
 
 
+@blp.route("/comments/<int:comment_id>/<any(pin, unpin):action>", methods=["POST"])
+@blp.response(200, ModerationCommentSchema)
+@blp.doc(**SECURITY)
+def pin(comment_id: int, action: str) -> Any:
+    """Pin an approved top-level comment to the top of its thread, or unpin it."""
+    return editorial.set_pinned(comment_id, action == "pin", g.moderator.id)
+
+
 @blp.route("/comments/<int:comment_id>")
 class ModeratedComment(MethodView):
+    @blp.arguments(ModeratorEditSchema)
+    @blp.response(200, ModerationCommentSchema)
+    @blp.doc(**SECURITY)
+    def patch(self, args: dict[str, Any], comment_id: int) -> Any:
+        """Edit a comment's text (the original stays in the audit log); readers see that a
+        moderator edited it."""
+        return editorial.edit(comment_id, args["body"], g.moderator.id, args["note"])
+
     @blp.arguments(DecisionSchema, location="json", required=False)
     @blp.response(200, ModerationCommentSchema)
     @blp.doc(**SECURITY)
@@ -123,4 +153,80 @@ def undo(args: dict[str, Any]) -> Any:
 @blp.doc(**SECURITY)
 def events(args: dict[str, Any]) -> Any:
     """The audit trail, newest first; filter by comment or moderator."""
-    return moderation.events_page(**args)
+    return audit_trail.events_page(**args)
+
+
+@blp.route("/bans")
+class Bans(MethodView):
+    @blp.arguments(BanArgsSchema, location="query")
+    @blp.response(200, BanPageSchema)
+    @blp.doc(**SECURITY)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Bans and suspensions, newest first: those in force, or all; searchable."""
+        return bans.bans_page(**args)
+
+    @blp.arguments(NewBanSchema)
+    @blp.response(201, BanResultSchema)
+    @blp.doc(**SECURITY)
+    def post(self, args: dict[str, Any]) -> Any:
+        """Ban or suspend a commenter, an email domain or a client; with `spam`, also move
+        every comment of theirs to spam (a spam-ban)."""
+        result = bans.ban(
+            bans.Target(args["kind"], args["value"], args["email"], args["comment_id"]),
+            args["reason"],
+            g.moderator.id,
+            until=args["until"] or bans.until_after(args["days"]),
+            spam=args["spam"],
+        )
+        return {"ban": result.ban, "batch": result.batch, "results": result.outcomes}
+
+
+@blp.route("/bans/<int:ban_id>/lift", methods=["POST"])
+@blp.arguments(NoteSchema, location="json", required=False)
+@blp.response(200, BanSchema)
+@blp.doc(**SECURITY)
+def lift_ban(args: dict[str, Any], ban_id: int) -> Any:
+    """End a ban or suspension now (409 if it has already ended)."""
+    return bans.lift(ban_id, g.moderator.id, args["note"])
+
+
+@blp.route("/commenters/<email_hash>")
+@blp.response(200, CommenterSchema)
+@blp.doc(**SECURITY)
+def commenter(email_hash: str) -> Any:
+    """One commenter (by email hash): comments across articles, first/last seen, notes, bans."""
+    return commenters.profile(email_hash)
+
+
+@blp.route("/commenters/<email_hash>/notes", methods=["POST"])
+@blp.arguments(NewCommenterNoteSchema)
+@blp.response(201, CommenterNoteSchema)
+@blp.doc(**SECURITY)
+def add_commenter_note(args: dict[str, Any], email_hash: str) -> Any:
+    """Add a moderators' note about a commenter (audited)."""
+    return commenters.add_note(email_hash, args["body"], g.moderator.id)
+
+
+@blp.route("/articles")
+@blp.arguments(ArticleListArgsSchema, location="query")
+@blp.response(200, ArticleListSchema)
+@blp.doc(**SECURITY)
+def article_list(args: dict[str, Any]) -> Any:
+    """Articles with their settings and pending counts, most pending first."""
+    return {"articles": articles.with_pending(**args)}
+
+
+@blp.route("/articles/<article:article>", merge_slashes=False)
+class ArticleSettings(MethodView):
+    @blp.response(200, ArticleSettingsSchema)
+    @blp.doc(**SECURITY)
+    def get(self, article: str) -> Any:
+        """One article's settings and counts."""
+        return articles.settings(article)
+
+    @blp.arguments(ArticleChangesSchema)
+    @blp.response(200, ArticleSettingsSchema)
+    @blp.doc(**SECURITY)
+    def patch(self, changes: dict[str, Any], article: str) -> Any:
+        """Change the close date or moderation mode (and, for admins, title and URL)."""
+        return articles.update_settings(article, changes, g.moderator.id, g.moderator.is_admin)

@@ -113,6 +113,7 @@ class ArticleComments(MethodView):
                 parent_id=data["parent_id"],
                 honeypot=data["hp"],
                 form_token=data["form_token"],
+                **_page_info(data["article_title"], data["article_url"]),
             ),
             submissions.ClientInfo(ip=request.remote_addr, user_agent=request.user_agent.string),
         )
@@ -126,17 +127,28 @@ class ArticleComments(MethodView):
         return view, 201 if result.created else 200
 
 
+def _on_site(url: str | None) -> bool:
+    """Whether a URL is on one of the site's origins (ALLOWED_ORIGINS)."""
+    # A control character (a CR/LF smuggled into the Location header) is no page of ours.
+    if not url or not url.isprintable():
+        return False
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" in current_app.config["ALLOWED_ORIGINS"]
+
+
 def _page_to_return_to(return_url: str | None) -> str | None:
     """The article page a form post came from, if it is on one of the site's origins."""
-    allowed = current_app.config["ALLOWED_ORIGINS"]
-    for candidate in (return_url, request.referrer):
-        # A control character (a CR/LF smuggled into the Location header) is no page of ours.
-        if not candidate or not candidate.isprintable():
-            continue
-        parts = urlsplit(candidate)
-        if f"{parts.scheme}://{parts.netloc}" in allowed:
-            return candidate
-    return None
+    return next((url for url in (return_url, request.referrer) if _on_site(url)), None)
+
+
+def _page_info(title: str | None, url: str | None) -> dict[str, str | None]:
+    """The page's title and URL as the widget reported them, only when the request came from
+    one of the site's own pages and the URL is on one of them too; otherwise ignored (a
+    comment is never refused for them). The URL is never fetched."""
+    sender = request.headers.get("Origin") or request.referrer
+    if not _on_site(sender):
+        return {"page_title": None, "page_url": None}
+    return {"page_title": title, "page_url": url if _on_site(url) else None}
 
 
 @blp.route("/form-token")

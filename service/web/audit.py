@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, render_template, request
 from flask_login import login_required
 
-from service import auth, moderation
+from service import audit_trail, auth
 from service.errors import FieldError
 from service.models import MAX_ID
 from service.web import refuse_nul_characters
@@ -40,10 +40,10 @@ def events() -> str:
         "cursor": request.args.get("cursor") or None,
     }
     try:
-        page = moderation.events_page(**filters, limit=100)
+        page = audit_trail.events_page(**filters, limit=100)
     except FieldError as error:
         flash(error.message, "error")
-        page = moderation.events_page(filters["comment_id"], moderator, None, 100)
+        page = audit_trail.events_page(filters["comment_id"], moderator, None, 100)
     return render_template(
         "moderation/events.html",
         events=page["events"],

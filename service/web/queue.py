@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     current_app,
@@ -15,13 +17,14 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from service import articles, moderation
 from service.errors import DomainError, FieldError
-from service.models import CommentStatus
-from service.schemas import NOTE_MAX, STATUS_FILTERS
-from service.web import refuse_nul_characters
+from service.models import CommentStatus, ModerationMode
+from service.schemas import NOTE_MAX, STATUS_FILTERS, ArticleChangesSchema, messages_of
+from service.web import people, refuse_nul_characters
 from service.web.auth import safe_next
 
 blp = Blueprint("queue", __name__, url_prefix="/moderation")
@@ -99,9 +102,18 @@ def index() -> str:
         flash(error.message, "error")
         filters = moderation.QueueFilter(status=status, article=filters.article, q=filters.q)
         page = moderation.queue_page(filters)
+    comments = page["comments"]
+    grouped = request.args.get("group") == "article"
+    if grouped:
+        # Within the page, by article (a stable sort keeps each article's oldest first).
+        comments = sorted(comments, key=lambda c: c["article"])
     return render_template(
         "moderation/queue.html",
-        comments=page["comments"],
+        comments=comments,
+        grouped=grouped,
+        pending_by_article=articles.pending_by_key({c["article"] for c in comments})
+        if grouped
+        else {},
         next_cursor=page["next_cursor"],
         filters=filters,
         counts=moderation.status_counts(),
@@ -109,8 +121,27 @@ def index() -> str:
         status_label=status.capitalize(),
         waves=moderation.waves() if status == "pending" and not filters.cursor else [],
         site_url=current_app.config["SITE_URL"],
-        article=articles.find(filters.article) if filters.article else None,
+        article=_article_settings(filters.article),
+        busy_articles=_busy_articles(status, filters),
+        modes=[mode.value for mode in ModerationMode],
+        durations=people.DURATIONS,
     )
+
+
+def _article_settings(key: str | None) -> dict[str, Any] | None:
+    if not key:
+        return None
+    try:
+        return articles.settings(key)
+    except DomainError:
+        return None
+
+
+def _busy_articles(status: str, filters: moderation.QueueFilter) -> list[dict[str, Any]]:
+    """The queue grouped by article: those with pending comments, most first."""
+    if status != "pending" or filters.article or filters.cursor:
+        return []
+    return [a for a in articles.with_pending(limit=12) if a["pending_count"]]
 
 
 @blp.route(
@@ -164,6 +195,26 @@ def lock_article() -> Response:
     try:
         articles.set_locked(key, locked, current_user.id, _note())
         flash(f"Comments on {key} are {'closed' if locked else 'open again'}.", "info")
+    except DomainError as error:
+        flash(error.message, "error")
+    return redirect(_back())
+
+
+@blp.route("/articles/settings", methods=["POST"])
+def article_settings() -> Response:
+    """Close date and moderation mode (and, for admins, title and URL) of one article."""
+    key = request.form.get("article", "")
+    form = {name: request.form.get(name, "").strip() or None for name in articles.SETTINGS}
+    if form["closes_at"]:
+        form["closes_at"] += "+00:00"  # the form's datetime-local field is in UTC
+    if not current_user.is_admin:
+        form = {k: v for k, v in form.items() if k not in articles.ADMIN_SETTINGS}
+    try:
+        changes = ArticleChangesSchema().load(form)
+        articles.update_settings(key, changes, current_user.id, current_user.is_admin)
+        flash(f"Settings of {key} saved.", "info")
+    except ValidationError as error:
+        flash(messages_of(error), "error")
     except DomainError as error:
         flash(error.message, "error")
     return redirect(_back())

@@ -43,6 +43,8 @@ ACTIONS = [
     "/moderation/waves",
     "/moderation/undo",
     "/moderation/articles/lock",
+    "/moderation/comments/{id}/ban",
+    "/moderation/bans",
     "/moderation/admin/moderators",
     "/moderation/admin/tokens",
     "/moderation/admin/rules",
@@ -291,6 +293,8 @@ def test_signed_out_browser_cannot_take_any_action_even_with_a_csrf_token(live, 
             "locked": "1",
             "do": "save",
             "hold_word": "moderation",
+            "reason": "forged",
+            "spam": "1",
         },
     )
     expect(page).to_have_url(re.compile(r"/moderation/login\?next="))

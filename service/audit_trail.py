@@ -1,0 +1,58 @@
+"""Reading the audit trail: every decision, ban, note and setting change, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from service import cursors
+from service.extensions import db
+from service.models import Article, Comment, ModerationEvent, Moderator
+
+
+def events_page(
+    comment_id: int | None = None,
+    moderator: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> dict[str, Any]:
+    """The audit trail, newest first; each event names its article (a comment's, or the one a
+    lock or surge switch was about)."""
+    stmt = (
+        select(ModerationEvent, Moderator.username, Article.key)
+        .outerjoin(Moderator, Moderator.id == ModerationEvent.moderator_id)
+        .outerjoin(Comment, Comment.id == ModerationEvent.comment_id)
+        .outerjoin(
+            Article, Article.id == func.coalesce(ModerationEvent.article_id, Comment.article_id)
+        )
+    )
+    if comment_id is not None:
+        stmt = stmt.where(ModerationEvent.comment_id == comment_id)
+    if moderator:
+        stmt = stmt.where(Moderator.username == moderator)
+    if cursor:
+        stmt = stmt.where(ModerationEvent.id < cursors.decode_id(cursor))
+    rows = db.session.execute(stmt.order_by(ModerationEvent.id.desc()).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    events = [
+        {
+            "id": event.id,
+            "comment_id": event.comment_id,
+            "article": article,
+            "moderator": username,
+            "actor": event.actor,
+            "action": event.action,
+            "from_status": event.from_status,
+            "to_status": event.to_status,
+            "note": event.note,
+            "ban_id": event.ban_id,
+            "commenter_hash": event.commenter_hash,
+            "data": event.data,
+            "created_at": event.created_at,
+        }
+        for event, username, article in rows
+    ]
+    next_cursor = cursors.encode_id(rows[-1][0].id) if more else None
+    return {"events": events, "next_cursor": next_cursor}
