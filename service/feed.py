@@ -104,12 +104,8 @@ def page(
         .outerjoin(_PARENT, _PARENT.id == Comment.parent_id)
         .where(Comment.article_id == state.article_id, Comment.status == CommentStatus.APPROVED)
     )
-    pinned = (
-        []
-        if after
-        else db.session.execute(
-            stmt.where(Comment.pinned_at.is_not(None)).order_by(Comment.pinned_at, Comment.id)
-        ).all()
+    pinned_first = stmt.where(Comment.pinned_at.is_not(None)).order_by(
+        Comment.pinned_at, Comment.id
     )
     stmt = stmt.where(Comment.pinned_at.is_(None))
     if after:
@@ -134,6 +130,7 @@ def page(
         else (Comment.created_at, Comment.id)
     )
     with database.reads_engine().connect() as connection:
+        pinned = [] if after else connection.execute(pinned_first).all()
         rows = connection.execute(stmt.order_by(*sort).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
