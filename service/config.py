@@ -32,6 +32,9 @@ class Defaults:
     FEED_STATE_SECONDS = 1.0
     FEED_PAGE_SIZE_MAX = 200
     QUEUE_PAGE_SIZE = 50
+    # /demo, a sample article with the widget: None turns it on for debug runs and for the
+    # zero-config embedded default (no DATABASE_URL), and off everywhere else.
+    DEMO_PAGE: bool | None = None
     # The site's base URL, to link queue entries to their article pages (key appended).
     SITE_URL = ""
     LOGIN_RATE_LIMIT = "5 per minute"
@@ -296,6 +299,8 @@ def finalise(config: dict[str, Any] | Any, instance_path: str) -> None:
     if embedded:
         Path(instance_path).mkdir(parents=True, exist_ok=True)
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(instance_path) / 'commentdesk.db'}"
+    if config.get("DEMO_PAGE") is None:
+        config["DEMO_PAGE"] = embedded or bool(config.get("DEBUG"))
     if config.get("SECRET_KEY"):
         return
     if config.get("TESTING") or config.get("DEBUG"):

@@ -51,7 +51,13 @@ def init_cors(app: Flask) -> None:
     computed once here and applied per response below, for this blueprint only: its
     app-wide hook costs more than the whole feed request."""
     app.extensions[CORS_OPTIONS] = get_cors_options(
-        app, {"origins": list(app.config["ALLOWED_ORIGINS"]), "vary_header": True}
+        app,
+        {
+            "origins": list(app.config["ALLOWED_ORIGINS"]),
+            "vary_header": True,
+            # The widget tells a commenter how long to wait after a 429.
+            "expose_headers": ["Retry-After"],
+        },
     )
 
 

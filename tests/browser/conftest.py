@@ -130,3 +130,36 @@ def watched_tab(
 def page(chromium: Browser, live: LiveServer, page_log: PageLog) -> Iterator[Page]:
     with watched_tab(chromium, live.url, page_log, 10_000, viewport=LAPTOP) as tab:
         yield tab
+
+
+@dataclass
+class HostSite:
+    """Another origin's web site: pages (path -> HTML) served as they are set."""
+
+    url: str
+    pages: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture
+def host_site() -> Iterator[HostSite]:
+    """A second server on another port (so another origin) for pages that embed the widget."""
+    site = HostSite(url="")
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        html = site.pages.get(environ["PATH_INFO"])
+        if html is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found"]
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [html.encode()]
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    site.url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        yield site
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()

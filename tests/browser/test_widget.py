@@ -1,0 +1,507 @@
+"""The embeddable widget in headless Chromium, on a host page served from another origin than
+the API: the thread, the form and its messages, moderation round trips, the author's pending
+comments, counts, strings, the host page's styles, and CORS refusing other origins."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from service import auth
+from service.extensions import db
+from service.models import Comment
+from tests.browser.chromium import playwright_or_skip
+from tests.browser.conftest import LAPTOP, HostSite, LiveServer, watched_tab
+from tests.browser.helpers import post_comment, status_of
+from tests.conftest import approve
+
+expect = playwright_or_skip().expect
+
+pytestmark = pytest.mark.browser
+
+ARTICLE = "blog/hello"
+
+
+def article_page(
+    api: LiveServer,
+    article: str | None = ARTICLE,
+    head: str = "",
+    body: str = "",
+    attributes: str = "",
+    title: str = "Hello, world",
+) -> str:
+    """A host site's article page with the two embed lines (and whatever else it has)."""
+    data_article = f' data-article="{article}"' if article is not None else ""
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><link rel="icon" href="data:,">{head}</head>
+<body><main><h1>{title}</h1><p class="lede">An article on the host site.</p></main>{body}
+<div id="comments"{data_article}{attributes}></div>
+<script src="{api.url}/widget.js" async></script></body></html>"""
+
+
+@pytest.fixture
+def site(host_site: HostSite, serve: Any) -> tuple[HostSite, LiveServer]:
+    """The host site, and the API allowing exactly its origin. Feeds are not cached and the
+    form's time trap is off, so a test can read what it just did."""
+    api = serve(
+        ALLOWED_ORIGINS=(host_site.url,),
+        FEED_MAX_AGE=0,
+        FEED_STATE_SECONDS=0,
+        MIN_FORM_SECONDS=0,
+    )
+    host_site.pages["/article"] = article_page(api)
+    return host_site, api
+
+
+@pytest.fixture
+def tab(chromium: Any, site: tuple[HostSite, LiveServer], page_log: Any) -> Any:
+    with watched_tab(chromium, site[0].url, page_log, 10_000, viewport=LAPTOP) as page:
+        yield page
+
+
+def moderator_headers(api: LiveServer) -> dict[str, str]:
+    with api.app.app_context():
+        return {"Authorization": f"Bearer {auth.create_api_token('mia', 'widget tests')}"}
+
+
+def approve_all(api: LiveServer, *ids: int) -> None:
+    """Approve through the moderation API, as a moderator's script would."""
+    client, headers = api.app.test_client(), moderator_headers(api)
+    for comment_id in ids:
+        approve(client, headers, comment_id)
+
+
+def published(api: LiveServer, article: str = ARTICLE, **fields: Any) -> int:
+    comment_id = post_comment(api, article=article, **fields)
+    approve_all(api, comment_id)
+    return comment_id
+
+
+def widget(page: Any) -> Any:
+    """The widget's root (Playwright's CSS locators pierce its open shadow root)."""
+    return page.locator("#comments")
+
+
+def open_article(page: Any, path: str = "/article") -> Any:
+    page.goto(path)
+    expect(widget(page).locator("h2").first).not_to_have_text("Loading comments…")
+    return widget(page)
+
+
+def textbox(root: Any, label: str) -> Any:
+    # By accessible name: the label's required mark is hidden from it.
+    return root.get_by_role("textbox", name=label, exact=True)
+
+
+def fill_form(root: Any, **values: str) -> None:
+    labels = {"name": "Name", "email": "Email", "website": "Website", "body": "Comment"}
+    for key, value in values.items():
+        textbox(root, labels[key]).fill(value)
+
+
+def test_widget_renders_the_thread_from_the_api_on_another_origin(site, tab, page_log):
+    host, api = site
+    first = published(api, name="Ada", body="Lovely *post*.", website="https://ada.example")
+    reply = published(api, name="Grace", body="Agreed.", parent_id=first)
+    orphan_parent = published(api, name="Linus", body="Soon gone.")
+    orphan = published(api, name="Barbara", body="Still here.", parent_id=orphan_parent)
+    api.app.test_client().post(
+        f"/api/v1/moderation/comments/{orphan_parent}/reject", headers=moderator_headers(api)
+    )
+    assert host.url != api.url
+
+    root = open_article(tab)
+
+    expect(root.locator("h2").first).to_have_text("3 comments")
+    ada = root.locator(f"#comment-{first}")
+    expect(ada.locator(".name").first).to_have_text("Ada")
+    link = ada.locator("a.name").first
+    expect(link).to_have_attribute("href", "https://ada.example/")
+    expect(link).to_have_attribute("rel", "nofollow ugc noopener")
+    expect(ada.locator(".body em").first).to_have_text("post")
+    avatar = ada.locator("img.avatar").first
+    expect(avatar).to_have_attribute("src", re.compile(re.escape(api.url) + r"/api/v1/avatars/"))
+    assert avatar.evaluate("img => img.complete && img.naturalWidth > 0")
+    time = ada.locator("time").first
+    expect(time).to_have_text(re.compile(r"now|second|minute"))
+    expect(time).to_have_attribute("title", re.compile(r"\d{4}"))
+    # The reply sits in its parent's reply list; the orphan under a placeholder.
+    expect(root.locator(f"#comment-{first} > .replies > #comment-{reply}")).to_have_count(1)
+    holder = root.locator(f"li.comment:has(> .replies > #comment-{orphan})")
+    expect(holder.locator("> .removed")).to_have_text("This comment was removed.")
+    expect(root.get_by_role("button", name="Reply")).to_have_count(3)
+    assert page_log.problems() == []
+
+
+def test_submitting_shows_the_pending_notice_and_the_comment_to_its_author_only(
+    site, tab, chromium, page_log
+):
+    host, api = site
+    root = open_article(tab)
+    expect(root.locator("h2").first).to_have_text("No comments yet. Be the first.")
+    fill_form(root, name="Ada", email="ada@example.org", body="My *first* comment.")
+    root.get_by_role("button", name="Post comment").click()
+
+    expect(root.locator("form [role=status]")).to_have_text("Your comment is awaiting moderation.")
+    mine = root.locator("li.comment.pending")
+    expect(mine.locator(".body em")).to_have_text("first")
+    expect(mine.locator(".badge")).to_have_text("Awaiting moderation")
+    with api.app.app_context():
+        comment = db.session.query(Comment).one()
+        assert (comment.name, comment.body, comment.status.value) == (
+            "Ada",
+            "My *first* comment.",
+            "pending",
+        )
+
+    # Still there for its author after a reload; nobody else sees it.
+    tab.reload()
+    expect(widget(tab).locator(f"#comment-{comment.id}.pending")).to_be_visible()
+    with watched_tab(chromium, host.url, page_log, 10_000) as stranger:
+        other = open_article(stranger)
+        expect(other.locator("h2").first).to_have_text("No comments yet. Be the first.")
+        expect(other.locator("li.comment")).to_have_count(0)
+
+    approve_all(api, comment.id)
+    tab.reload()
+    root = widget(tab)
+    expect(root.locator("h2").first).to_have_text("1 comment")
+    expect(root.locator(f"#comment-{comment.id}")).not_to_have_class(re.compile("pending"))
+    expect(root.locator(".badge")).to_have_count(0)
+    assert page_log.problems() == []
+
+
+def test_a_reply_nests_under_its_parent(site, tab, page_log):
+    _, api = site
+    parent = published(api, name="Ada", body="Parent comment.")
+    root = open_article(tab)
+    root.locator(f"#comment-{parent}").get_by_role("button", name="Reply").click()
+    expect(root.get_by_text("Replying to Ada")).to_be_visible()
+    # The name field has focus: the keyboard user types straight away.
+    tab.keyboard.type("Grace")
+    fill_form(root, email="grace@example.org", body="A reply.")
+    root.get_by_role("button", name="Post comment").click()
+
+    expect(root.locator(f"#comment-{parent} > .replies > li.pending")).to_contain_text("A reply.")
+    with api.app.app_context():
+        reply = db.session.query(Comment).filter_by(body="A reply.").one()
+        assert (reply.parent_id, reply.name) == (parent, "Grace")
+    approve_all(api, reply.id)
+    tab.reload()
+    nested = widget(tab).locator(f"#comment-{parent} > .replies > #comment-{reply.id}")
+    expect(nested).to_contain_text("A reply.")
+    expect(nested).not_to_have_class(re.compile("pending"))
+    assert page_log.problems() == []
+
+
+def test_missing_fields_are_reported_next_to_them_before_anything_is_sent(site, tab, page_log):
+    root = open_article(tab)
+    posts: list[str] = []
+    tab.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    fill_form(root, website="javascript:alert(1)")
+    root.get_by_role("button", name="Post comment").click()
+
+    expect(root.locator("#cd-name-error")).to_have_text("Please enter your name.")
+    expect(root.locator("#cd-email-error")).to_have_text("Please enter your email address.")
+    expect(root.locator("#cd-body-error")).to_have_text("Please write a comment.")
+    expect(root.locator("#cd-website-error")).to_have_text(
+        "Please enter a web address starting with http:// or https://."
+    )
+    expect(textbox(root, "Name")).to_have_attribute("aria-invalid", "true")
+    expect(textbox(root, "Name")).to_have_attribute("aria-describedby", "cd-name-error")
+    expect(textbox(root, "Name")).to_be_focused()
+    assert posts == []
+    assert page_log.problems() == []
+
+
+def test_the_servers_422_messages_appear_next_to_the_right_fields(site, tab, page_log):
+    root = open_article(tab)
+    # Both pass the quick checks in the browser; the server knows better.
+    fill_form(root, name="Ada", email="ada@localhost", website="https://not a host", body="Hi")
+    root.get_by_role("button", name="Post comment").click()
+
+    expect(root.locator("#cd-email-error")).to_contain_text("That email address is not valid")
+    expect(root.locator("#cd-website-error")).to_have_text(
+        "Please enter a web address starting with http:// or https://."
+    )
+    expect(root.locator("#cd-name-error")).to_be_hidden()
+    expect(root.locator("#cd-body-error")).to_be_hidden()
+    expect(textbox(root, "Email")).to_be_focused()
+    expect(root.locator("form [role=status]")).to_have_text("Please correct the marked fields.")
+    # The reader fixes it and sends again: the messages go, the comment is taken.
+    fill_form(root, email="ada@example.org", website="ada.example")
+    root.get_by_role("button", name="Post comment").click()
+    expect(root.locator("form [role=status]")).to_have_text("Your comment is awaiting moderation.")
+    expect(root.locator("#cd-email-error")).to_be_hidden()
+    # A 422 in the console is the browser reporting the failed request, not a script error.
+    assert page_log.dialogs == page_log.page_errors == []
+
+
+def test_too_many_comments_say_how_long_to_wait(host_site, serve, chromium, page_log):
+    api = serve(
+        ALLOWED_ORIGINS=(host_site.url,),
+        MIN_FORM_SECONDS=0,
+        RATELIMIT_ENABLED=True,
+        SUBMIT_RATE_LIMIT="1 per minute",
+    )
+    host_site.pages["/article"] = article_page(api)
+    with watched_tab(chromium, host_site.url, page_log, 10_000) as page:
+        root = open_article(page)
+        fill_form(root, name="Ada", email="ada@example.org", body="One.")
+        root.get_by_role("button", name="Post comment").click()
+        status = root.locator("form [role=status]")
+        expect(status).to_have_text("Your comment is awaiting moderation.")
+        fill_form(root, body="Two.")
+        root.get_by_role("button", name="Post comment").click()
+        expect(status).to_have_text(
+            re.compile(
+                r"^You are sending comments too quickly\. Please try again in \d+ seconds\.$"
+            )
+        )
+    assert page_log.dialogs == page_log.page_errors == []
+
+
+def test_name_and_email_are_saved_only_when_the_reader_asks(site, tab, page_log):
+    root = open_article(tab)
+    remember = root.get_by_label("Save my name and email in this browser")
+    expect(remember).not_to_be_checked()
+    fill_form(root, name="Ada", email="ada@example.org", body="Not remembered.")
+    root.get_by_role("button", name="Post comment").click()
+    expect(root.locator("form [role=status]")).to_have_text("Your comment is awaiting moderation.")
+    tab.reload()
+    root = widget(tab)
+    expect(textbox(root, "Name")).to_have_value("")
+
+    fill_form(root, name="Ada", email="ada@example.org", body="Remember me.")
+    root.get_by_label("Save my name and email in this browser").check()
+    root.get_by_role("button", name="Post comment").click()
+    expect(root.locator("form [role=status]")).to_have_text("Your comment is awaiting moderation.")
+    tab.reload()
+    root = widget(tab)
+    expect(textbox(root, "Name")).to_have_value("Ada")
+    expect(textbox(root, "Email")).to_have_value("ada@example.org")
+    expect(root.get_by_label("Save my name and email in this browser")).to_be_checked()
+    assert page_log.problems() == []
+
+
+def test_the_form_has_labels_required_marks_the_notice_and_traps(site, tab, page_log):
+    _, api = site
+    root = open_article(tab)
+    form = root.locator("form")
+    expect(form.locator("h2")).to_have_text("Leave a reply")
+    expect(form).to_contain_text(
+        "Your email address will not be published. Required fields are marked *"
+    )
+    for label in ("Name", "Email", "Comment"):
+        expect(form.locator("label", has_text=label).first).to_contain_text("*")
+        expect(textbox(root, label)).to_have_attribute("required", "")
+    expect(form.locator("label", has_text="Website")).not_to_contain_text("*")
+    expect(root.locator("input[name=hp]")).not_to_be_in_viewport()
+    # A bot fills the hidden field: the comment is taken, and marked as spam.
+    root.locator("input[name=hp]").fill("http://spam.example", force=True)
+    fill_form(root, name="Bot", email="bot@example.org", body="Buy now.")
+    root.get_by_role("button", name="Post comment").click()
+    expect(root.locator("form [role=status]")).to_have_text("Your comment is awaiting moderation.")
+    with api.app.app_context():
+        comment = db.session.query(Comment).one()
+        assert comment.status.value == "spam"
+        assert "honeypot" in [r["code"] for r in comment.reasons]
+    assert page_log.problems() == []
+
+
+def test_the_form_sends_the_article_title_and_url_and_a_form_token(site, tab, page_log):
+    root = open_article(tab)
+    fill_form(root, name="Ada", email="ada@example.org", body="Hello.")
+    with tab.expect_request(lambda r: r.method == "POST") as posted:
+        root.get_by_role("button", name="Post comment").click()
+    sent = posted.value.post_data_json
+    assert sent["article_title"] == "Hello, world"
+    assert sent["article_url"] == f"{site[0].url}/article"
+    assert sent["form_token"] and sent["hp"] == ""
+    assert page_log.problems() == []
+
+
+def test_load_more_fetches_the_next_page_by_cursor(host_site, serve, chromium, page_log):
+    api = serve(ALLOWED_ORIGINS=(host_site.url,), FEED_PAGE_SIZE=3)
+    ids = [post_comment(api, body=f"Comment {n}.") for n in range(7)]
+    approve_all(api, *ids)
+    host_site.pages["/article"] = article_page(api)
+    with watched_tab(chromium, host_site.url, page_log, 10_000) as page:
+        root = open_article(page)
+        expect(root.locator("h2").first).to_have_text("7 comments")
+        expect(root.locator("li.comment")).to_have_count(3)
+        more = root.get_by_role("button", name="Load more comments")
+        more.click()
+        expect(root.locator("li.comment")).to_have_count(6)
+        more.click()
+        expect(root.locator("li.comment")).to_have_count(7)
+        expect(more).to_be_hidden()
+        # Keyboard users land on the first comment that came in.
+        expect(root.locator(f"#comment-{ids[6]} > article")).to_be_focused()
+        texts = root.locator("li.comment .body").all_inner_texts()
+        assert texts == [f"Comment {n}." for n in range(7)]
+    assert page_log.problems() == []
+
+
+def test_pinned_and_edited_comments_are_marked(site, tab, page_log):
+    _, api = site
+    published(api, body="Ordinary.")
+    host, _ = site
+    # The feed fields of issues 5 and 8, as the server will send them.
+    tab.route(
+        re.compile(r".*/api/v1/articles/.*/comments$"),
+        lambda route: route.fulfill(
+            json={
+                "article": ARTICLE,
+                "count": 3,
+                "next_cursor": None,
+                "comments": [
+                    comment_view(1, "Pinned one", pinned=True),
+                    comment_view(2, "Edited one", edited=True),
+                    comment_view(3, "Fixed by staff", moderator_edited=True, edited=True),
+                ],
+            },
+            headers={"Access-Control-Allow-Origin": host.url},
+        ),
+    )
+    root = open_article(tab)
+    expect(root.locator("[part=pinned] #comment-1 .badge")).to_have_text("Pinned")
+    expect(root.locator("#comment-2 .badge")).to_have_text("edited")
+    expect(root.locator("#comment-3 .badge")).to_have_text("edited by a moderator")
+    assert page_log.problems() == []
+
+
+def comment_view(comment_id: int, body: str, **flags: bool) -> dict[str, Any]:
+    return {
+        "id": comment_id,
+        "parent_id": None,
+        "parent_removed": False,
+        "name": f"Reader {comment_id}",
+        "website": None,
+        "avatar": "/api/v1/avatars/0123456789abcdef0123.svg",
+        "body_html": f"<p>{body}</p>",
+        "created_at": "2026-11-24T10:00:00+00:00",
+        **flags,
+    }
+
+
+def test_strings_can_be_replaced_by_language_and_by_a_js_object(site, tab, page_log):
+    host, api = site
+    published(api)
+    host.pages["/de"] = article_page(
+        api,
+        attributes=' data-lang="de"',
+        head="""<script>window.commentdeskStrings = {
+            de: {comments_one: "{n} Kommentar", comments_other: "{n} Kommentare",
+                 title: "Antworten", reply: "Antworten", submit: "Kommentar abschicken"},
+            name: "Ihr Name"};</script>""",
+    )
+    root = open_article(tab, "/de")
+    expect(root.locator("h2").first).to_have_text("1 Kommentar")
+    expect(root.get_by_role("button", name="Kommentar abschicken")).to_be_visible()
+    expect(textbox(root, "Ihr Name")).to_be_visible()
+    # Untranslated strings stay English.
+    expect(textbox(root, "Email")).to_be_visible()
+    # Times follow the language whose strings were given.
+    expect(root.locator("time").first).to_have_text(re.compile(r"jetzt|Sekunde|Minute"))
+    assert page_log.problems() == []
+
+
+def test_counts_are_filled_from_one_request(site, tab, page_log):
+    host, api = site
+    published(api, article="blog/a")
+    published(api, article="blog/a")
+    published(api, article="blog/b")
+    host.pages["/list"] = (
+        """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<link rel="icon" href="data:,"></head><body>
+<p><a href="/a">A</a> <span data-commentdesk-count="blog/a">…</span></p>
+<p><a href="/b">B</a> <span data-commentdesk-count="blog/b">…</span></p>
+<p><a href="/c">C</a> <span data-commentdesk-count="blog/c">…</span></p>
+<p>Again: <span data-commentdesk-count="blog/a">…</span></p>
+"""
+        + f'<script src="{api.url}/widget.js" async></script></body></html>'
+    )
+    asked: list[str] = []
+    tab.on("request", lambda r: asked.append(r.url) if "/api/" in r.url else None)
+    tab.goto("/list")
+    counts = tab.locator("[data-commentdesk-count]")
+    expect(counts).to_have_text(["2 comments", "1 comment", "0 comments", "2 comments"])
+    assert len(asked) == 1, asked
+    assert asked[0].startswith(f"{api.url}/api/v1/counts?")
+    assert page_log.problems() == []
+
+
+def test_an_origin_not_allowed_gets_nothing(host_site, serve, chromium, page_log):
+    api = serve(ALLOWED_ORIGINS=("https://blog.example.com",))
+    published(api, body="Private to the allowed site.")
+    host_site.pages["/article"] = article_page(
+        api, body='<span data-commentdesk-count="blog/hello">count</span>'
+    )
+    with watched_tab(chromium, host_site.url, page_log, 10_000) as page:
+        page.goto("/article")
+        root = widget(page)
+        expect(root.locator("[role=status]").first).to_have_text(
+            "The comments could not be loaded. Please try again later."
+        )
+        expect(root.locator("li.comment")).to_have_count(0)
+        expect(page.locator("[data-commentdesk-count]")).to_have_text("count")
+        assert "Private" not in root.inner_text()
+    # The browser refused to hand the answers to the page.
+    assert any("CORS policy" in error for error in page_log.console_errors), page_log
+    assert page_log.dialogs == page_log.page_errors == []
+
+
+def test_the_article_key_defaults_to_the_page_path(site, tab, page_log):
+    host, api = site
+    published(api, article="/posts/default-key", body="Keyed by path.")
+    host.pages["/posts/default-key"] = article_page(api, article=None)
+    root = open_article(tab, "/posts/default-key")
+    expect(root.locator("li.comment .body")).to_have_text(["Keyed by path."])
+    assert page_log.problems() == []
+
+
+def test_a_fragment_pointing_at_a_comment_scrolls_to_it(site, tab, page_log):
+    _, api = site
+    ids = [published(api, body=f"Comment {n}.\n\n" + "Long text.\n\n" * 20) for n in range(6)]
+    tab.goto(f"/article#comment-{ids[-1]}")
+    expect(widget(tab).locator(f"#comment-{ids[-1]}")).to_be_in_viewport()
+    assert page_log.problems() == []
+
+
+def test_it_fits_a_phone_screen(site, chromium, page_log):
+    host, api = site
+    published(api, name="A rather long name for a phone", body="x" * 300)
+    with watched_tab(
+        chromium,
+        host.url,
+        page_log,
+        10_000,
+        viewport={"width": 360, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+    ) as phone:
+        root = open_article(phone)
+        expect(root.locator("li.comment")).to_have_count(1)
+        overflow = phone.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
+        box = textbox(root, "Comment").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    assert page_log.problems() == []
+
+
+def move_back(api: LiveServer, comment_id: int, minutes: int) -> None:
+    """Make a comment older, as if the clock had moved on."""
+    with api.app.app_context():
+        comment = db.session.get(Comment, comment_id)
+        comment.created_at -= timedelta(minutes=minutes)
+        db.session.commit()
+
+
+__all__ = ["move_back", "status_of"]
