@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from service import auth
 from service.extensions import db
@@ -16,7 +17,8 @@ from service.models import Comment
 from tests.browser.chromium import playwright_or_skip
 from tests.browser.conftest import LAPTOP, HostSite, LiveServer, watched_tab
 from tests.browser.helpers import post_comment, status_of
-from tests.conftest import approve
+from tests.browser.naughty import BLNS, PAYLOADS, WEBSITES, inspect_page, submit_naughty
+from tests.conftest import approve, submit
 
 expect = playwright_or_skip().expect
 
@@ -433,6 +435,67 @@ def test_counts_are_filled_from_one_request(site, tab, page_log):
     expect(counts).to_have_text(["2 comments", "1 comment", "0 comments", "2 comments"])
     assert len(asked) == 1, asked
     assert asked[0].startswith(f"{api.url}/api/v1/counts?")
+    assert page_log.problems() == []
+
+
+def test_naughty_strings_in_names_websites_and_bodies_render_inert(
+    host_site, serve, chromium, page_log
+):
+    api = serve(ALLOWED_ORIGINS=(host_site.url,), FEED_PAGE_SIZE=200)
+    client = api.app.test_client()
+    carried = {"name": 0, "body": 0, "website": 0}
+    corpus = BLNS + PAYLOADS
+    for n, text in enumerate(corpus):
+        website = WEBSITES[n % len(WEBSITES)] if n >= len(BLNS) else text
+        for name in submit_naughty(client, "naughty", n, text, website):
+            carried[name] += 1
+    # A hostile parent with a hostile reply.
+    parent = submit(client, "naughty", name=PAYLOADS[8][:80], body=PAYLOADS[0]).get_json()["id"]
+    submit(client, "naughty", name=PAYLOADS[9][:80], body=PAYLOADS[4], parent_id=parent)
+    assert carried["body"] >= len(corpus) - 10 and carried["name"] >= 350, carried
+    with api.app.app_context():
+        ids = list(db.session.scalars(select(Comment.id).order_by(Comment.id)))
+    headers = moderator_headers(api)
+    for start in range(0, len(ids), 500):
+        response = client.post(
+            "/api/v1/moderation/actions",
+            json={"action": "approve", "ids": ids[start : start + 500]},
+            headers=headers,
+        )
+        assert response.status_code == 200, response.get_json()
+    assert status_of(api, ids[-1]) == "approved"
+    host_site.pages["/naughty"] = article_page(
+        api, article="naughty", head="<script>window.__xss = undefined;</script>"
+    )
+
+    with watched_tab(chromium, host_site.url, page_log, 15_000, viewport=LAPTOP) as page:
+        root = open_article(page, "/naughty")
+        more = root.get_by_role("button", name="Load more comments")
+        while more.is_visible():
+            more.click()
+            page.wait_for_function(
+                "n => document.querySelector('#comments').shadowRoot"
+                ".querySelectorAll('li.comment').length > n",
+                arg=root.locator("li.comment").count(),
+            )
+        expect(root.locator("li.comment")).to_have_count(len(ids))
+        # Reply to the hostile parent: its name goes into "Replying to …".
+        root.locator(f"#comment-{parent}").get_by_role("button", name="Reply").first.click()
+        expect(root.get_by_text("Replying to")).to_have_text(f"Replying to {PAYLOADS[8][:80]}")
+        page.keyboard.press("Tab")
+        page.wait_for_timeout(200)
+        found = inspect_page(page, trusted_origins=(api.url,))
+        names = root.locator("li.comment .name").all_inner_texts()
+
+    assert found["xss"] is None, found["xss"]
+    assert found["handlers"] == [], found["handlers"]
+    assert found["badLinks"] == [], found["badLinks"]
+    assert found["scripts"] == [None, f"{api.url}/widget.js"], found["scripts"]
+    assert found["foreignInBodies"] == [], found["foreignInBodies"]
+    # The widget's own stylesheet, and no embedded element but the avatars.
+    assert (found["styles"], found["embeds"], found["rows"]) == (1, 0, len(ids)), found
+    # Shown as typed, as text.
+    assert PAYLOADS[0] in names and PAYLOADS[1] in names
     assert page_log.problems() == []
 
 
