@@ -499,6 +499,72 @@ def test_naughty_strings_in_names_websites_and_bodies_render_inert(
     assert page_log.problems() == []
 
 
+HOST_CSS = """<style>
+html { overflow-y: scroll; }
+body { font-family: Georgia, serif; color: rgb(20, 30, 40); background: rgb(250, 245, 230); }
+#comments { font-size: 19px; }
+h2 { color: rgb(200, 0, 0); text-transform: uppercase; letter-spacing: 5px; }
+p, li { margin: 13px; color: rgb(0, 128, 0); }
+ol, ul { list-style: square; padding-left: 3px; }
+button { display: none; }
+input, textarea { width: 7px; border: 4px dotted red; }
+.comment, .body, .name, .meta, form, .error, time { display: none; }
+</style>"""
+HOST_MARKUP = """<aside><h2 class="related">Related</h2>
+<ul><li class="comment">A host list item <span class="name">named</span></li></ul>
+<p class="body">Host paragraph.</p><button type="button">Host button</button>
+<form class="host-form"><input name="q" value="search"><textarea>notes</textarea></form></aside>"""
+# Every computed property of the host's own elements.
+HOST_STYLES = """() => Array.from(document.querySelectorAll("main *, aside *")).map((element) => {
+    const style = getComputedStyle(element);
+    return [element.tagName, Object.fromEntries(Array.from(style).map((p) => [p, style[p]]))];
+})"""
+
+
+def test_the_host_pages_own_styles_are_untouched(site, tab, page_log):
+    host, api = site
+    published(api, name="Ada", body="Styled by the host?")
+    host.pages["/plain"] = article_page(api, head=HOST_CSS, body=HOST_MARKUP).replace(
+        f'<script src="{api.url}/widget.js" async></script>', ""
+    )
+    host.pages["/styled"] = article_page(api, head=HOST_CSS, body=HOST_MARKUP)
+    tab.goto("/plain")
+    before = tab.evaluate(HOST_STYLES)
+    root = open_article(tab, "/styled")
+    expect(root.locator("li.comment")).to_have_count(1)
+    after = tab.evaluate(HOST_STYLES)
+    assert len(before) == len(after) > 10
+    for (tag, old), (_, new) in zip(before, after, strict=True):
+        changed = {p: (old[p], new[p]) for p in old if old[p] != new[p]}
+        assert changed == {}, (tag, changed)
+    assert page_log.problems() == []
+
+
+def test_the_host_pages_rules_do_not_break_the_widget_but_its_font_and_colour_carry_in(
+    site, tab, page_log
+):
+    host, api = site
+    published(api, name="Ada", body="Still readable.")
+    host.pages["/styled"] = article_page(api, head=HOST_CSS, body=HOST_MARKUP)
+    root = open_article(tab, "/styled")
+    comment = root.locator("li.comment").first
+    expect(comment).to_be_visible()
+    expect(comment.locator(".body")).to_be_visible()
+    expect(comment.get_by_role("button", name="Reply")).to_be_visible()
+    expect(root.get_by_role("button", name="Post comment")).to_be_visible()
+    assert textbox(root, "Comment").bounding_box()["width"] > 200
+    heading = root.locator("h2").first
+    styles = heading.evaluate(
+        "e => { const s = getComputedStyle(e); "
+        "return [s.color, s.fontFamily, s.textTransform, s.letterSpacing]; }"
+    )
+    # The host's h2 rule stays outside; its body font and colour come in.
+    assert styles == ["rgb(20, 30, 40)", "Georgia, serif", "none", "normal"]
+    assert comment.evaluate("e => getComputedStyle(e).fontSize") == "19px"
+    assert comment.evaluate("e => getComputedStyle(e).listStyleType") == "none"
+    assert page_log.problems() == []
+
+
 def test_an_origin_not_allowed_gets_nothing(host_site, serve, chromium, page_log):
     api = serve(ALLOWED_ORIGINS=("https://blog.example.com",))
     published(api, body="Private to the allowed site.")
