@@ -23,6 +23,8 @@ class Defaults:
     MAX_CONTENT_LENGTH = 64 * 1024
     MAX_REPLY_DEPTH = 5
     DUPLICATE_WINDOW_SECONDS = 600
+    # How long after posting a commenter may edit or withdraw a comment (0: never).
+    EDIT_WINDOW_MINUTES = 15
     EMAIL_CHECK_DELIVERABILITY = False
     FEED_MAX_AGE = 10
     FEED_PAGE_SIZE = 50
@@ -240,6 +242,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
             "FEED_MAX_AGE",
             "MAX_CONTENT_LENGTH",
             "DUPLICATE_WINDOW_SECONDS",
+            "EDIT_WINDOW_MINUTES",
             "NOTIFY_WEBHOOK_TIMEOUT",
             "NOTIFY_RETRIES",
             "SMTP_PORT",

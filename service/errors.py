@@ -38,6 +38,16 @@ class InvalidTransition(DomainError):
     code = "invalid_transition"
 
 
+class InvalidEditToken(DomainError):
+    status = 403
+    code = "invalid_edit_token"
+
+
+class EditWindowClosed(DomainError):
+    status = 403
+    code = "edit_window_closed"
+
+
 class ArticleNotFound(DomainError):
     status = 404
     code = "article_not_found"

@@ -69,6 +69,7 @@ def public_comment(comment: Comment | Row[Any], parent_removed: bool = False) ->
         "avatar": avatar_path(comment.email_hash),
         "body_html": comment.body_html,
         "created_at": comment.created_at,
+        "edited": comment.edited_at is not None,
     }
 
 
@@ -93,6 +94,7 @@ def page(
             Comment.email_hash,
             Comment.body_html,
             Comment.created_at,
+            Comment.edited_at,
             _PARENT.status,
         )
         .outerjoin(_PARENT, _PARENT.id == Comment.parent_id)

@@ -8,7 +8,16 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from service.models import MAX_ID, CommentStatus
 
@@ -202,6 +211,7 @@ class PublicCommentSchema(Schema):
     avatar = fields.String(metadata={"description": "Path of the commenter's identicon (SVG)."})
     body_html = fields.String(metadata={"description": "Sanitized HTML, safe to insert."})
     created_at = fields.DateTime()
+    edited = fields.Boolean(metadata={"description": "The commenter edited it after posting."})
 
 
 class SubmittedCommentSchema(PublicCommentSchema):
@@ -210,6 +220,32 @@ class SubmittedCommentSchema(PublicCommentSchema):
         allow_none=True,
         metadata={"description": "Lets the author edit or withdraw the comment for a while."},
     )
+
+
+class EditSchema(Schema):
+    """A commenter's change to their comment: any of body, name, website (null removes it)."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {
+        "type": "Send the change as a JSON object with body, name and/or website.",
+        "unknown": "Only body, name and website can be changed.",
+    }
+
+    body = CommentBody()
+    name = CommentName()
+    website = Website(allow_none=True)
+
+    @validates_schema
+    def something_to_change(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("Send body, name or website to change.", "_request")
+
+
+class WithdrawnSchema(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "Always deleted."})
 
 
 class FeedArgsSchema(Schema):

@@ -29,6 +29,7 @@ PUBLIC_KEYS = {
     "avatar",
     "body_html",
     "created_at",
+    "edited",
 }
 FEED_KEYS = {"article", "count", "comments", "next_cursor"}
 BASE = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)

@@ -20,11 +20,13 @@ from service.openapi import Blueprint, form_body_doc
 from service.schemas import (
     CountsArgsSchema,
     CountsSchema,
+    EditSchema,
     FeedArgsSchema,
     FeedSchema,
     FormTokenSchema,
     SubmissionSchema,
     SubmittedCommentSchema,
+    WithdrawnSchema,
 )
 
 blp = Blueprint(
@@ -44,6 +46,8 @@ def _create_feed_cache(state: BlueprintSetupState) -> None:
 
 
 CORS_OPTIONS = "commentdesk.cors"
+# The commenter's edit token travels in a header, never in a URL (URLs end up in logs).
+EDIT_TOKEN_HEADER = "X-Edit-Token"
 
 
 def init_cors(app: Flask) -> None:
@@ -54,9 +58,11 @@ def init_cors(app: Flask) -> None:
         app,
         {
             "origins": list(app.config["ALLOWED_ORIGINS"]),
-            "vary_header": True,
+            "methods": ["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"],
+            "allow_headers": ["Content-Type", EDIT_TOKEN_HEADER],
             # The widget tells a commenter how long to wait after a 429.
             "expose_headers": ["Retry-After"],
+            "vary_header": True,
         },
     )
 
@@ -156,10 +162,64 @@ class ArticleComments(MethodView):
         if not request.is_json and (page := _page_to_return_to(data["return_url"])):
             return redirect(f"{page.split('#')[0]}#comment-{comment.id}", code=303)
         view = feed.public_comment(comment) | {
-            "status": "approved" if comment.status == "approved" else "pending",
+            "status": _public_status(comment),
             "edit_token": result.edit_token,
         }
         return view, 201 if result.created else 200
+
+
+_EDIT_TOKEN_DOC = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": EDIT_TOKEN_HEADER,
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "The edit_token the submission returned.",
+        }
+    ]
+}
+
+
+def _edit_errors_doc(view: Any) -> Any:
+    for status, why in (
+        (403, "`invalid_edit_token`, or `edit_window_closed` once the edit window has passed."),
+        (404, "No such comment."),
+        (409, "The comment was removed, rejected or marked as spam: it cannot be changed."),
+    ):
+        view = blp.alt_response(status, description=why)(view)
+    return view
+
+
+@blp.route("/comments/<int:comment_id>")
+class OwnComment(MethodView):
+    @blp.arguments(EditSchema)
+    @blp.response(200, SubmittedCommentSchema)
+    @_edit_errors_doc
+    @blp.doc(**_EDIT_TOKEN_DOC)
+    def patch(self, changes: dict[str, Any], comment_id: int) -> Any:
+        """The commenter edits their comment within the edit window (it may go back to
+        moderation: see `status`)."""
+        comment = submissions.edit_comment(
+            comment_id,
+            request.headers.get(EDIT_TOKEN_HEADER),
+            changes,
+            submissions.ClientInfo(ip=request.remote_addr, user_agent=request.user_agent.string),
+        )
+        return feed.public_comment(comment) | {"status": _public_status(comment)}
+
+    @blp.response(200, WithdrawnSchema)
+    @_edit_errors_doc
+    @blp.doc(**_EDIT_TOKEN_DOC)
+    def delete(self, comment_id: int) -> Any:
+        """The commenter withdraws their comment within the edit window."""
+        comment = submissions.withdraw_comment(comment_id, request.headers.get(EDIT_TOKEN_HEADER))
+        return {"id": comment.id, "status": comment.status.value}
+
+
+def _public_status(comment: Any) -> str:
+    # Held, spam or rejected all read "pending" to the commenter: a spammer learns nothing.
+    return "approved" if comment.status == "approved" else "pending"
 
 
 def _page_to_return_to(return_url: str | None) -> str | None:
