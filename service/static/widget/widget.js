@@ -343,9 +343,12 @@ textarea{min-height:7em;resize:vertical;max-width:none}
       actions.append(editButton, deleteButton);
       const headers = { "X-Edit-Token": own.token };
       const say = (text) => (note.textContent = text);
+      let closeOpen = () => {}; // closes the open editor or delete prompt
       const closeWindow = () => {
+        closeOpen();
         editButton.remove();
         deleteButton.remove();
+        li.firstChild.focus();
         keepOwn(c.id, { token: null });
       };
       async function call(method, payload) {
@@ -393,6 +396,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
           actions.hidden = false;
           editButton.focus();
         }
+        closeOpen = done;
         body.replaceWith(editor);
         actions.hidden = true;
         area.focus();
@@ -403,11 +407,11 @@ textarea{min-height:7em;resize:vertical;max-width:none}
           { class: "actions" },
           S.confirmDelete,
           button(S.confirmDeleteYes, remove, { class: "confirm" }),
-          button(S.cancel, () => {
+          button(S.cancel, (closeOpen = () => {
             prompt.remove();
             deleteButton.hidden = false;
             deleteButton.focus();
-          }),
+          })),
         );
         deleteButton.hidden = true;
         actions.append(prompt);
