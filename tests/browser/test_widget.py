@@ -472,11 +472,12 @@ def test_naughty_strings_in_names_websites_and_bodies_render_inert(
         root = open_article(page, "/naughty")
         more = root.get_by_role("button", name="Load more comments")
         while more.is_visible():
+            shown = root.locator("li.comment").count()
             more.click()
             page.wait_for_function(
                 "n => document.querySelector('#comments').shadowRoot"
                 ".querySelectorAll('li.comment').length > n",
-                arg=root.locator("li.comment").count(),
+                arg=shown,
             )
         expect(root.locator("li.comment")).to_have_count(len(ids))
         # Reply to the hostile parent: its name goes into "Replying to …".

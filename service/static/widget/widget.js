@@ -78,11 +78,20 @@
     const table = custom[lang] || custom[lang.split("-")[0]];
     // Dates and plurals follow the language only when its strings exist too.
     const locale = table ? lang : custom.locale || "en";
-    return { ...EN, ...flat, ...table, locale };
+    // Intl formatters are slow to build: one of each per widget, not one per comment.
+    return {
+      ...EN,
+      ...flat,
+      ...table,
+      locale,
+      plural: new Intl.PluralRules(locale),
+      relative: new Intl.RelativeTimeFormat(locale, { numeric: "auto" }),
+      exact: new Intl.DateTimeFormat(locale, { dateStyle: "long", timeStyle: "short" }),
+    };
   }
   const fill = (text, values) => text.replace(/\{(\w+)\}/g, (m, key) => (key in values ? values[key] : m));
   const countText = (S, n) =>
-    fill(S["comments_" + new Intl.PluralRules(S.locale).select(n)] || S.comments_other, {
+    fill(S["comments_" + S.plural.select(n)] || S.comments_other, {
       n: n.toLocaleString(S.locale),
     });
 
@@ -105,17 +114,20 @@
     },
   };
   // The author's own comments (edit token, text as typed), by id; kept a while, then dropped.
+  // Read from storage once per page: every comment rendered asks.
+  let own = null;
   function ownComments() {
-    const own = store.get("own") || {};
+    if (own) return own;
+    own = store.get("own") || {};
     const cutoff = Date.now() - OWN_KEPT_DAYS * 864e5;
     for (const id of Object.keys(own)) if (own[id].saved < cutoff) delete own[id];
     return own;
   }
   function keepOwn(id, entry) {
-    const own = ownComments();
-    if (entry) own[id] = { ...own[id], ...entry };
-    else delete own[id];
-    store.set("own", own);
+    const mine = ownComments();
+    if (entry) mine[id] = { ...mine[id], ...entry };
+    else delete mine[id];
+    store.set("own", mine);
   }
 
   // Element builder: props become attributes (or listeners for "on…"); children become text.
@@ -147,11 +159,10 @@
   const UNITS = [["year", 31536e3], ["month", 2592e3], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
   function relativeTime(S, date) {
     const seconds = (date - Date.now()) / 1000;
-    const format = new Intl.RelativeTimeFormat(S.locale, { numeric: "auto" });
     for (const [unit, size] of UNITS) {
-      if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
+      if (Math.abs(seconds) >= size) return S.relative.format(Math.round(seconds / size), unit);
     }
-    return format.format(0, "second");
+    return S.relative.format(0, "second");
   }
   function waitText(S, seconds) {
     return seconds < 90
@@ -197,6 +208,8 @@ textarea{min-height:7em;resize:vertical;max-width:none}
   function mount(host) {
     if (host.shadowRoot) return; // the script was included twice
     const article = host.dataset.article || location.pathname;
+    // Asked for first, so the network works while the widget builds itself.
+    const firstPage = fetchPage(null);
     const S = stringsFor(host.dataset.lang || document.documentElement.lang || "en");
     const articleTitle = host.dataset.title || document.title;
     const canonical = document.querySelector("link[rel=canonical]");
@@ -231,13 +244,12 @@ textarea{min-height:7em;resize:vertical;max-width:none}
         ? h("a", { class: "name", href: website, rel: "nofollow ugc noopener" }, c.name)
         : h("span", { class: "name" }, c.name);
       const when = new Date(c.created_at);
-      const exact = isNaN(when) ? "" : when.toLocaleString(S.locale, { dateStyle: "long", timeStyle: "short" });
       return h(
         "header",
         { class: "meta" },
         h("img", { class: "avatar", src: new URL(c.avatar, BASE).href, alt: "", width: 40, height: 40, loading: "lazy" }),
         name,
-        isNaN(when) ? null : h("time", { datetime: c.created_at, title: exact }, relativeTime(S, when)),
+        isNaN(when) ? null : h("time", { datetime: c.created_at, title: S.exact.format(when) }, relativeTime(S, when)),
         ...badges.map((text) => h("span", { class: "badge" }, text)),
       );
     }
@@ -297,14 +309,17 @@ textarea{min-height:7em;resize:vertical;max-width:none}
       }
     }
 
+    async function fetchPage(after) {
+      const response = await api(articlePath(article) + (after ? "?cursor=" + encodeURIComponent(after) : ""));
+      if (!response.ok) throw new Error(response.status);
+      return response.json();
+    }
+
     async function loadPage(next) {
       more.disabled = true;
       let page;
       try {
-        const query = next && cursor ? "?cursor=" + encodeURIComponent(cursor) : "";
-        const response = await api(articlePath(article) + query);
-        if (!response.ok) throw new Error(response.status);
-        page = await response.json();
+        page = await (next ? fetchPage(cursor) : firstPage);
       } catch {
         status.textContent = S.loadFailed;
         if (!next) heading.textContent = "";
@@ -328,6 +343,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
       if (next && !cursor && first) first.firstChild.focus();
       if (!next) {
         performance.mark("commentdesk:rendered");
+        formToken = newFormToken(); // the form is shown from now
         host.dispatchEvent(new CustomEvent("commentdesk:rendered", { detail: { count } }));
         const target = /^#comment-\d+$/.test(location.hash) && root.querySelector(location.hash);
         if (target) target.scrollIntoView();
@@ -600,7 +616,6 @@ textarea{min-height:7em;resize:vertical;max-width:none}
         .then((d) => d.token)
         .catch(() => null);
     }
-    formToken = newFormToken();
     return loadPage(false);
   }
 
