@@ -299,6 +299,8 @@ def local_secret_key(instance_path: str) -> str:
 def finalise(config: dict[str, Any] | Any, instance_path: str) -> None:
     """Fill in what depends on other settings: the database default and the secret key."""
     embedded = not config.get("SQLALCHEMY_DATABASE_URI")
+    # The zero-configuration run (no DATABASE_URL): a local trial, not a production site.
+    config["ZERO_CONFIG"] = embedded
     if embedded:
         Path(instance_path).mkdir(parents=True, exist_ok=True)
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(instance_path) / 'commentdesk.db'}"

@@ -172,10 +172,13 @@ class SubmissionSchema(Schema):
     body = CommentBody(required=True)
     website = Website(load_default=None, allow_none=True)
     parent_id = CommentId(load_default=None, allow_none=True)
-    return_url = fields.String(
+    return_to = fields.String(
         load_default=None,
         allow_none=True,
-        metadata={"description": "No-JS form only: the page to send the reader back to."},
+        metadata={
+            "description": "No-JS form only: the article page (on one of ALLOWED_ORIGINS) "
+            "to answer on: 303 back to it at #comment-{id}, or an error page linking to it."
+        },
     )
     hp = fields.String(
         load_default=None,
@@ -194,7 +197,7 @@ class SubmissionSchema(Schema):
         if not hasattr(data, "items"):
             return data
         cleaned = {key: value for key, value in data.items()}
-        for key in ("website", "parent_id", "return_url", "hp", "form_token"):
+        for key in ("website", "parent_id", "return_to", "hp", "form_token"):
             if cleaned.get(key) == "":
                 cleaned[key] = None
         return cleaned

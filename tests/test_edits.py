@@ -36,6 +36,13 @@ def withdraw(client: FlaskClient, comment_id: int, token: str | None) -> Any:
     return client.delete(f"/api/v1/comments/{comment_id}", headers=headers)
 
 
+def change(client: FlaskClient, method: str, comment_id: int, token: str | None) -> Any:
+    """An edit or a withdrawal, for the refusals both must give."""
+    if method == "patch":
+        return edit(client, comment_id, token, body="Changed.")
+    return withdraw(client, comment_id, token)
+
+
 def feed(client: FlaskClient) -> dict[str, Any]:
     response = client.get("/api/v1/articles/posts/hello/comments")
     assert response.status_code == 200
@@ -286,12 +293,8 @@ def test_without_this_comment_s_token_nothing_changes(app, client, method, token
         "other-comment": other,
         "wrong-key": own[:-2] + ("AA" if not own.endswith("AA") else "BB"),
     }
-    sent = tokens.get(token, token)
 
-    if method == "patch":
-        response = edit(client, comment_id, sent, body="Hijacked.")
-    else:
-        response = withdraw(client, comment_id, sent)
+    response = change(client, method, comment_id, tokens.get(token, token))
 
     assert response.status_code == 403
     error = response.get_json()["error"]
@@ -308,10 +311,7 @@ def test_after_the_window_the_comment_can_no_longer_be_changed(app, client, meth
     comment_id, token = posted(client)
     age(app, comment_id, 15)
 
-    if method == "patch":
-        response = edit(client, comment_id, token, body="Too late.")
-    else:
-        response = withdraw(client, comment_id, token)
+    response = change(client, method, comment_id, token)
 
     assert response.status_code == 403
     error = response.get_json()["error"]
@@ -346,11 +346,7 @@ def test_a_zero_window_turns_editing_off(make_app):
 @pytest.mark.parametrize("comment_id", [999, MAX_ID, MAX_ID + 1, 10**30])
 @pytest.mark.parametrize("method", ["patch", "delete"])
 def test_unknown_comments_are_404(client, comment_id, method):
-    token = submissions_token(client, comment_id)
-    if method == "patch":
-        response = edit(client, comment_id, token, body="Anyone there?")
-    else:
-        response = withdraw(client, comment_id, token)
+    response = change(client, method, comment_id, submissions_token(client, comment_id))
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] in {"comment_not_found", "not_found"}
 
@@ -373,10 +369,7 @@ def test_removed_rejected_or_spam_comments_cannot_be_changed(
         decided = client.post(f"{path}/{action}", headers=moderator_headers)
     assert decided.status_code == 200
 
-    if method == "patch":
-        response = edit(client, comment_id, token, body="Let me back in.")
-    else:
-        response = withdraw(client, comment_id, token)
+    response = change(client, method, comment_id, token)
 
     assert response.status_code == 409
     message = response.get_json()["error"]["message"]

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, redirect, request
 from flask.blueprints import BlueprintSetupState
 from flask.views import MethodView
 from flask_cors.core import get_cors_options, set_cors_headers
 from flask_limiter.util import get_remote_address
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.http import quote_etag
 
 from service import caches, feed, privacy, submissions, traps
+from service.errors import (
+    DomainError,
+    FieldError,
+    TooSoon,
+    domain_error_response,
+    error_headers,
+    flatten_locations,
+    http_exception_response,
+)
 from service.extensions import limiter
 from service.openapi import Blueprint, form_body_doc
 from service.schemas import (
@@ -28,6 +37,7 @@ from service.schemas import (
     SubmittedCommentSchema,
     WithdrawnSchema,
 )
+from service.web import readers
 
 blp = Blueprint(
     "public", __name__, url_prefix="/api/v1", description="What readers and commenters use."
@@ -46,6 +56,7 @@ def _create_feed_cache(state: BlueprintSetupState) -> None:
 
 
 CORS_OPTIONS = "commentdesk.cors"
+cors_log = logging.getLogger("commentdesk.cors")
 # The commenter's edit token travels in a header, never in a URL (URLs end up in logs).
 EDIT_TOKEN_HEADER = "X-Edit-Token"
 
@@ -54,6 +65,12 @@ def init_cors(app: Flask) -> None:
     """The site's origins may call this API from their pages. flask-cors's options are
     computed once here and applied per response below, for this blueprint only: its
     app-wide hook costs more than the whole feed request."""
+    if not app.config["ALLOWED_ORIGINS"] and not (app.testing or app.config["ZERO_CONFIG"]):
+        cors_log.warning(
+            "ALLOWED_ORIGINS is not set: no site's pages can call the comment API from a "
+            "browser (the widget will not load) and form posts cannot be sent back to the "
+            "article. Set it to your site's origins, e.g. ALLOWED_ORIGINS=https://blog.example.com"
+        )
     app.extensions[CORS_OPTIONS] = get_cors_options(
         app,
         {
@@ -159,7 +176,7 @@ class ArticleComments(MethodView):
             submissions.ClientInfo(ip=request.remote_addr, user_agent=request.user_agent.string),
         )
         comment = result.comment
-        if not request.is_json and (page := _page_to_return_to(data["return_url"])):
+        if page := _form_post_page():
             return redirect(f"{page.split('#')[0]}#comment-{comment.id}", code=303)
         view = feed.public_comment(comment) | {
             "status": _public_status(comment),
@@ -222,17 +239,57 @@ def _public_status(comment: Any) -> str:
     return "approved" if comment.status == "approved" else "pending"
 
 
-def _page_to_return_to(return_url: str | None) -> str | None:
-    """The article page a form post came from, if it is on one of the site's origins."""
-    allowed = current_app.config["ALLOWED_ORIGINS"]
-    for candidate in (return_url, request.referrer):
-        # A control character (a CR/LF smuggled into the Location header) is no page of ours.
-        if not candidate or not candidate.isprintable():
-            continue
-        parts = urlsplit(candidate)
-        if f"{parts.scheme}://{parts.netloc}" in allowed:
-            return candidate
-    return None
+def _form_post_page() -> str | None:
+    """For a post from the no-JavaScript form, the article page to answer it on: its
+    `return_to` (or else the Referer) when that is a page on one of the site's origins.
+    Anything else (JSON, no page of ours) is answered as an API call."""
+    if request.is_json or request.endpoint != "public.ArticleComments" or request.method != "POST":
+        return None
+    named = request.form.get("return_to")
+    return readers.return_page(named) or readers.return_page(request.referrer)
+
+
+# Statuses a form post is answered with a readable page for (a 413's form cannot be read).
+_FORM_ANSWERS = {
+    403: "Comments on this article are closed.",
+    422: "Please correct what is marked below and send your comment again.",
+    429: _too_many_message(),
+}
+
+
+def _form_answer(status: int, message: str, errors: Any = None, headers: Any = None) -> Any:
+    if status not in _FORM_ANSWERS or not (page := _form_post_page()):
+        return None
+    return readers.form_answer(
+        status,
+        message,
+        (request.view_args or {})["article"],
+        page,
+        errors=errors,
+        refill=status != 403,
+        headers=headers,
+    )
+
+
+@blp.errorhandler(HTTPException)
+def answer_form_posts_http_errors(error: HTTPException) -> Any:
+    """Invalid fields (422 from the schema) and rate limits (429), as a page for form posts."""
+    status = error.code or 500
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    errors = flatten_locations(messages) if status == 422 and messages else None
+    headers = dict(error_headers(error)) if status == 429 else None
+    answer = _form_answer(status, _FORM_ANSWERS.get(status, ""), errors, headers)
+    return answer or http_exception_response(error)
+
+
+@blp.errorhandler(DomainError)
+def answer_form_posts_refusals(error: DomainError) -> Any:
+    """The use case refused (closed article, too soon, a parent gone), as a page for form
+    posts."""
+    errors = {error.field: [error.message]} if isinstance(error, FieldError) else None
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooSoon) else None
+    message = _FORM_ANSWERS[422] if errors else error.message
+    return _form_answer(error.status, message, errors, headers) or domain_error_response(error)
 
 
 @blp.route("/form-token")
