@@ -595,6 +595,27 @@ def test_the_article_key_defaults_to_the_page_path(site, tab, page_log):
     assert page_log.problems() == []
 
 
+def test_the_no_javascript_thread_inside_the_element_gives_way_to_the_widget(site, tab, page_log):
+    host, api = site
+    published(api, body="Rendered on the server too.")
+    # As the site's web server would include it.
+    snippet = tab.request.get(f"{api.url}/articles/{ARTICLE}/comments.html").text()
+    assert "Rendered on the server too." in snippet
+    host.pages["/ssi"] = article_page(api).replace(
+        f'data-article="{ARTICLE}"></div>', f'data-article="{ARTICLE}">{snippet}</div>'
+    )
+    root = open_article(tab, "/ssi")
+    expect(root.locator("li.comment .body")).to_have_text(["Rendered on the server too."])
+    # The included thread and form are still in the page, just not shown: one thread, one form.
+    shown = tab.evaluate(
+        "() => Array.from(document.getElementById('comments').children)"
+        ".filter((e) => e.getClientRects().length > 0).length"
+    )
+    assert shown == 0
+    expect(tab.get_by_role("button", name="Post comment")).to_have_count(1)
+    assert page_log.problems() == []
+
+
 def test_a_fragment_pointing_at_a_comment_scrolls_to_it(site, tab, page_log):
     _, api = site
     ids = [published(api, body=f"Comment {n}.\n\n" + "Long text.\n\n" * 20) for n in range(6)]
