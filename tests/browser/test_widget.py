@@ -200,6 +200,42 @@ def test_a_reply_nests_under_its_parent(site, tab, page_log):
     assert page_log.problems() == []
 
 
+def test_reply_and_the_whole_form_work_from_the_keyboard(site, tab, page_log):
+    _, api = site
+    parent = published(api, name="Ada", body="Parent comment.")
+    root = open_article(tab)
+    reply = root.locator(f"#comment-{parent}").get_by_role("button", name="Reply")
+    reply.focus()
+    tab.keyboard.press("Enter")
+    expect(textbox(root, "Name")).to_be_focused()
+    tab.keyboard.type("Grace")
+    tab.keyboard.press("Tab")
+    tab.keyboard.type("grace@example.org")
+    tab.keyboard.press("Tab")
+    expect(textbox(root, "Website")).to_be_focused()
+    tab.keyboard.press("Tab")
+    tab.keyboard.type("Typed without a mouse.")
+    tab.keyboard.press("Tab")  # past the hidden bot trap, to the checkbox
+    expect(root.get_by_label("Save my name and email in this browser")).to_be_focused()
+    tab.keyboard.press("Tab")
+    expect(root.get_by_role("button", name="Post comment")).to_be_focused()
+    tab.keyboard.press("Enter")
+    expect(root.locator("form [role=status]")).to_have_text("Your comment is awaiting moderation.")
+    expect(root.locator(f"#comment-{parent} > .replies > li.pending")).to_contain_text(
+        "Typed without a mouse."
+    )
+    # The form went back under the thread, and the focus to the Reply button it came from.
+    expect(reply).to_be_focused()
+    expect(root.get_by_role("button", name="Cancel reply")).to_be_hidden()
+
+    reply.press("Enter")
+    expect(root.get_by_role("button", name="Cancel reply")).to_be_visible()
+    root.get_by_role("button", name="Cancel reply").press("Enter")
+    expect(reply).to_be_focused()
+    expect(root.get_by_text("Replying to Ada")).to_be_hidden()
+    assert page_log.problems() == []
+
+
 def test_missing_fields_are_reported_next_to_them_before_anything_is_sent(site, tab, page_log):
     root = open_article(tab)
     posts: list[str] = []

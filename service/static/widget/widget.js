@@ -262,7 +262,8 @@ textarea{min-height:7em;resize:vertical;max-width:none}
       ].filter(Boolean);
       const body = h("div", { class: "body", part: "body" });
       body.innerHTML = c.body_html; // sanitized by the server (markdown-it + nh3)
-      const actions = h("div", { class: "actions" }, button(S.reply, () => startReply(c)));
+      // A held comment cannot be replied to yet (the server would refuse).
+      const actions = h("div", { class: "actions" }, !pending && button(S.reply, () => startReply(c)));
       const note = h("p", { class: "small note", role: "status", "aria-live": "polite" });
       const li = h(
         "li",
@@ -279,6 +280,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
       const old = rendered.get(c.id);
       if (old) {
         li.lastChild.replaceWith(old.lastChild); // keep its replies
+        if (form.el.parentNode === old) li.insertBefore(form.el, li.lastChild);
         old.replaceWith(li);
       } else if (c.pinned) {
         pinned.append(li);
@@ -436,6 +438,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
       async function remove() {
         if (!(await call("DELETE"))) return;
         const wasPublic = !li.classList.contains("pending");
+        if (li.contains(form.el)) stopReply();
         keepOwn(c.id, null);
         rendered.delete(c.id);
         if (li.lastChild.children.length) {
