@@ -45,18 +45,18 @@ def article_page(
 <script src="{api.url}/widget.js" async></script></body></html>"""
 
 
+def start_api(host_site: HostSite, serve: Any, **overrides: Any) -> LiveServer:
+    """The API allowing exactly the host site's origin, whose /article embeds the widget.
+    Feeds are not cached and the form's time trap is off, so a test reads what it just did."""
+    settings = {"FEED_MAX_AGE": 0, "FEED_STATE_SECONDS": 0, "MIN_FORM_SECONDS": 0}
+    api = serve(**settings | overrides, ALLOWED_ORIGINS=(host_site.url,))
+    host_site.pages["/article"] = article_page(api)
+    return api
+
+
 @pytest.fixture
 def site(host_site: HostSite, serve: Any) -> tuple[HostSite, LiveServer]:
-    """The host site, and the API allowing exactly its origin. Feeds are not cached and the
-    form's time trap is off, so a test can read what it just did."""
-    api = serve(
-        ALLOWED_ORIGINS=(host_site.url,),
-        FEED_MAX_AGE=0,
-        FEED_STATE_SECONDS=0,
-        MIN_FORM_SECONDS=0,
-    )
-    host_site.pages["/article"] = article_page(api)
-    return host_site, api
+    return host_site, start_api(host_site, serve)
 
 
 @pytest.fixture
@@ -280,13 +280,7 @@ def test_the_servers_422_messages_appear_next_to_the_right_fields(site, tab, pag
 
 
 def test_too_many_comments_say_how_long_to_wait(host_site, serve, chromium, page_log):
-    api = serve(
-        ALLOWED_ORIGINS=(host_site.url,),
-        MIN_FORM_SECONDS=0,
-        RATELIMIT_ENABLED=True,
-        SUBMIT_RATE_LIMIT="1 per minute",
-    )
-    host_site.pages["/article"] = article_page(api)
+    start_api(host_site, serve, RATELIMIT_ENABLED=True, SUBMIT_RATE_LIMIT="1 per minute")
     with watched_tab(chromium, host_site.url, page_log, 10_000) as page:
         root = open_article(page)
         fill_form(root, name="Ada", email="ada@example.org", body="One.")
@@ -364,10 +358,9 @@ def test_the_form_sends_the_article_title_and_url_and_a_form_token(site, tab, pa
 
 
 def test_load_more_fetches_the_next_page_by_cursor(host_site, serve, chromium, page_log):
-    api = serve(ALLOWED_ORIGINS=(host_site.url,), FEED_PAGE_SIZE=3)
+    api = start_api(host_site, serve, FEED_PAGE_SIZE=3)
     ids = [post_comment(api, body=f"Comment {n}.") for n in range(7)]
     approve_all(api, *ids)
-    host_site.pages["/article"] = article_page(api)
     with watched_tab(chromium, host_site.url, page_log, 10_000) as page:
         root = open_article(page)
         expect(root.locator("h2").first).to_have_text("7 comments")
@@ -477,7 +470,7 @@ def test_counts_are_filled_from_one_request(site, tab, page_log):
 def test_naughty_strings_in_names_websites_and_bodies_render_inert(
     host_site, serve, chromium, page_log
 ):
-    api = serve(ALLOWED_ORIGINS=(host_site.url,), FEED_PAGE_SIZE=200)
+    api = start_api(host_site, serve, FEED_PAGE_SIZE=200)
     client = api.app.test_client()
     carried = {"name": 0, "body": 0, "website": 0}
     corpus = BLNS + PAYLOADS
@@ -686,16 +679,9 @@ def test_it_fits_a_phone_screen(site, chromium, page_log):
 @pytest.fixture
 def open_site(host_site: HostSite, serve: Any) -> tuple[HostSite, LiveServer]:
     """Comments publish at once (so edits show), and "casino" holds a comment."""
-    api = serve(
-        ALLOWED_ORIGINS=(host_site.url,),
-        FEED_MAX_AGE=0,
-        FEED_STATE_SECONDS=0,
-        MIN_FORM_SECONDS=0,
-        MODERATION="off",
-        HOLD_WORDS=("casino",),
-        EDIT_WINDOW_MINUTES=15,
+    api = start_api(
+        host_site, serve, MODERATION="off", HOLD_WORDS=("casino",), EDIT_WINDOW_MINUTES=15
     )
-    host_site.pages["/article"] = article_page(api)
     return host_site, api
 
 
