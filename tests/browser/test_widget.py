@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from service import auth
 from service.extensions import db
-from service.models import Comment, ModerationEvent
+from service.models import Article, Comment, ModerationEvent
 from tests.browser.chromium import playwright_or_skip
 from tests.browser.conftest import LAPTOP, HostSite, LiveServer, watched_tab
 from tests.browser.helpers import post_comment, status_of
@@ -613,6 +613,24 @@ def test_an_origin_not_allowed_gets_nothing(host_site, serve, chromium, page_log
     # The browser refused to hand the answers to the page.
     assert any("CORS policy" in error for error in page_log.console_errors), page_log
     assert page_log.dialogs == page_log.page_errors == []
+
+
+def test_the_demo_page_shows_the_widget_working_on_a_zero_config_run(serve, chromium, page_log):
+    # No ALLOWED_ORIGINS, as on the README's first run: the demo is on the service's origin.
+    api = serve(DEMO_PAGE=True, ALLOWED_ORIGINS=(), MIN_FORM_SECONDS=0)
+    with watched_tab(chromium, api.url, page_log, 10_000, viewport=LAPTOP) as page:
+        root = open_article(page, "/demo")
+        expect(root.locator("h2").first).to_have_text("No comments yet. Be the first.")
+        expect(page.locator("[data-commentdesk-count]")).to_have_text("0 comments")
+        fill_form(root, name="Ada", email="ada@example.org", body="Trying it out.")
+        root.get_by_role("button", name="Post comment").click()
+        expect(root.locator("form [role=status]")).to_have_text(
+            "Your comment is awaiting moderation."
+        )
+    with api.app.app_context():
+        key, body = db.session.query(Article.key, Comment.body).join(Comment.article).one()
+        assert (key, body) == ("demo/welcome", "Trying it out.")
+    assert page_log.problems() == []
 
 
 def test_the_article_key_defaults_to_the_page_path(site, tab, page_log):
