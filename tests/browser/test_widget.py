@@ -5,7 +5,7 @@ comments, counts, strings, the host page's styles, and CORS refusing other origi
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -129,7 +129,7 @@ def test_widget_renders_the_thread_from_the_api_on_another_origin(site, tab, pag
     expect(avatar).to_have_attribute("src", re.compile(re.escape(api.url) + r"/api/v1/avatars/"))
     assert avatar.evaluate("img => img.complete && img.naturalWidth > 0")
     time = ada.locator("time").first
-    expect(time).to_have_text(re.compile(r"now|second|minute"))
+    expect(time).to_have_text(re.compile(r"^(just now|1 minute ago)$"))
     expect(time).to_have_attribute("title", re.compile(r"\d{4}"))
     # The reply sits in its parent's reply list; the orphan under a placeholder.
     expect(root.locator(f"#comment-{first} > .replies > #comment-{reply}")).to_have_count(1)
@@ -379,30 +379,63 @@ def test_load_more_fetches_the_next_page_by_cursor(host_site, serve, chromium, p
 
 
 def test_pinned_and_edited_comments_are_marked(site, tab, page_log):
-    _, api = site
-    published(api, body="Ordinary.")
     host, _ = site
     # The feed fields of issues 5 and 8, as the server will send them.
-    tab.route(
-        re.compile(r".*/api/v1/articles/.*/comments$"),
-        lambda route: route.fulfill(
-            json={
-                "article": ARTICLE,
-                "count": 3,
-                "next_cursor": None,
-                "comments": [
-                    comment_view(1, "Pinned one", pinned=True),
-                    comment_view(2, "Edited one", edited=True),
-                    comment_view(3, "Fixed by staff", moderator_edited=True, edited=True),
-                ],
-            },
-            headers={"Access-Control-Allow-Origin": host.url},
-        ),
+    serve_feed(
+        tab,
+        host,
+        [
+            comment_view(1, "Pinned one", pinned=True),
+            comment_view(2, "Edited one", edited=True),
+            comment_view(3, "Fixed by staff", moderator_edited=True, edited=True),
+        ],
     )
     root = open_article(tab)
     expect(root.locator("[part=pinned] #comment-1 .badge")).to_have_text("Pinned")
     expect(root.locator("#comment-2 .badge")).to_have_text("edited")
     expect(root.locator("#comment-3 .badge")).to_have_text("edited by a moderator")
+    assert page_log.problems() == []
+
+
+def serve_feed(page: Any, host: HostSite, comments: list[dict[str, Any]]) -> None:
+    """Answer the page's feed requests with these comments (fields the server may add)."""
+    page.route(
+        re.compile(r".*/api/v1/articles/.*/comments$"),
+        lambda route: route.fulfill(
+            json={
+                "article": ARTICLE,
+                "count": len(comments),
+                "next_cursor": None,
+                "comments": comments,
+            },
+            headers={"Access-Control-Allow-Origin": host.url},
+        ),
+    )
+
+
+def test_times_read_relative_with_the_exact_time_on_hover(site, tab, page_log):
+    host, _ = site
+    tab.clock.set_fixed_time(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+    ages = {
+        "2026-11-25T11:59:30+00:00": "just now",
+        "2026-11-25T11:59:00+00:00": "1 minute ago",
+        "2026-11-25T09:30:00+00:00": "2 hours ago",
+        "2026-11-24T10:00:00+00:00": "yesterday",
+        "2026-11-20T12:00:00+00:00": "5 days ago",
+        "2026-10-01T12:00:00+00:00": "last month",
+        "2024-11-01T12:00:00+00:00": "2 years ago",
+    }
+    serve_feed(
+        tab,
+        host,
+        [comment_view(n, "x") | {"created_at": stamp} for n, stamp in enumerate(ages, 1)],
+    )
+    root = open_article(tab)
+    expect(root.locator("time")).to_have_text(list(ages.values()))
+    expect(root.locator("time").nth(3)).to_have_attribute("datetime", "2026-11-24T10:00:00+00:00")
+    expect(root.locator("time").nth(3)).to_have_attribute(
+        "title", re.compile(r"^November 24, 2026 at \d{1,2}:00")
+    )
     assert page_log.problems() == []
 
 
@@ -428,7 +461,8 @@ def test_strings_can_be_replaced_by_language_and_by_a_js_object(site, tab, page_
         attributes=' data-lang="de"',
         head="""<script>window.commentdeskStrings = {
             de: {comments_one: "{n} Kommentar", comments_other: "{n} Kommentare",
-                 title: "Antworten", reply: "Antworten", submit: "Kommentar abschicken"},
+                 title: "Antworten", reply: "Antworten", submit: "Kommentar abschicken",
+                 justNow: "gerade eben", ago_minute_one: "vor einer Minute"},
             name: "Ihr Name"};</script>""",
     )
     root = open_article(tab, "/de")
@@ -437,8 +471,9 @@ def test_strings_can_be_replaced_by_language_and_by_a_js_object(site, tab, page_
     expect(textbox(root, "Ihr Name")).to_be_visible()
     # Untranslated strings stay English.
     expect(textbox(root, "Email")).to_be_visible()
-    # Times follow the language whose strings were given.
-    expect(root.locator("time").first).to_have_text(re.compile(r"jetzt|Sekunde|Minute"))
+    expect(root.locator("time").first).to_have_text(re.compile(r"^(gerade eben|vor einer Minute)$"))
+    # The exact time on hover follows the language whose strings were given.
+    expect(root.locator("time").first).to_have_attribute("title", re.compile(r"\d{4} um \d"))
     assert page_log.problems() == []
 
 

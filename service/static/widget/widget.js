@@ -23,6 +23,20 @@
     cancelReply: "Cancel reply",
     removed: "This comment was removed.",
     pinned: "Pinned",
+    // Relative times, by unit and plural category (Intl.PluralRules: one, few, many, other…).
+    justNow: "just now",
+    ago_minute_one: "{n} minute ago",
+    ago_minute_other: "{n} minutes ago",
+    ago_hour_one: "{n} hour ago",
+    ago_hour_other: "{n} hours ago",
+    ago_day_one: "yesterday",
+    ago_day_other: "{n} days ago",
+    ago_week_one: "last week",
+    ago_week_other: "{n} weeks ago",
+    ago_month_one: "last month",
+    ago_month_other: "{n} months ago",
+    ago_year_one: "last year",
+    ago_year_other: "{n} years ago",
     edited: "edited",
     moderatorEdited: "edited by a moderator",
     pendingBadge: "Awaiting moderation",
@@ -78,22 +92,22 @@
     const table = custom[lang] || custom[lang.split("-")[0]];
     // Dates and plurals follow the language only when its strings exist too.
     const locale = table ? lang : custom.locale || "en";
-    // Intl formatters are slow to build: one of each per widget, not one per comment.
+    // Built once per widget, not per comment. (Relative times come from the strings, not
+    // Intl.RelativeTimeFormat: its first use costs a fresh page some 20 ms.)
     return {
       ...EN,
       ...flat,
       ...table,
       locale,
       plural: new Intl.PluralRules(locale),
-      relative: new Intl.RelativeTimeFormat(locale, { numeric: "auto" }),
       exact: new Intl.DateTimeFormat(locale, { dateStyle: "long", timeStyle: "short" }),
     };
   }
   const fill = (text, values) => text.replace(/\{(\w+)\}/g, (m, key) => (key in values ? values[key] : m));
-  const countText = (S, n) =>
-    fill(S["comments_" + S.plural.select(n)] || S.comments_other, {
-      n: n.toLocaleString(S.locale),
-    });
+  // The string for n in the plural category the language puts n in, else the "other" one.
+  const plural = (S, key, n) =>
+    fill(S[key + "_" + S.plural.select(n)] || S[key + "_other"], { n: n.toLocaleString(S.locale) });
+  const countText = (S, n) => plural(S, "comments", n);
 
   // localStorage may be missing or refuse (private modes, full quota): then nothing is kept.
   const store = {
@@ -158,11 +172,11 @@
 
   const UNITS = [["year", 31536e3], ["month", 2592e3], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
   function relativeTime(S, date) {
-    const seconds = (date - Date.now()) / 1000;
+    const seconds = (Date.now() - date) / 1000;
     for (const [unit, size] of UNITS) {
-      if (Math.abs(seconds) >= size) return S.relative.format(Math.round(seconds / size), unit);
+      if (seconds >= size) return plural(S, "ago_" + unit, Math.floor(seconds / size));
     }
-    return S.relative.format(0, "second");
+    return S.justNow; // (or a clock a little ahead of ours)
   }
   function waitText(S, seconds) {
     return seconds < 90
