@@ -92,16 +92,9 @@
     const table = custom[lang] || custom[lang.split("-")[0]];
     // Dates and plurals follow the language only when its strings exist too.
     const locale = table ? lang : custom.locale || "en";
-    // Built once per widget, not per comment. (Relative times come from the strings, not
-    // Intl.RelativeTimeFormat: its first use costs a fresh page some 20 ms.)
-    return {
-      ...EN,
-      ...flat,
-      ...table,
-      locale,
-      plural: new Intl.PluralRules(locale),
-      exact: new Intl.DateTimeFormat(locale, { dateStyle: "long", timeStyle: "short" }),
-    };
+    // Built once per widget, not per comment. Relative times come from the strings, not
+    // Intl.RelativeTimeFormat: its first use costs a fresh page some 20 ms.
+    return { ...EN, ...flat, ...table, locale, plural: new Intl.PluralRules(locale) };
   }
   const fill = (text, values) => text.replace(/\{(\w+)\}/g, (m, key) => (key in values ? values[key] : m));
   // The string for n in the plural category the language puts n in, else the "other" one.
@@ -245,7 +238,10 @@ textarea{min-height:7em;resize:vertical;max-width:none}
     const thread = h("ol", { class: "thread", part: "thread" });
     const more = button(S.loadMore, () => loadPage(true), { hidden: true, class: "more" });
     const form = buildForm();
-    root.append(h("style", null, CSS), heading, status, pinned, thread, h("p", null, more), form.el);
+    // Shown once the first page is in: a frame painted in between would hold the thread back
+    // (some 20-40 ms). A slow network gets "Loading comments…" after a moment instead.
+    const show = () => root.firstChild || root.append(h("style", null, CSS), heading, status, pinned, thread, h("p", null, more), form.el);
+    setTimeout(show, 300);
 
     function setCount(n) {
       count = Math.max(0, n);
@@ -263,7 +259,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
         { class: "meta" },
         h("img", { class: "avatar", src: new URL(c.avatar, BASE).href, alt: "", width: 40, height: 40, loading: "lazy" }),
         name,
-        isNaN(when) ? null : h("time", { datetime: c.created_at, title: S.exact.format(when) }, relativeTime(S, when)),
+        isNaN(when) ? null : h("time", { datetime: c.created_at }, relativeTime(S, when)),
         ...badges.map((text) => h("span", { class: "badge" }, text)),
       );
     }
@@ -312,6 +308,19 @@ textarea{min-height:7em;resize:vertical;max-width:none}
         thread.append(li);
       }
       rendered.set(c.id, li);
+      if (!titlesDue) titlesDue = setTimeout(addExactTimes);
+    }
+
+    // The exact time on hover, added just after the thread shows: a date formatter's first
+    // use costs a fresh page some 15 ms, which the thread need not wait for.
+    let titlesDue = 0;
+    let exact = null;
+    function addExactTimes() {
+      titlesDue = 0;
+      exact = exact || new Intl.DateTimeFormat(S.locale, { dateStyle: "long", timeStyle: "short" });
+      for (const time of root.querySelectorAll("time:not([title])")) {
+        time.title = exact.format(new Date(time.dateTime));
+      }
     }
 
     // Own comments the public thread does not show (yet): visible to their author only.
@@ -340,7 +349,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
         status.textContent = S.loadFailed;
         if (!next) heading.textContent = "";
         more.disabled = false;
-        return;
+        return show();
       }
       setCount(page.count);
       cursor = page.next_cursor;
@@ -358,6 +367,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
       // Keyboard users who asked for more land on the first new comment.
       if (next && !cursor && first) first.firstChild.focus();
       if (!next) {
+        show();
         performance.mark("commentdesk:rendered");
         formToken = newFormToken(); // the form is shown from now
         host.dispatchEvent(new CustomEvent("commentdesk:rendered", { detail: { count } }));
