@@ -698,6 +698,23 @@ def test_the_no_javascript_thread_inside_the_element_gives_way_to_the_widget(sit
     assert page_log.problems() == []
 
 
+def test_any_element_marked_data_commentdesk_gets_a_thread(site, tab, page_log):
+    host, api = site
+    published(api, article="blog/a", body="On A.")
+    published(api, article="blog/b", body="On B.")
+    host.pages["/two"] = article_page(api).replace(
+        '<div id="comments"',
+        '<section data-commentdesk data-article="blog/a"></section>'
+        '<section data-commentdesk data-article="blog/b"></section><div id="comments"',
+    )
+    tab.goto("/two")
+    threads = tab.locator("[data-commentdesk]")
+    expect(threads.nth(0).locator("li.comment .body")).to_have_text(["On A."])
+    expect(threads.nth(1).locator("li.comment .body")).to_have_text(["On B."])
+    expect(tab.get_by_role("button", name="Post comment")).to_have_count(3)
+    assert page_log.problems() == []
+
+
 def test_a_fragment_pointing_at_a_comment_scrolls_to_it(site, tab, page_log):
     _, api = site
     ids = [published(api, body=f"Comment {n}.\n\n" + "Long text.\n\n" * 20) for n in range(6)]
