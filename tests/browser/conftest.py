@@ -163,3 +163,45 @@ def host_site() -> Iterator[HostSite]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+# The widget's host site: an article page on another origin, embedding the API's widget.js.
+ARTICLE = "blog/hello"
+
+
+def article_page(
+    api: LiveServer,
+    article: str | None = ARTICLE,
+    head: str = "",
+    body: str = "",
+    attributes: str = "",
+    title: str = "Hello, world",
+) -> str:
+    """A host site's article page with the two embed lines (and whatever else it has)."""
+    data_article = f' data-article="{article}"' if article is not None else ""
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><link rel="icon" href="data:,">{head}</head>
+<body><main><h1>{title}</h1><p class="lede">An article on the host site.</p></main>{body}
+<div id="comments"{data_article}{attributes}></div>
+<script src="{api.url}/widget.js" async></script></body></html>"""
+
+
+def start_api(host_site: HostSite, serve: Any, **overrides: Any) -> LiveServer:
+    """The API allowing exactly the host site's origin, whose /article embeds the widget.
+    Feeds are not cached and the form's time trap is off, so a test reads what it just did."""
+    settings = {"FEED_MAX_AGE": 0, "FEED_STATE_SECONDS": 0, "MIN_FORM_SECONDS": 0}
+    api = serve(**settings | overrides, ALLOWED_ORIGINS=(host_site.url,))
+    host_site.pages["/article"] = article_page(api)
+    return api
+
+
+@pytest.fixture
+def site(host_site: HostSite, serve: Any) -> tuple[HostSite, LiveServer]:
+    return host_site, start_api(host_site, serve)
+
+
+@pytest.fixture
+def tab(chromium: Any, site: tuple[HostSite, LiveServer], page_log: Any) -> Any:
+    with watched_tab(chromium, site[0].url, page_log, 10_000, viewport=LAPTOP) as page:
+        yield page
