@@ -122,13 +122,13 @@
   };
   // The author's own comments (edit token, text as typed), by id; kept a while, then dropped.
   // Read from storage once per page: every comment rendered asks.
-  let own = null;
+  let ownCache = null;
   function ownComments() {
-    if (own) return own;
-    own = store.get("own") || {};
+    if (ownCache) return ownCache;
+    ownCache = store.get("own") || {};
     const cutoff = Date.now() - OWN_KEPT_DAYS * 864e5;
-    for (const id of Object.keys(own)) if (own[id].saved < cutoff) delete own[id];
-    return own;
+    for (const id of Object.keys(ownCache)) if (ownCache[id].saved < cutoff) delete ownCache[id];
+    return ownCache;
   }
   function keepOwn(id, entry) {
     const mine = ownComments();
