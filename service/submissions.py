@@ -258,6 +258,9 @@ def edit_comment(
         comment = _own_comment(session, comment_id, token, lock=True)
         now = utcnow()
         article = session.get_one(Article, comment.article_id)
+        # Moderators close an article to stop the conversation: edits stop too (a
+        # withdrawal does not).
+        articles.check_open(article, now)
         before = comment.status
         decision = policy.evaluate_edit(
             policy.Candidate(

@@ -378,6 +378,20 @@ def test_removed_rejected_or_spam_comments_cannot_be_changed(
     assert stored(app, comment_id).body == VALID["body"]
 
 
+def test_a_closed_article_takes_no_edits_but_lets_comments_be_withdrawn(
+    app, client, moderator_headers
+):
+    comment_id, token = posted(client)
+    locked = client.post("/api/v1/moderation/articles/posts/hello/lock", headers=moderator_headers)
+    assert locked.status_code == 200
+
+    refused = edit(client, comment_id, token, body="One more thing.")
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "comments_closed"
+    assert stored(app, comment_id).body == VALID["body"]
+    assert withdraw(client, comment_id, token).status_code == 200
+
+
 def test_withdrawing_twice_is_a_conflict(client):
     comment_id, token = posted(client)
     assert withdraw(client, comment_id, token).status_code == 200
