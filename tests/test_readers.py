@@ -494,20 +494,3 @@ def test_atom_survives_characters_xml_cannot_carry(make_app):
     assert submit(client, name="Odd \ufffe name", body="Body \uffff here").status_code == 201
     _, document = parsed(client, "/comments.atom")
     assert document.entries[0].author == "Odd \ufffd name"
-
-
-# Start-up warning ---------------------------------------------------------------------------
-
-
-def test_production_without_allowed_origins_warns_at_start(
-    make_app, caplog: pytest.LogCaptureFixture
-):
-    with caplog.at_level(logging.WARNING, logger="commentdesk.cors"):
-        make_app(TESTING=False, ALLOWED_ORIGINS=())
-    [record] = [r for r in caplog.records if r.name == "commentdesk.cors"]
-    assert "ALLOWED_ORIGINS" in record.getMessage()
-    caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="commentdesk.cors"):
-        make_app(TESTING=False)
-        make_app(ALLOWED_ORIGINS=())
-    assert not [r for r in caplog.records if r.name == "commentdesk.cors"]
