@@ -3,7 +3,7 @@ through the policy again, audited, and never with anyone else's token."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from service import submissions
 from service.extensions import db
-from service.models import MAX_ID, Comment, ModerationEvent
+from service.models import MAX_ID, Article, Comment, ModerationEvent
 from tests.conftest import VALID, approve, submit
 
 SITE = "https://blog.example.com"
@@ -211,6 +211,21 @@ def test_an_edit_with_a_denied_word_is_rejected_but_the_commenter_is_not_told(ma
     assert response.get_json()["status"] == "pending"
     assert stored(app, comment_id).status == "rejected"
     assert feed(client)["count"] == 0
+
+
+def test_during_a_surge_an_edit_is_held_like_a_new_comment(published):
+    client = published.test_client()
+    comment_id, token = posted(client)
+    with published.app_context():
+        db.session.execute(
+            update(Article).values(surge_until=datetime.now(UTC) + timedelta(minutes=30))
+        )
+        db.session.commit()
+
+    response = edit(client, comment_id, token, body="Edited mid-surge.")
+
+    assert response.get_json()["status"] == "pending"
+    assert [r["code"] for r in stored(published, comment_id).reasons] == ["edited", "surge"]
 
 
 def test_an_edit_never_publishes_a_held_comment(make_app):
