@@ -461,6 +461,17 @@ def test_an_oversized_edit_is_413(client):
     assert response.get_json()["error"]["code"] == "request_entity_too_large"
 
 
+def test_edits_are_rate_limited_like_submissions(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, FLOOD_SECONDS=0, SUBMIT_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    comment_id, token = posted(client)
+
+    answers = [edit(client, comment_id, token, body=f"Take {n}.").status_code for n in range(4)]
+
+    assert answers == [200, 200, 200, 429]
+    assert stored(app, comment_id).body == "Take 2."
+
+
 # Browsers on the site ---------------------------------------------------------------------
 
 
