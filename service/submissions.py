@@ -224,10 +224,6 @@ def _comment_id_in(token: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-# What a commenter may change; the address stays (it is who they are to the moderators).
-EDITABLE_FIELDS = ("body", "name", "website")
-
-
 def edit_comment(
     comment_id: int, token: str | None, changes: Mapping[str, str | None], client: ClientInfo
 ) -> Comment:
@@ -258,6 +254,9 @@ def edit_comment(
         comment = _own_comment(session, comment_id, token, lock=True)
         now = utcnow()
         article = session.get_one(Article, comment.article_id)
+        # Moderators close an article to stop the conversation: edits stop too (a
+        # withdrawal does not).
+        articles.check_open(article, now)
         before = comment.status
         decision = policy.evaluate_edit(
             policy.Candidate(
@@ -265,9 +264,8 @@ def edit_comment(
                 body=body,
                 website=website,
                 history=_history(session, comment.email_hash),
-                surge_until=article.surge_until
-                if article.surge_until and article.surge_until > now
-                else None,
+                # A surge in force holds edits too; an edit does not count towards one.
+                surge_until=surges.in_force(article, now),
                 spam_probability=spam_probability,
                 akismet_spam=akismet_spam,
             ),
@@ -326,8 +324,9 @@ def _own_comment(
         raise InvalidTransition("This comment can no longer be changed.")
     minutes = current_app.config["EDIT_WINDOW_MINUTES"]
     if utcnow() >= comment.created_at + timedelta(minutes=minutes):
+        window = f"{minutes} minute{'' if minutes == 1 else 's'}"
         raise EditWindowClosed(
-            f"Comments can be edited or withdrawn only within {minutes} minutes of posting; "
+            f"Comments can be edited or withdrawn only within {window} of posting; "
             "that time has passed."
         )
     return comment

@@ -3,7 +3,7 @@ through the policy again, audited, and never with anyone else's token."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from service import submissions
 from service.extensions import db
-from service.models import MAX_ID, Comment, ModerationEvent
+from service.models import MAX_ID, Article, Comment, ModerationEvent
 from tests.conftest import VALID, approve, submit
 
 SITE = "https://blog.example.com"
@@ -213,6 +213,21 @@ def test_an_edit_with_a_denied_word_is_rejected_but_the_commenter_is_not_told(ma
     assert feed(client)["count"] == 0
 
 
+def test_during_a_surge_an_edit_is_held_like_a_new_comment(published):
+    client = published.test_client()
+    comment_id, token = posted(client)
+    with published.app_context():
+        db.session.execute(
+            update(Article).values(surge_until=datetime.now(UTC) + timedelta(minutes=30))
+        )
+        db.session.commit()
+
+    response = edit(client, comment_id, token, body="Edited mid-surge.")
+
+    assert response.get_json()["status"] == "pending"
+    assert [r["code"] for r in stored(published, comment_id).reasons] == ["edited", "surge"]
+
+
 def test_an_edit_never_publishes_a_held_comment(make_app):
     app = make_app(MODERATION="off", LINK_LIMIT=0)
     client = app.test_client()
@@ -378,6 +393,20 @@ def test_removed_rejected_or_spam_comments_cannot_be_changed(
     assert stored(app, comment_id).body == VALID["body"]
 
 
+def test_a_closed_article_takes_no_edits_but_lets_comments_be_withdrawn(
+    app, client, moderator_headers
+):
+    comment_id, token = posted(client)
+    locked = client.post("/api/v1/moderation/articles/posts/hello/lock", headers=moderator_headers)
+    assert locked.status_code == 200
+
+    refused = edit(client, comment_id, token, body="One more thing.")
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "comments_closed"
+    assert stored(app, comment_id).body == VALID["body"]
+    assert withdraw(client, comment_id, token).status_code == 200
+
+
 def test_withdrawing_twice_is_a_conflict(client):
     comment_id, token = posted(client)
     assert withdraw(client, comment_id, token).status_code == 200
@@ -430,6 +459,17 @@ def test_an_oversized_edit_is_413(client):
     response = edit(client, comment_id, token, body="x" * 70_000)
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "request_entity_too_large"
+
+
+def test_edits_are_rate_limited_like_submissions(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, FLOOD_SECONDS=0, SUBMIT_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    comment_id, token = posted(client)
+
+    answers = [edit(client, comment_id, token, body=f"Take {n}.").status_code for n in range(4)]
+
+    assert answers == [200, 200, 200, 429]
+    assert stored(app, comment_id).body == "Take 2."
 
 
 # Browsers on the site ---------------------------------------------------------------------

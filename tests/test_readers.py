@@ -174,6 +174,34 @@ def test_snippet_is_cached_with_an_etag_until_the_thread_changes(client, moderat
     assert "Another one." in changed.get_data(as_text=True)
 
 
+def test_snippet_of_a_closed_article_has_no_form(client, moderator_headers):
+    published(client, moderator_headers)
+    open_etag = client.get("/articles/posts/hello/comments.html").headers["ETag"]
+    client.post("/api/v1/moderation/articles/posts/hello/lock", headers=moderator_headers)
+
+    response = client.get(
+        "/articles/posts/hello/comments.html", headers={"If-None-Match": open_etag}
+    )
+
+    assert response.status_code == 200
+    page = Elements(response.get_data(as_text=True))
+    assert not page.find("form")
+    assert "Comments are closed." in page.plain_text()
+    assert page.find("li", id="comment-1")
+
+
+def test_snippet_marks_edited_comments(make_app):
+    client = make_app(MODERATION="off").test_client()
+    created = submit(client).get_json()
+    client.patch(
+        f"/api/v1/comments/{created['id']}",
+        json={"body": "Better words."},
+        headers={"X-Edit-Token": created["edit_token"]},
+    )
+    assert "Better words. " in snippet(client).plain_text()
+    assert "(edited)" in snippet(client).plain_text()
+
+
 def test_snippet_of_an_article_without_comments_is_just_the_form(client):
     page = snippet(client)
     assert "0 comments" in page.plain_text()
@@ -466,20 +494,3 @@ def test_atom_survives_characters_xml_cannot_carry(make_app):
     assert submit(client, name="Odd \ufffe name", body="Body \uffff here").status_code == 201
     _, document = parsed(client, "/comments.atom")
     assert document.entries[0].author == "Odd \ufffd name"
-
-
-# Start-up warning ---------------------------------------------------------------------------
-
-
-def test_production_without_allowed_origins_warns_at_start(
-    make_app, caplog: pytest.LogCaptureFixture
-):
-    with caplog.at_level(logging.WARNING, logger="commentdesk.cors"):
-        make_app(TESTING=False, ALLOWED_ORIGINS=())
-    [record] = [r for r in caplog.records if r.name == "commentdesk.cors"]
-    assert "ALLOWED_ORIGINS" in record.getMessage()
-    caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="commentdesk.cors"):
-        make_app(TESTING=False)
-        make_app(ALLOWED_ORIGINS=())
-    assert not [r for r in caplog.records if r.name == "commentdesk.cors"]

@@ -210,6 +210,8 @@ def _edit_errors_doc(view: Any) -> Any:
 
 @blp.route("/comments/<int:comment_id>")
 class OwnComment(MethodView):
+    # Each edit runs the policy (classifier, Akismet) again: limited like submissions.
+    @limiter.limit(_submit_limit, key_func=get_remote_address, error_message=_too_many_message)
     @blp.arguments(EditSchema)
     @blp.response(200, SubmittedCommentSchema)
     @_edit_errors_doc

@@ -4,14 +4,15 @@ Atom feeds of approved comments."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.http import quote_etag
 
-from service import atom, feed, origins, traps
+from service import articles, atom, feed, origins, traps
+from service.models import utcnow
 from service.schemas import BODY_MAX, EMAIL_MAX, NAME_MAX, WEBSITE_MAX
 
 blp = Blueprint("readers", __name__)
@@ -66,7 +67,8 @@ def _form(
     }
 
 
-def _cached(etag: str, make: Any, mimetype: str) -> Response:
+def _cached(etag: str, make: Callable[[], str | bytes], mimetype: str) -> Response:
+    """A public page by ETag: 304 when the client has it, else made now."""
     headers = {
         "ETag": quote_etag(etag),
         "Cache-Control": f"public, max-age={current_app.config['FEED_MAX_AGE']}",
@@ -81,6 +83,7 @@ def thread_snippet(article: str) -> Response:
     """The approved thread and the comment form as an HTML fragment, for a server-side
     include (`?return_to=` names the article page; `?reply_to=` a comment to reply to)."""
     state = feed.article_state(article)
+    open_for_comments = articles.accepts_comments(article, utcnow())
 
     def render() -> str:
         comments = feed.page(article, state, SNIPPET_COMMENTS, None, "oldest")["comments"]
@@ -94,10 +97,12 @@ def thread_snippet(article: str) -> Response:
             count=state.count,
             nodes=feed.threaded(comments),
             service_url=service_url(),
-            form=_form(article, return_to, parent=parent),
+            form=_form(article, return_to, parent=parent) if open_for_comments else None,
         )
 
-    return _cached(f"{state.etag}.html", render, "text/html")
+    # Closing an article leaves the thread as it was: the tag says whether the form shows.
+    closed = "" if open_for_comments else ".closed"
+    return _cached(f"{state.etag}{closed}.html", render, "text/html")
 
 
 def form_answer(
