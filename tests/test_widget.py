@@ -76,6 +76,19 @@ def test_demo_page_embeds_the_versioned_widget(make_app):
     page = response.get_data(as_text=True)
     assert 'id="comments" data-article="demo/welcome"' in page
     assert f'src="/widget.js?v={widget_asset().version}" async' in page
+    assert "<code>MODERATION=pre</code>" in page
+
+
+@pytest.mark.parametrize(
+    ("mode", "says"),
+    [
+        ("off", "Comments here are published at once"),
+        ("trusted", "unless their address already has an approved one"),
+    ],
+)
+def test_demo_page_says_how_comments_are_moderated(make_app, mode, says):
+    page = make_app(DEMO_PAGE=True, MODERATION=mode).test_client().get("/demo")
+    assert says in page.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
