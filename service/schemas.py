@@ -277,6 +277,9 @@ class FeedSchema(Schema):
 class FormTokenSchema(Schema):
     token = fields.String(metadata={"description": "Send back as form_token with the comment."})
     honeypot_field = fields.String(metadata={"description": "Render this field hidden, empty."})
+    edit_window_minutes = fields.Integer(
+        metadata={"description": "How long after posting the author may edit or withdraw."}
+    )
 
 
 class CountsArgsSchema(Schema):

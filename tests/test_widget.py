@@ -116,3 +116,9 @@ def test_site_pages_may_read_retry_after_to_tell_how_long_to_wait(make_app):
     assert int(refused.headers["Retry-After"]) > 0
     assert refused.headers["Access-Control-Allow-Origin"] == SITE
     assert "Retry-After" in refused.headers["Access-Control-Expose-Headers"]
+
+
+def test_form_token_tells_the_widget_the_edit_window(make_app):
+    response = make_app(EDIT_WINDOW_MINUTES=40).test_client().get("/api/v1/form-token")
+    assert response.get_json()["edit_window_minutes"] == 40
+    assert response.headers["Cache-Control"] == "no-store"

@@ -297,9 +297,14 @@ def answer_form_posts_refusals(error: DomainError) -> Any:
 @blp.route("/form-token")
 @blp.response(200, FormTokenSchema)
 def form_token() -> Any:
-    """A signed note of when the comment form was shown (send it back as `form_token`)."""
+    """A signed note of when the comment form was shown (send it back as `form_token`), and
+    what else the form needs to know."""
     return (
-        {"token": traps.issue_form_token(), "honeypot_field": traps.HONEYPOT_FIELD},
+        {
+            "token": traps.issue_form_token(),
+            "honeypot_field": traps.HONEYPOT_FIELD,
+            "edit_window_minutes": current_app.config["EDIT_WINDOW_MINUTES"],
+        },
         {"Cache-Control": "no-store"},
     )
 

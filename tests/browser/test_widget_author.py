@@ -160,6 +160,21 @@ def test_edit_and_delete_are_refused_once_the_window_has_passed(
     assert page_log.dialogs == page_log.page_errors == []
 
 
+def test_the_widget_keeps_the_servers_edit_window(host_site, serve, chromium, page_log):
+    start_api(host_site, serve, MODERATION="off", EDIT_WINDOW_MINUTES=40)
+    with watched_tab(chromium, host_site.url, page_log, 10_000) as page:
+        root = open_article(page)
+        fill_form(root, name="Ada", email="ada@example.org", body="Forty minutes to fix it.")
+        root.get_by_role("button", name="Post comment").click()
+        expect(root.get_by_role("button", name="Edit")).to_have_count(1)
+        minutes_left = page.evaluate(
+            """() => Object.values(JSON.parse(localStorage.getItem("commentdesk:own")))
+                .map((entry) => (entry.until - Date.now()) / 60000)"""
+        )
+    assert len(minutes_left) == 1 and 39 < minutes_left[0] <= 40
+    assert page_log.problems() == []
+
+
 def test_no_edit_buttons_once_the_window_has_passed_in_this_browser(open_site, author, page_log):
     mine = widget(author).locator(f"#comment-{author.comment_id}")
     expect(mine.get_by_role("button", name="Edit")).to_have_count(1)

@@ -230,7 +230,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
     let count = 0;
     let cursor = null;
     let replyTo = null;
-    let formToken = null;
+    let formInfo = {}; // the form token, and the edit window in minutes
 
     const heading = h("h2", { part: "heading" }, S.loading);
     const status = h("p", { role: "status", "aria-live": "polite", class: "small" });
@@ -369,7 +369,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
       if (!next) {
         show();
         performance.mark("commentdesk:rendered");
-        formToken = newFormToken(); // the form is shown from now
+        formInfo = newFormInfo(); // the form is shown from now
         host.dispatchEvent(new CustomEvent("commentdesk:rendered", { detail: { count } }));
         const target = /^#comment-\d+$/.test(location.hash) && root.querySelector(location.hash);
         if (target) target.scrollIntoView();
@@ -563,6 +563,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
         if (Object.keys(problems).length) return;
         submitButton.disabled = true;
         formStatus.textContent = S.sending;
+        const info = await formInfo;
         let response;
         try {
           response = await api(articlePath(article), {
@@ -572,7 +573,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
               ...values,
               parent_id: replyTo && replyTo.id,
               hp: honeypot.value,
-              form_token: await formToken,
+              form_token: info.token,
               article_title: articleTitle,
               article_url: articleUrl,
             }),
@@ -597,14 +598,14 @@ textarea{min-height:7em;resize:vertical;max-width:none}
         if (remember.checked) store.set("author", { name: values.name, email: values.email, website: values.website });
         else store.set("author", null);
         const pending = data.status !== "approved";
-        const created = Date.parse(data.created_at) || Date.now();
         keepOwn(data.id, {
           article,
           token: data.edit_token,
           text: values.body,
           pending,
           saved: Date.now(),
-          until: Date.parse(data.edit_until) || created + DEFAULT_EDIT_MINUTES * 6e4,
+          // By this browser's clock, which may differ from the server's.
+          until: Date.now() + (info.edit_window_minutes ?? DEFAULT_EDIT_MINUTES) * 6e4,
           view: data,
         });
         if (!rendered.has(data.id)) {
@@ -614,7 +615,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
         fields.body.value = "";
         stopReply();
         formStatus.textContent = pending ? S.pending : S.published;
-        formToken = newFormToken(); // the next comment's form is shown from now
+        formInfo = newFormInfo(); // the next comment's form is shown from now
       }
 
       return { el, fields, replying, cancelReply, formStatus };
@@ -637,11 +638,10 @@ textarea{min-height:7em;resize:vertical;max-width:none}
       if (from && rendered.has(from.id)) rendered.get(from.id).querySelector("button").focus();
     }
 
-    function newFormToken() {
+    function newFormInfo() {
       return api("form-token")
         .then((r) => r.json())
-        .then((d) => d.token)
-        .catch(() => null);
+        .catch(() => ({}));
     }
     return loadPage(false);
   }
