@@ -59,6 +59,7 @@ CORS_OPTIONS = "commentdesk.cors"
 cors_log = logging.getLogger("commentdesk.cors")
 # The commenter's edit token travels in a header, never in a URL (URLs end up in logs).
 EDIT_TOKEN_HEADER = "X-Edit-Token"
+PREFLIGHT_MAX_AGE = 600
 
 
 def init_cors(app: Flask) -> None:
@@ -77,6 +78,8 @@ def init_cors(app: Flask) -> None:
             "origins": list(app.config["ALLOWED_ORIGINS"]),
             "methods": ["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"],
             "allow_headers": ["Content-Type", EDIT_TOKEN_HEADER],
+            # Browsers may reuse a preflight this long (Chromium caps it at 2 hours).
+            "max_age": PREFLIGHT_MAX_AGE,
             "vary_header": True,
         },
     )
