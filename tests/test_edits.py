@@ -492,6 +492,7 @@ def test_preflight_allows_edits_from_the_site_only(client, method):
     assert allowed.headers["Access-Control-Allow-Origin"] == SITE
     assert method in allowed.headers["Access-Control-Allow-Methods"]
     assert "x-edit-token" in allowed.headers["Access-Control-Allow-Headers"].lower()
+    assert allowed.headers["Access-Control-Max-Age"] == "600"
     refused = preflight("https://evil.example")
     assert "Access-Control-Allow-Origin" not in refused.headers
     assert "Access-Control-Allow-Headers" not in refused.headers

@@ -59,6 +59,7 @@ CORS_OPTIONS = "commentdesk.cors"
 cors_log = logging.getLogger("commentdesk.cors")
 # The commenter's edit token travels in a header, never in a URL (URLs end up in logs).
 EDIT_TOKEN_HEADER = "X-Edit-Token"
+PREFLIGHT_MAX_AGE = 600
 
 
 def init_cors(app: Flask) -> None:
@@ -79,6 +80,8 @@ def init_cors(app: Flask) -> None:
             "allow_headers": ["Content-Type", EDIT_TOKEN_HEADER],
             # The widget tells a commenter how long to wait after a 429.
             "expose_headers": ["Retry-After"],
+            # Browsers may reuse a preflight this long (Chromium caps it at 2 hours).
+            "max_age": PREFLIGHT_MAX_AGE,
             "vary_header": True,
         },
     )

@@ -6,16 +6,17 @@ dialog, no script, no event handler, no javascript: link, no console error."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 
 from service import auth, moderation
 from service.extensions import db
 from service.models import Moderator
+from service.rendering import ALLOWED_TAGS
 from tests.browser.chromium import playwright_or_skip
 from tests.browser.conftest import watched_tab
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import forge_post, sign_in
 from tests.browser.naughty import (
     ARTICLES,
     BLNS,
@@ -120,3 +121,56 @@ def test_naughty_strings_render_inert_on_every_moderation_page(
     expect(page.locator("li.comment .body")).to_have_text([PAYLOADS[-1]])
     assert "SECRET_KEY" not in page.content()
     assert page_log.problems() == []
+
+
+def test_naughty_strings_render_inert_in_the_server_side_include_and_the_form_page(
+    serve, chromium, page_log
+):
+    """The readers' pages: the thread snippet with every entry of the corpus published, and
+    the no-JavaScript form's error page refilled with the payloads."""
+    site = "https://blog.example.com"
+    live = serve(MODERATION="off", ALLOWED_ORIGINS=(site,))
+    client = live.app.test_client()
+    corpus = BLNS + PAYLOADS
+    articles = [f"naughty/{k}" for k in range(4)]
+    for n, text in enumerate(corpus):
+        website = WEBSITES[n % len(WEBSITES)] if n >= len(BLNS) else text
+        submit_naughty(client, articles[n % len(articles)], n, text, website)
+    first = post_json(client, "naughty/thread", VALID | {"name": PAYLOADS[8][:80]}).get_json()["id"]
+    reply = VALID | {"body": PAYLOADS[0], "parent_id": first, "email": "r@example.org"}
+    assert post_json(client, "naughty/thread", reply).status_code == 201
+    with live.app.app_context():
+        mia = db.session.query(Moderator).filter_by(username="mia").one().id
+        moderation.decide(first, "reject", mia)  # its reply now hangs under a placeholder
+
+    with watched_tab(chromium, live.url, page_log, 15_000) as page:
+        for article in [*articles, "naughty/thread"]:
+            found = inspect(page, f"/articles/{quote(article)}/comments.html")
+            assert found["xss"] is None, (article, found["xss"])
+            assert found["handlers"] == [], (article, found["handlers"])
+            assert found["badLinks"] == [], (article, found["badLinks"])
+            assert (found["scripts"], found["styles"]) == ([], 0), (article, found)
+            bodies = page.locator(".commentdesk-body *").evaluate_all(
+                "elements => elements.map((e) => e.tagName.toLowerCase())"
+            )
+            assert set(bodies) <= ALLOWED_TAGS, (article, set(bodies) - ALLOWED_TAGS)
+        expect(page.locator(".commentdesk-removed")).to_have_count(1)
+
+        # The form's error page, refilled with each payload (the address makes it a 422).
+        page.goto("/articles/naughty/0/comments.html")
+        for text in PAYLOADS:
+            fields = {"name": text[:80], "email": "not-an-address", "body": text}
+            forge_post(
+                page,
+                "/api/v1/articles/naughty/0/comments",
+                fields | {"website": text, "return_to": f"{site}/naughty"},
+            )
+            found = inspect_page(page)
+            assert found["xss"] is None, (text, found["xss"])
+            assert found["handlers"] == [], (text, found["handlers"])
+            assert found["badLinks"] == [], (text, found["badLinks"])
+            assert found["scripts"] == [], (text, found["scripts"])
+            expect(page.get_by_label("Comment")).to_have_value(text)
+    # The 422s themselves (and the bare fragment's missing favicon) are the only complaints.
+    expected = ("status of 422", "/favicon.ico")
+    assert all(any(e in p for e in expected) for p in page_log.problems()), page_log
