@@ -47,6 +47,8 @@ def test_widget_renders_the_thread_from_the_api_on_another_origin(site, tab, pag
     )
     assert host.url != api.url
 
+    asked: list[str] = []
+    tab.on("request", lambda request: asked.append(request.url))
     root = open_article(tab)
 
     expect(root.locator("h2").first).to_have_text("3 comments")
@@ -67,6 +69,8 @@ def test_widget_renders_the_thread_from_the_api_on_another_origin(site, tab, pag
     holder = root.locator(f"li.comment:has(> .replies > #comment-{orphan})")
     expect(holder.locator("> .removed")).to_have_text("This comment was removed.")
     expect(root.get_by_role("button", name="Reply")).to_have_count(3)
+    # Nobody but the site and the service hears of the reader.
+    assert asked and all(url.startswith((host.url, api.url)) for url in asked), asked
     assert page_log.problems() == []
 
 

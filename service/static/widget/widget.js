@@ -586,8 +586,9 @@ textarea{min-height:7em;resize:vertical;max-width:none}
         }
         const data = await response.json().catch(() => ({}));
         if (response.status === 422 && data.errors) return showErrors(data.errors);
-        if (response.status === 429) {
-          const wait = parseInt(response.headers.get("Retry-After"), 10) || 60;
+        // (Without a readable Retry-After, the server's own message below says to wait.)
+        const wait = parseInt(response.headers.get("Retry-After"), 10);
+        if (response.status === 429 && wait >= 0) {
           formStatus.textContent = fill(S.tooFast, { wait: waitText(S, wait) });
           return;
         }
