@@ -97,7 +97,8 @@ def test_naughty_strings_in_names_websites_and_bodies_render_inert(
 
 HOST_CSS = """<style>
 html { overflow-y: scroll; }
-body { font-family: Georgia, serif; color: rgb(20, 30, 40); background: rgb(250, 245, 230); }
+body { font-family: Georgia, serif; color: rgb(20, 30, 40); background: rgb(250, 245, 230);
+       text-align: center; text-transform: uppercase; letter-spacing: 2px; white-space: nowrap; }
 #comments { font-size: 19px; }
 h2 { color: rgb(200, 0, 0); text-transform: uppercase; letter-spacing: 5px; }
 p, li { margin: 13px; color: rgb(0, 128, 0); }
@@ -152,10 +153,12 @@ def test_the_host_pages_rules_do_not_break_the_widget_but_its_font_and_colour_ca
     heading = root.locator("h2").first
     styles = heading.evaluate(
         "e => { const s = getComputedStyle(e); "
-        "return [s.color, s.fontFamily, s.textTransform, s.letterSpacing]; }"
+        "return [s.color, s.fontFamily, s.textTransform, s.letterSpacing, s.textAlign, "
+        "s.whiteSpace]; }"
     )
-    # The host's h2 rule stays outside; its body font and colour come in.
-    assert styles == ["rgb(20, 30, 40)", "Georgia, serif", "none", "normal"]
+    # The host's h2 rule stays outside; its body font and colour come in, its alignment,
+    # case, spacing and wrapping for the page's own text do not.
+    assert styles == ["rgb(20, 30, 40)", "Georgia, serif", "none", "normal", "start", "normal"]
     assert comment.evaluate("e => getComputedStyle(e).fontSize") == "19px"
     assert comment.evaluate("e => getComputedStyle(e).listStyleType") == "none"
     assert page_log.problems() == []

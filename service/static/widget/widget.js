@@ -177,8 +177,10 @@
       : fill(S.minutes, { n: Math.ceil(seconds / 60) });
   }
 
+  // Inherited properties reach the shadow root from the page: font, size, colour and line
+  // height are welcome; alignment, spacing, case and wrapping set for the page's text are not.
   const CSS = `
-:host{display:block;--cd-line:var(--commentdesk-line,color-mix(in srgb,currentColor 22%,transparent));--cd-error:var(--commentdesk-error,#c62828);--cd-accent:var(--commentdesk-accent,currentColor)}
+:host{display:block;text-align:start;text-indent:0;text-transform:none;text-shadow:none;letter-spacing:normal;word-spacing:normal;white-space:normal;cursor:auto;--cd-line:var(--commentdesk-line,color-mix(in srgb,currentColor 22%,transparent));--cd-error:var(--commentdesk-error,#c62828);--cd-accent:var(--commentdesk-accent,currentColor)}
 *,*::before,*::after{box-sizing:border-box}
 [hidden]{display:none!important}
 h2{font-size:1.3em;line-height:1.3;margin:1.2em 0 .6em}
