@@ -25,7 +25,7 @@ from service.api import public as public_api
 from service.errors import register_error_handlers
 from service.extensions import api, csrf, db, limiter, login_manager, migrate
 from service.openapi import ArticleKeyConverter, article_key_schema
-from service.web import admin, audit, editorial, people, queue
+from service.web import admin, audit, editorial, people, queue, readers, widget
 from service.web import auth as web_auth
 from service.web import rules as web_rules
 from service.web.sessions import HttpsAwareSessionInterface
@@ -107,6 +107,8 @@ def register_blueprints(app: Flask) -> None:
         people.blp,
         admin.blp,
         web_rules.blp,
+        readers.blp,
+        widget.blp,
     ):
         app.register_blueprint(blueprint)
 

@@ -85,6 +85,18 @@ def check_open(article: Article, now: datetime) -> None:
         raise ArticleClosed(f"Comments on this article closed {days} days after the first one.")
 
 
+def accepts_comments(key: str, now: datetime) -> bool:
+    """Whether a new comment on this article would be taken (an unknown article would)."""
+    article = find(key)
+    if article is None:
+        return True
+    try:
+        check_open(article, now)
+    except ArticleClosed:
+        return False
+    return True
+
+
 def set_locked(key: str, locked: bool, moderator_id: int, note: str | None = None) -> Article:
     """A moderator closes (or reopens) an article to new comments; audited."""
     check_key(key)

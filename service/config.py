@@ -24,6 +24,8 @@ class Defaults:
     MAX_CONTENT_LENGTH = 64 * 1024
     MAX_REPLY_DEPTH = 5
     DUPLICATE_WINDOW_SECONDS = 600
+    # How long after posting a commenter may edit or withdraw a comment (0: never).
+    EDIT_WINDOW_MINUTES = 15
     EMAIL_CHECK_DELIVERABILITY = False
     FEED_MAX_AGE = 10
     FEED_PAGE_SIZE = 50
@@ -35,6 +37,9 @@ class Defaults:
     # Comments a moderator may pin at the top of one article's thread.
     MAX_PINNED_COMMENTS = 3
     QUEUE_PAGE_SIZE = 50
+    # /demo, a sample article with the widget: None turns it on for debug runs and for the
+    # zero-config embedded default (no DATABASE_URL), and off everywhere else.
+    DEMO_PAGE: bool | None = None
     # The site's base URL, to link queue entries to their article pages (key appended).
     SITE_URL = ""
     LOGIN_RATE_LIMIT = "5 per minute"
@@ -241,6 +246,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
             "FEED_MAX_AGE",
             "MAX_CONTENT_LENGTH",
             "DUPLICATE_WINDOW_SECONDS",
+            "EDIT_WINDOW_MINUTES",
             "NOTIFY_WEBHOOK_TIMEOUT",
             "NOTIFY_RETRIES",
             "SMTP_PORT",
@@ -298,9 +304,13 @@ def local_secret_key(instance_path: str) -> str:
 def finalise(config: dict[str, Any] | Any, instance_path: str) -> None:
     """Fill in what depends on other settings: the database default and the secret key."""
     embedded = not config.get("SQLALCHEMY_DATABASE_URI")
+    # The zero-configuration run (no DATABASE_URL): a local trial, not a production site.
+    config["ZERO_CONFIG"] = embedded
     if embedded:
         Path(instance_path).mkdir(parents=True, exist_ok=True)
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(instance_path) / 'commentdesk.db'}"
+    if config.get("DEMO_PAGE") is None:
+        config["DEMO_PAGE"] = embedded or bool(config.get("DEBUG"))
     if config.get("SECRET_KEY"):
         return
     if config.get("TESTING") or config.get("DEBUG"):

@@ -38,6 +38,16 @@ class InvalidTransition(DomainError):
     code = "invalid_transition"
 
 
+class InvalidEditToken(DomainError):
+    status = 403
+    code = "invalid_edit_token"
+
+
+class EditWindowClosed(DomainError):
+    status = 403
+    code = "edit_window_closed"
+
+
 class ArticleNotFound(DomainError):
     status = 404
     code = "article_not_found"
@@ -139,7 +149,7 @@ _MESSAGES = {
 }
 
 
-def _flatten_locations(messages: dict[str, Any]) -> dict[str, Any]:
+def flatten_locations(messages: dict[str, Any]) -> dict[str, Any]:
     """webargs groups messages by location ({"json": {...}}); clients want them by field."""
     errors: dict[str, Any] = {}
     for location_errors in messages.values():
@@ -164,11 +174,11 @@ def _error_page(error: HTTPException) -> Any:
     return (
         render_template("moderation/error.html", title=title, message=message),
         status,
-        _headers(error),
+        error_headers(error),
     )
 
 
-def _headers(error: HTTPException) -> list[tuple[str, str]]:
+def error_headers(error: HTTPException) -> list[tuple[str, str]]:
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if isinstance(error, RateLimitExceeded):
         # Rate-limit headers are off (they would ride on every answer); a refusal says when.
@@ -186,12 +196,12 @@ def http_exception_response(error: HTTPException) -> Any:
     data = getattr(error, "data", None) or {}
     status = error.code or 500
     if status == 422 and "messages" in data:
-        return validation_response(_flatten_locations(data["messages"]))
+        return validation_response(flatten_locations(data["messages"]))
     message = _MESSAGES.get(status, error.description or error.name)
     if status == 400 and "json" in data.get("messages", {}):
         message = "The request body is not valid JSON."
     code = error.name.lower().replace(" ", "_")
-    return error_response(status, code, message, data.get("headers") or _headers(error))
+    return error_response(status, code, message, data.get("headers") or error_headers(error))
 
 
 def _seconds_until_reset() -> int:
@@ -199,13 +209,15 @@ def _seconds_until_reset() -> int:
     return max(1, int(current.reset_at - time.time())) if current else 60
 
 
+def domain_error_response(error: DomainError) -> Response:
+    if isinstance(error, FieldError):
+        return validation_response({error.field: [error.message]})
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooSoon) else None
+    return error_response(error.status, error.code, error.message, headers)
+
+
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(DomainError)
-    def handle_domain_error(error: DomainError) -> Response:
-        if isinstance(error, FieldError):
-            return validation_response({error.field: [error.message]})
-        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooSoon) else None
-        return error_response(error.status, error.code, error.message, headers)
+    app.register_error_handler(DomainError, domain_error_response)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

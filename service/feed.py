@@ -1,4 +1,5 @@
-"""Use cases for readers: the public thread of an article, and comment counts."""
+"""Use cases for readers: the public thread of an article (as a page, or as a tree for the
+server-rendered thread), recent comments for the Atom feeds, and comment counts."""
 
 from __future__ import annotations
 
@@ -70,6 +71,7 @@ def public_comment(comment: Comment | Row[Any], parent_removed: bool = False) ->
         "created_at": comment.created_at,
         "moderator_edited": comment.moderator_edited_at is not None,
         "pinned": comment.pinned_at is not None,
+        "edited": comment.edited_at is not None,
     }
 
 
@@ -99,6 +101,7 @@ def page(
             Comment.created_at,
             Comment.moderator_edited_at,
             Comment.pinned_at,
+            Comment.edited_at,
             _PARENT.status,
         )
         .outerjoin(_PARENT, _PARENT.id == Comment.parent_id)
@@ -152,3 +155,48 @@ def counts(keys: list[str]) -> dict[str, int]:
             ).all()
         )
     return {key: found.get(key, 0) for key in keys}
+
+
+def threaded(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Public comments (oldest first, as `page` gives them) as a tree: each gets `replies`.
+
+    Replies to a comment that is no longer public gather under one placeholder per removed
+    parent (`{"removed": True, "id": ..., "replies": [...]}`), where its first reply stood.
+    """
+    nodes: dict[int, dict[str, Any]] = {}
+    roots: list[dict[str, Any]] = []
+    for comment in comments:
+        node = comment | {"replies": []}
+        nodes[comment["id"]] = node
+        parent_id = comment["parent_id"]
+        if parent_id is None:
+            roots.append(node)
+        elif parent_id in nodes:
+            nodes[parent_id]["replies"].append(node)
+        else:
+            placeholder = {"removed": True, "id": parent_id, "replies": []}
+            nodes[parent_id] = placeholder
+            roots.append(placeholder)
+            placeholder["replies"].append(node)
+    return roots
+
+
+def recent(key: str | None, limit: int) -> list[dict[str, Any]]:
+    """The newest approved comments of one article (or of all), for the Atom feeds."""
+    stmt = (
+        select(
+            Comment.id,
+            Comment.name,
+            Comment.body_html,
+            Comment.created_at,
+            Comment.edited_at,
+            Article.key,
+        )
+        .join(Article, Article.id == Comment.article_id)
+        .where(Comment.status == CommentStatus.APPROVED)
+    )
+    if key is not None:
+        stmt = stmt.where(Article.key == key)
+    stmt = stmt.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)
+    with database.reads_engine().connect() as connection:
+        return [row._asdict() for row in connection.execute(stmt)]

@@ -151,6 +151,9 @@ class Comment(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When the commenter last edited the text (readers see "edited"); moderation moves do not
+    # count, which is why updated_at cannot say it.
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ip_hash: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(512))
     # The policy's named reasons: [{"code": ..., "message": ...}, ...]

@@ -9,6 +9,6 @@ limiter = Limiter(key_func=get_remote_address)
 
 @limiter.request_filter
 def _reads_are_not_limited() -> bool:
-    # Only form posts (comments, sign-ins) carry limits; skipping the check for everything
-    # else keeps it off the public feed's hot path.
-    return request.method != "POST"
+    # Only posts (comments, sign-ins) and commenters' edits carry limits; skipping the check
+    # for everything else keeps it off the public feed's hot path.
+    return request.method not in ("POST", "PATCH")

@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from marshmallow import (
     EXCLUDE,
+    RAISE,
     Schema,
     ValidationError,
     fields,
@@ -187,10 +188,13 @@ class SubmissionSchema(Schema):
     body = CommentBody(required=True)
     website = Website(load_default=None, allow_none=True)
     parent_id = CommentId(load_default=None, allow_none=True)
-    return_url = fields.String(
+    return_to = fields.String(
         load_default=None,
         allow_none=True,
-        metadata={"description": "No-JS form only: the page to send the reader back to."},
+        metadata={
+            "description": "No-JS form only: the article page (on one of ALLOWED_ORIGINS) "
+            "to answer on: 303 back to it at #comment-{id}, or an error page linking to it."
+        },
     )
     hp = fields.String(
         load_default=None,
@@ -224,7 +228,7 @@ class SubmissionSchema(Schema):
         for key in (
             "website",
             "parent_id",
-            "return_url",
+            "return_to",
             "hp",
             "form_token",
             "article_title",
@@ -263,6 +267,7 @@ class PublicCommentSchema(Schema):
     pinned = fields.Boolean(
         metadata={"description": "Pinned by a moderator: the feed lists it first."}
     )
+    edited = fields.Boolean(metadata={"description": "The commenter edited it after posting."})
 
 
 class SubmittedCommentSchema(PublicCommentSchema):
@@ -271,6 +276,32 @@ class SubmittedCommentSchema(PublicCommentSchema):
         allow_none=True,
         metadata={"description": "Lets the author edit or withdraw the comment for a while."},
     )
+
+
+class EditSchema(Schema):
+    """A commenter's change to their comment: any of body, name, website (null removes it)."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {
+        "type": "Send the change as a JSON object with body, name and/or website.",
+        "unknown": "Only body, name and website can be changed.",
+    }
+
+    body = CommentBody()
+    name = CommentName()
+    website = Website(allow_none=True)
+
+    @validates_schema
+    def something_to_change(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("Send body, name or website to change.", "_request")
+
+
+class WithdrawnSchema(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "Always deleted."})
 
 
 class FeedArgsSchema(Schema):
@@ -299,6 +330,9 @@ class FeedSchema(Schema):
 class FormTokenSchema(Schema):
     token = fields.String(metadata={"description": "Send back as form_token with the comment."})
     honeypot_field = fields.String(metadata={"description": "Render this field hidden, empty."})
+    edit_window_minutes = fields.Integer(
+        metadata={"description": "How long after posting the author may edit or withdraw."}
+    )
 
 
 class CountsArgsSchema(Schema):

@@ -1,14 +1,16 @@
-"""Use case: a reader submits a comment."""
+"""Use cases: a reader submits a comment, then (for a while, with its edit token) edits or
+withdraws it."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from itsdangerous import URLSafeSerializer
+from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -27,8 +29,16 @@ from service import (
     traps,
 )
 from service.database import write_transaction
-from service.errors import FieldError, TooSoon
-from service.models import Comment, CommentStatus, utcnow
+from service.errors import (
+    CommentNotFound,
+    EditWindowClosed,
+    FieldError,
+    InvalidEditToken,
+    InvalidTransition,
+    TooSoon,
+)
+from service.extensions import db
+from service.models import MAX_ID, Article, Comment, CommentStatus, ModerationEvent, utcnow
 from service.rendering import render_body
 
 _PARENT_GONE = "The comment you are replying to does not exist or is no longer public."
@@ -215,3 +225,131 @@ def _edit_serializer() -> URLSafeSerializer:
 
 def edit_token(comment_id: int) -> str:
     return str(_edit_serializer().dumps(comment_id))
+
+
+def _comment_id_in(token: str) -> int | None:
+    try:
+        value = _edit_serializer().loads(token)
+    except BadData:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def edit_comment(
+    comment_id: int, token: str | None, changes: Mapping[str, str | None], client: ClientInfo
+) -> Comment:
+    """The commenter changes the text (and/or name, website) of their own comment.
+
+    The edited comment is re-rendered and goes through the policy again (see
+    policy.evaluate_edit): it may go back to the moderators, and never becomes public by
+    editing alone. Audited as an "edit" by the "commenter".
+    """
+    # The slow parts (classifier, Akismet, rendering) happen before the write lock, on the
+    # comment as read now; the transaction checks again that it may still be edited.
+    seen = _own_comment(db.session(), comment_id, token)
+    name = changes.get("name") or seen.name
+    body = changes.get("body") or seen.body
+    # A website sent as null or "" removes it; one not sent stays.
+    website = changes.get("website", seen.website)
+    current = rules.current_rules()
+    spam_probability = classifier.spam_score(body)
+    akismet_spam = akismet_check.is_spam(
+        body=body,
+        name=name,
+        website=website,
+        ip=client.ip,
+        user_agent=client.user_agent,
+    )
+    body_html = render_body(body)
+    with write_transaction() as session:
+        comment = _own_comment(session, comment_id, token, lock=True)
+        now = utcnow()
+        article = session.get_one(Article, comment.article_id)
+        # Moderators close an article to stop the conversation: edits stop too (a
+        # withdrawal does not).
+        articles.check_open(article, now)
+        before = comment.status
+        decision = policy.evaluate_edit(
+            policy.Candidate(
+                name=name,
+                body=body,
+                website=website,
+                history=_history(session, comment.email_hash),
+                # A surge in force holds edits too; an edit does not count towards one.
+                surge_until=surges.in_force(article, now),
+                spam_probability=spam_probability,
+                akismet_spam=akismet_spam,
+            ),
+            current,
+            before,
+        )
+        comment.name, comment.body, comment.website = name, body, website
+        comment.body_html = body_html
+        comment.fingerprint = similarity.fingerprint(body)
+        comment.status = decision.status
+        comment.reasons = [reason.as_dict() for reason in decision.reasons]
+        comment.edited_at = now
+        _audit(session, comment, "edit", before)
+        if CommentStatus.APPROVED in (before, comment.status):
+            # Even an approved comment that stays approved changed what readers see.
+            change = (comment.status == CommentStatus.APPROVED) - (before == CommentStatus.APPROVED)
+            articles.record_public_change(session, comment.article_id, change)
+        article_key = article.key
+    if comment.status == CommentStatus.PENDING and before != CommentStatus.PENDING:
+        notifications.comment_held(comment, article_key)
+    return comment
+
+
+def withdraw_comment(comment_id: int, token: str | None) -> Comment:
+    """The commenter takes their comment down. It becomes `deleted` (moderators can still
+    see and restore it); audited as a "withdraw" by the "commenter"."""
+    with write_transaction() as session:
+        comment = _own_comment(session, comment_id, token, lock=True)
+        before = comment.status
+        comment.status_before_delete = before
+        comment.status = CommentStatus.DELETED
+        _audit(session, comment, "withdraw", before)
+        if before == CommentStatus.APPROVED:
+            articles.record_public_change(session, comment.article_id, -1)
+    return comment
+
+
+def _own_comment(
+    session: Session, comment_id: int, token: str | None, lock: bool = False
+) -> Comment:
+    """The comment, if this token is its edit token and it may still be changed."""
+    stmt = select(Comment).where(Comment.id == comment_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    comment = session.scalars(stmt).one_or_none() if 0 < comment_id <= MAX_ID else None
+    if comment is None:
+        raise CommentNotFound(f"There is no comment {comment_id}.")
+    if not token or _comment_id_in(token) != comment.id:
+        raise InvalidEditToken(
+            "This comment can only be changed from the browser that posted it "
+            "(its edit token is missing or not valid for this comment)."
+        )
+    if comment.status == CommentStatus.DELETED:
+        raise InvalidTransition("This comment has been removed; it can no longer be changed.")
+    if comment.status not in policy.EDITABLE:
+        raise InvalidTransition("This comment can no longer be changed.")
+    minutes = current_app.config["EDIT_WINDOW_MINUTES"]
+    if utcnow() >= comment.created_at + timedelta(minutes=minutes):
+        window = f"{minutes} minute{'' if minutes == 1 else 's'}"
+        raise EditWindowClosed(
+            f"Comments can be edited or withdrawn only within {window} of posting; "
+            "that time has passed."
+        )
+    return comment
+
+
+def _audit(session: Session, comment: Comment, action: str, before: CommentStatus) -> None:
+    session.add(
+        ModerationEvent(
+            comment_id=comment.id,
+            actor="commenter",
+            action=action,
+            from_status=before.value,
+            to_status=comment.status.value,
+        )
+    )

@@ -20,6 +20,13 @@ class SurgeState:
     started_because: str | None = None
 
 
+def in_force(article: Article, now: datetime) -> datetime | None:
+    """Until when the article's surge holds comments, if one does now (read only)."""
+    if article.surge_until is not None and article.surge_until > now:
+        return article.surge_until
+    return None
+
+
 def refresh(session: Session, article: Article, now: datetime) -> SurgeState:
     """Called for each submission inside its write transaction (the article row is locked)."""
     config = current_app.config

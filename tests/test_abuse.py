@@ -115,7 +115,7 @@ def test_honeypot_in_a_form_post_is_spam_and_redirects_like_any_comment(app, cli
     headers = token_headers(app)
     response = client.post(
         "/api/v1/articles/posts/hello/comments",
-        data=VALID | {"hp": "I am a bot", "return_url": "https://blog.example.com/posts/hello"},
+        data=VALID | {"hp": "I am a bot", "return_to": "https://blog.example.com/posts/hello"},
     )
     assert response.status_code == 303
     with app.app_context():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from typing import Any
@@ -114,6 +115,21 @@ def test_unknown_api_paths_and_methods_answer_json_errors(client):
     assert wrong_method.status_code == 405
     assert "GET" in wrong_method.headers["Allow"]
     assert wrong_method.get_json()["error"]["message"]
+
+
+def test_zero_config_run_does_not_warn_about_allowed_origins(clean_environment, caplog):
+    with caplog.at_level(logging.WARNING, logger="commentdesk.cors"):
+        create_app()
+    assert not [r for r in caplog.records if r.name == "commentdesk.cors"]
+
+
+def test_production_without_allowed_origins_warns_at_start(clean_environment, tmp_path, caplog):
+    clean_environment.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    clean_environment.setenv("SECRET_KEY", "k" * 40)
+    with caplog.at_level(logging.WARNING, logger="commentdesk.cors"):
+        create_app()
+    [warning] = [r for r in caplog.records if r.name == "commentdesk.cors"]
+    assert "ALLOWED_ORIGINS is not set" in warning.getMessage()
 
 
 def test_instance_folder_is_not_the_source_tree_when_configured(clean_environment, tmp_path):

@@ -1,5 +1,7 @@
 """Browsers on the site's own origins may call the public API; nobody else's pages may."""
 
+import logging
+
 import pytest
 
 from tests.conftest import VALID
@@ -54,3 +56,17 @@ def test_no_origin_is_allowed_until_the_operator_names_one(make_app):
         "/api/v1/counts?article=a", headers={"Origin": "https://blog.example.com"}
     )
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_production_without_allowed_origins_warns_at_start(
+    make_app, caplog: pytest.LogCaptureFixture
+):
+    with caplog.at_level(logging.WARNING, logger="commentdesk.cors"):
+        make_app(TESTING=False, ALLOWED_ORIGINS=())
+    [record] = [r for r in caplog.records if r.name == "commentdesk.cors"]
+    assert "ALLOWED_ORIGINS" in record.getMessage()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="commentdesk.cors"):
+        make_app(TESTING=False)
+        make_app(ALLOWED_ORIGINS=())
+    assert not [r for r in caplog.records if r.name == "commentdesk.cors"]

@@ -31,6 +31,7 @@ PUBLIC_KEYS = {
     "created_at",
     "moderator_edited",
     "pinned",
+    "edited",
 }
 FEED_KEYS = {"article", "count", "comments", "next_cursor"}
 BASE = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)

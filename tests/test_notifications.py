@@ -638,3 +638,29 @@ def test_an_article_switching_to_surge_mode_is_announced_once(notify_app, receiv
     assert "3 submissions in 10 minutes" in surges[0]["why"]
     held = [p for p in receiver.payloads() if p["event"] == "comment.held"]
     assert [p["comment"]["reasons"][0]["code"] for p in held] == ["surge", "surge"]
+
+
+def test_a_published_comment_edited_back_into_the_queue_is_posted_to_the_webhook(
+    notify_app, receiver
+):
+    app = notify_app(MODERATION="off", HOLD_WORDS=("casino",), **webhook(receiver.url))
+    client = app.test_client()
+    created = submit(client).get_json()
+    assert created["status"] == "approved"
+
+    def edit(body: str) -> Any:
+        return client.patch(
+            f"/api/v1/comments/{created['id']}",
+            json={"body": body},
+            headers={"X-Edit-Token": created["edit_token"]},
+        )
+
+    assert edit("Fixed a typo.").get_json()["status"] == "approved"
+    assert edit("Now about my casino.").get_json()["status"] == "pending"
+    assert edit("Still about my casino.").get_json()["status"] == "pending"
+    delivered(app)
+
+    # Once, when it went back to the queue; not again for an edit while it waits.
+    [payload] = receiver.payloads()
+    assert payload["comment"]["id"] == created["id"]
+    assert_private(json.dumps(payload))

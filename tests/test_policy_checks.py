@@ -4,10 +4,12 @@ that must pass."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
+from service.models import CommentStatus
 from service.policy import (
     Candidate,
     Decision,
@@ -17,6 +19,7 @@ from service.policy import (
     Rules,
     Verdict,
     evaluate,
+    evaluate_edit,
     text,
 )
 
@@ -543,3 +546,34 @@ def test_decision_status_maps_each_verdict_to_a_comment_state(verdict, status):
 
 def test_no_findings_at_all_approves():
     assert evaluate(Candidate(name="R", body="x"), Rules(), checks=()) == Decision(Verdict.APPROVE)
+
+
+# ---------------------------------------------------------------------------- edits
+
+
+@pytest.mark.parametrize(
+    ("mode", "current", "body", "verdict", "codes"),
+    [
+        # Published, and the new text is fine: stays published where the site publishes.
+        ("off", "approved", "Fixed a typo.", Verdict.APPROVE, []),
+        # Pre-moderation: a moderator must see any text before it is public.
+        ("pre", "approved", "Fixed a typo.", Verdict.HOLD, ["edited", "pre_moderation"]),
+        ("off", "approved", "Visit my casino", Verdict.HOLD, ["edited", "hold_word"]),
+        # Held: an edit never publishes it, however clean.
+        ("off", "pending", "Fixed a typo.", Verdict.HOLD, ["edited_while_held"]),
+        ("pre", "pending", "Fixed a typo.", Verdict.HOLD, ["pre_moderation"]),
+        # As strict as a new submission: denied words reject, denied domains are spam.
+        ("off", "approved", "you scumbag", Verdict.REJECT, ["deny_word"]),
+        ("off", "pending", "see cheap-meds.biz", Verdict.SPAM, ["deny_domain"]),
+    ],
+)
+def test_edits_go_through_the_policy_and_never_publish_a_held_comment(
+    mode, current, body, verdict, codes
+):
+    decision = evaluate_edit(
+        Candidate(name="Reader", body=body),
+        replace(SITE_RULES, moderation=mode),
+        CommentStatus(current),
+    )
+
+    assert (decision.verdict, [reason.code for reason in decision.reasons]) == (verdict, codes)

@@ -102,7 +102,7 @@ def test_no_public_response_contains_the_address(client, moderator_headers):
         | {
             "email": ADDRESS,
             "body": "from the form",
-            "return_url": "https://blog.example.com/posts/hello",
+            "return_to": "https://blog.example.com/posts/hello",
         },
     )
     assert form.status_code == 303

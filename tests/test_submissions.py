@@ -459,7 +459,7 @@ def post_form(client: FlaskClient, **fields: Any) -> Any:
 
 
 def test_form_post_goes_back_to_the_page_at_the_new_comment(app, client):
-    response = post_form(client, return_url="https://blog.example.com/posts/hello?x=1#respond")
+    response = post_form(client, return_to="https://blog.example.com/posts/hello?x=1#respond")
 
     assert response.status_code == 303
     [comment] = stored_comments(app)
@@ -467,7 +467,7 @@ def test_form_post_goes_back_to_the_page_at_the_new_comment(app, client):
     assert (comment.name, comment.body) == (VALID["name"], VALID["body"])
 
 
-def test_form_post_without_return_url_goes_back_to_the_referring_page(app, client):
+def test_form_post_without_return_to_goes_back_to_the_referring_page(app, client):
     response = client.post(
         ARTICLE_URL, data=VALID, headers={"Referer": "https://blog.example.com/posts/hello"}
     )
@@ -478,7 +478,7 @@ def test_form_post_without_return_url_goes_back_to_the_referring_page(app, clien
 
 
 def test_form_sends_empty_optional_fields(client):
-    response = post_form(client, website="", parent_id="", return_url="")
+    response = post_form(client, website="", parent_id="", return_to="")
 
     assert response.status_code == 201
     assert response.get_json()["website"] is None
@@ -487,8 +487,8 @@ def test_form_sends_empty_optional_fields(client):
 def test_form_resubmission_goes_back_to_the_same_comment(app, client):
     page = "https://blog.example.com/posts/hello"
 
-    first = post_form(client, return_url=page)
-    second = post_form(client, return_url=page)
+    first = post_form(client, return_to=page)
+    second = post_form(client, return_to=page)
 
     assert first.status_code == second.status_code == 303
     assert first.location == second.location
@@ -496,7 +496,7 @@ def test_form_resubmission_goes_back_to_the_same_comment(app, client):
 
 
 @pytest.mark.parametrize(
-    "return_url",
+    "return_to",
     [
         "https://evil.example.com/posts/hello",
         "http://blog.example.com/posts/hello",
@@ -508,8 +508,8 @@ def test_form_resubmission_goes_back_to_the_same_comment(app, client):
         "https://blog.example.com/posts/hello\r\nSet-Cookie: session=stolen",
     ],
 )
-def test_form_post_never_redirects_off_the_site(client, return_url):
-    response = post_form(client, return_url=return_url)
+def test_form_post_never_redirects_off_the_site(client, return_to):
+    response = post_form(client, return_to=return_to)
 
     assert response.status_code == 201
     assert "Location" not in response.headers
@@ -517,16 +517,21 @@ def test_form_post_never_redirects_off_the_site(client, return_url):
     assert response.get_json()["status"] == "pending"
 
 
-def test_form_post_with_invalid_fields_gets_the_messages(app, client):
+def test_form_post_with_invalid_fields_gets_a_page_with_the_messages(app, client):
     response = post_form(
-        client, name="", email="", return_url="https://blog.example.com/posts/hello"
+        client, name="", email="", return_to="https://blog.example.com/posts/hello"
     )
 
-    assert errors_of(response) == {
-        "name": ["Please enter your name."],
-        "email": ["Please enter your email address."],
-    }
+    assert response.status_code == 422
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "Name: Please enter your name." in page
+    assert "Email: Please enter your email address." in page
     assert stored_comments(app) == []
+
+
+def test_form_post_without_a_page_to_return_to_gets_json_errors(client):
+    assert errors_of(post_form(client, name="")) == {"name": ["Please enter your name."]}
 
 
 # Visibility and threading ------------------------------------------------------------------

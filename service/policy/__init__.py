@@ -232,3 +232,24 @@ def evaluate(candidate: Candidate, rules: Rules, checks: tuple[Check, ...] = CHE
         return Decision(Verdict.APPROVE)
     verdict = max((v for v, _ in findings), key=_SEVERITY.index)
     return Decision(verdict, [reason for v, reason in findings if v != Verdict.APPROVE])
+
+
+EDITABLE = (CommentStatus.PENDING, CommentStatus.APPROVED)
+
+
+def evaluate_edit(candidate: Candidate, rules: Rules, current: CommentStatus) -> Decision:
+    """The verdict on a commenter's edit of a pending or approved comment.
+
+    The edited text goes through every check a new submission would (under pre-moderation
+    that holds it: a moderator must see any text before it is public). An edit never
+    publishes a comment that was held: only a moderator does, or a policy that still
+    approves the comment it had approved already.
+    """
+    decision = evaluate(candidate, rules)
+    if current == CommentStatus.PENDING and decision.verdict == Verdict.APPROVE:
+        held = Reason("edited_while_held", "Edited by the commenter while it waited.")
+        return Decision(Verdict.HOLD, [held, *decision.reasons])
+    if current == CommentStatus.APPROVED and decision.verdict == Verdict.HOLD:
+        edited = Reason("edited", "Edited by the commenter after it was published.")
+        return Decision(Verdict.HOLD, [edited, *decision.reasons])
+    return decision

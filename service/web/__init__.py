@@ -1,4 +1,5 @@
-"""The moderators' web pages: server-rendered, usable without JavaScript."""
+"""Server-rendered web pages, usable without JavaScript: the moderators' (queue, admin) and
+the readers' (the thread as a server-side include, Atom feeds, answers to the plain form)."""
 
 from __future__ import annotations
 

@@ -3,11 +3,14 @@
 from flask import Flask, Request, request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
+SESSIONLESS_PREFIXES = ("/api/", "/articles/", "/comments.atom", "/widget.js")
+
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
-        # The API never uses the cookie session (tokens or nothing): don't decode one.
-        if request.path.startswith("/api/"):
+        # The API and the readers' pages (thread snippet, Atom, widget) never use the cookie
+        # session: don't decode one, and don't make their cached answers vary by cookie.
+        if request.path.startswith(SESSIONLESS_PREFIXES):
             return self.make_null_session(app)
         return super().open_session(app, request)
 

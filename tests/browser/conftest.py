@@ -130,3 +130,78 @@ def watched_tab(
 def page(chromium: Browser, live: LiveServer, page_log: PageLog) -> Iterator[Page]:
     with watched_tab(chromium, live.url, page_log, 10_000, viewport=LAPTOP) as tab:
         yield tab
+
+
+@dataclass
+class HostSite:
+    """Another origin's web site: pages (path -> HTML) served as they are set."""
+
+    url: str
+    pages: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture
+def host_site() -> Iterator[HostSite]:
+    """A second server on another port (so another origin) for pages that embed the widget."""
+    site = HostSite(url="")
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        html = site.pages.get(environ["PATH_INFO"])
+        if html is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found"]
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [html.encode()]
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    site.url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        yield site
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+# The widget's host site: an article page on another origin, embedding the API's widget.js.
+ARTICLE = "blog/hello"
+
+
+def article_page(
+    api: LiveServer,
+    article: str | None = ARTICLE,
+    head: str = "",
+    body: str = "",
+    attributes: str = "",
+    title: str = "Hello, world",
+) -> str:
+    """A host site's article page with the two embed lines (and whatever else it has)."""
+    data_article = f' data-article="{article}"' if article is not None else ""
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><link rel="icon" href="data:,">{head}</head>
+<body><main><h1>{title}</h1><p class="lede">An article on the host site.</p></main>{body}
+<div id="comments"{data_article}{attributes}></div>
+<script src="{api.url}/widget.js" async></script></body></html>"""
+
+
+def start_api(host_site: HostSite, serve: Any, **overrides: Any) -> LiveServer:
+    """The API allowing exactly the host site's origin, whose /article embeds the widget.
+    Feeds are not cached and the form's time trap is off, so a test reads what it just did."""
+    settings = {"FEED_MAX_AGE": 0, "FEED_STATE_SECONDS": 0, "MIN_FORM_SECONDS": 0}
+    api = serve(**settings | overrides, ALLOWED_ORIGINS=(host_site.url,))
+    host_site.pages["/article"] = article_page(api)
+    return api
+
+
+@pytest.fixture
+def site(host_site: HostSite, serve: Any) -> tuple[HostSite, LiveServer]:
+    return host_site, start_api(host_site, serve)
+
+
+@pytest.fixture
+def tab(chromium: Any, site: tuple[HostSite, LiveServer], page_log: Any) -> Any:
+    with watched_tab(chromium, site[0].url, page_log, 10_000, viewport=LAPTOP) as page:
+        yield page
