@@ -1,7 +1,7 @@
 """comment edited_at: when the commenter last edited the text
 
 Revision ID: 550454c606a7
-Revises: 16c9424fcd1e
+Revises: 8e17f14e39d7
 Create Date: 2026-11-25 01:44:17.903290
 
 """
