@@ -15,6 +15,7 @@ from flask.cli import with_appcontext
 from service import auth, backups, classifier, notifications, rules
 from service.errors import DomainError
 from service.models import RuleKind
+from service.portability.commands import import_group
 
 
 def init_app(app: Flask) -> None:
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(policy_group)
     app.cli.add_command(classifier_group)
     app.cli.add_command(backup)
+    app.cli.add_command(import_group)
 
 
 @click.command("create-moderator")

@@ -140,6 +140,21 @@ class Comment(db.Model):
     parent: Mapped[Comment | None] = relationship(remote_side=[id], lazy="raise")
 
 
+class ImportedComment(db.Model):
+    """Where an imported comment came from: re-running an import finds it here instead of
+    adding it twice, and replies found before their parent are linked at the end."""
+
+    __tablename__ = "imported_comments"
+
+    # "wordpress", "disqus", "isso" (or the name given with --source-name).
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), unique=True
+    )
+    parent_source_id: Mapped[str | None] = mapped_column(String(64))
+
+
 class Moderator(UserMixin, db.Model):
     __tablename__ = "moderators"
 

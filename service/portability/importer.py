@@ -1,0 +1,301 @@
+"""Use case: store the comments an import reader produces.
+
+The file is read twice. The first pass parses all of it and stores nothing, so a hostile,
+malformed or truncated file is refused before a single comment lands; it also counts the
+comments for the progress bar. The second pass stores them in batches, each its own short
+write transaction, so the live service keeps taking comments during a long import. Every
+comment is recorded under its source id (ImportedComment): running the import again skips
+what is already there, which also completes an import cut short (a crash, a full disk).
+Replies are linked to their parents at the end, since a reply may come before its parent.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, Protocol
+
+from flask import current_app
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from service import articles, privacy, similarity
+from service.database import write_transaction
+from service.errors import FieldError
+from service.models import Article, Comment, CommentStatus, ImportedComment, ModerationEvent
+from service.portability.records import BodyFormat, Skipped, SourceComment
+from service.rendering import render_body, render_imported_html
+
+BATCH_SIZE = 1000
+ANONYMOUS = "Anonymous"
+NAME_MAX = 80
+WEBSITE_MAX = 2048
+USER_AGENT_MAX = 512
+ALREADY_IMPORTED = "already imported"
+
+
+class Reader(Protocol):
+    source: str
+
+    def validate(self) -> int: ...
+
+    def records(self) -> Iterator[SourceComment | Skipped]: ...
+
+
+@dataclass
+class ImportReport:
+    source: str
+    found: int
+    imported: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    # Replies whose parent is not in the file (or not before them): kept as top-level.
+    orphans: int = 0
+    article_ids: set[int] = field(default_factory=set)
+
+
+def run_import(
+    reader: Reader,
+    source_name: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_validated: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Validate the whole source, then store it; ImportRefused (nothing stored) if invalid."""
+    found = reader.validate()
+    if on_validated:
+        on_validated(found)
+    report = ImportReport(source=source_name or reader.source, found=found)
+    batcher = _Batcher(report)
+    for batch in _batches(reader.records(), BATCH_SIZE):
+        batcher.store(batch)
+        if progress:
+            progress(len(batch))
+    with write_transaction() as session:
+        report.orphans = _link_replies(session, report.source)
+        _refresh_articles(session, report.article_ids)
+        if report.imported:
+            session.add(
+                ModerationEvent(
+                    actor="system",
+                    action="import",
+                    note=f"Imported {report.imported} comments from {report.source}.",
+                )
+            )
+    return report
+
+
+def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class _Batcher:
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        self.vault = privacy.vault()
+        self.article_ids: dict[str, int] = {}
+        # Commenters come back: encrypt and hash each address once per run, not per comment.
+        self.emails: dict[str, tuple[str, str]] = {}
+
+    def store(self, batch: list[SourceComment | Skipped]) -> None:
+        report = self.report
+        with write_transaction() as session:
+            wanted = [r.source_id for r in batch if isinstance(r, SourceComment)]
+            known = set(
+                session.scalars(
+                    select(ImportedComment.source_id).where(
+                        ImportedComment.source == report.source,
+                        ImportedComment.source_id.in_(wanted),
+                    )
+                )
+            )
+            rows: list[dict[str, Any]] = []
+            origins: list[SourceComment] = []
+            for record in batch:
+                if isinstance(record, Skipped):
+                    report.skipped[record.reason] += 1
+                    continue
+                if record.source_id in known:
+                    report.skipped[ALREADY_IMPORTED] += 1
+                    continue
+                known.add(record.source_id)
+                row = self._row(session, record)
+                if isinstance(row, str):
+                    report.skipped[row] += 1
+                    continue
+                rows.append(row)
+                origins.append(record)
+            if not rows:
+                return
+            ids = session.scalars(
+                insert(Comment).returning(Comment.id, sort_by_parameter_order=True), rows
+            ).all()
+            session.execute(
+                insert(ImportedComment),
+                [
+                    {
+                        "source": report.source,
+                        "source_id": origin.source_id,
+                        "comment_id": comment_id,
+                        "parent_source_id": origin.parent_source_id,
+                    }
+                    for origin, comment_id in zip(origins, ids, strict=True)
+                ],
+            )
+            report.imported += len(rows)
+            report.article_ids.update(row["article_id"] for row in rows)
+
+    def _row(self, session: Session, record: SourceComment) -> dict[str, Any] | str:
+        """The comment's columns, or why it cannot be imported."""
+        if len(record.source_id) > 64 or len(record.parent_source_id or "") > 64:
+            return "a source id longer than 64 characters"
+        try:
+            article_id = self._article_id(session, record.article_key)
+        except FieldError as error:
+            return f"unusable article key ({error.message})"
+        body = _clean(record.body)
+        if not body.strip() and record.status != CommentStatus.DELETED:
+            return "an empty comment"
+        email = _clean(record.email)
+        email_encrypted, email_hash = self._email(email) if email else ("", "")
+        website = _clean(record.website or "")
+        body_html = (
+            render_body(body)
+            if record.body_format == BodyFormat.MARKDOWN
+            else render_imported_html(body)
+        )
+        return {
+            "article_id": article_id,
+            "parent_id": None,
+            "depth": 0,
+            "status": record.status,
+            "status_before_delete": record.status_before_delete,
+            "name": _clean(record.name)[:NAME_MAX].strip() or ANONYMOUS,
+            "email_encrypted": email_encrypted,
+            "email_hash": email_hash,
+            "website": website
+            if website.startswith(("http://", "https://")) and len(website) <= WEBSITE_MAX
+            else None,
+            "body": body,
+            "body_html": body_html,
+            "created_at": record.created_at,
+            "updated_at": record.created_at,
+            "ip_hash": self.vault.ip_hash(record.ip),
+            "user_agent": _clean(record.user_agent or "")[:USER_AGENT_MAX] or None,
+            "reasons": _reasons(record, self.report.source),
+            "fingerprint": similarity.fingerprint(body),
+        }
+
+    def _article_id(self, session: Session, key: str) -> int:
+        if key not in self.article_ids:
+            articles.check_key(key)
+            self.article_ids[key] = articles.lock_or_create(session, key).id
+        return self.article_ids[key]
+
+    def _email(self, address: str) -> tuple[str, str]:
+        if address not in self.emails:
+            if len(self.emails) > 50_000:
+                self.emails.clear()
+            self.emails[address] = (self.vault.encrypt(address), self.vault.email_hash(address))
+        return self.emails[address]
+
+
+def _clean(text: str) -> str:
+    # PostgreSQL cannot store NUL; other control characters (but newlines and tabs) are noise.
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+
+
+def _reasons(record: SourceComment, source: str) -> list[dict[str, str]]:
+    if record.status != CommentStatus.PENDING:
+        return []
+    return [{"code": "imported", "message": f"Was awaiting moderation in {source}."}]
+
+
+def _link_replies(session: Session, source: str) -> int:
+    """Point each imported reply at its imported parent; the number left without one.
+
+    Only a parent on the same article that is older (or as old and stored first) counts,
+    which also makes a cycle of parents in a hostile file impossible."""
+    child, parent = aliased(ImportedComment), aliased(ImportedComment)
+    parent_comment = aliased(Comment)
+    parent_id = (
+        select(parent.comment_id)
+        .join(
+            child, and_(child.source == parent.source, child.parent_source_id == parent.source_id)
+        )
+        .join(parent_comment, parent_comment.id == parent.comment_id)
+        .where(
+            child.comment_id == Comment.id,
+            parent_comment.article_id == Comment.article_id,
+            or_(
+                parent_comment.created_at < Comment.created_at,
+                and_(
+                    parent_comment.created_at == Comment.created_at,
+                    parent_comment.id < Comment.id,
+                ),
+            ),
+        )
+        .scalar_subquery()
+    )
+    replies = select(ImportedComment.comment_id).where(
+        ImportedComment.source == source, ImportedComment.parent_source_id.is_not(None)
+    )
+    session.execute(
+        update(Comment)
+        .where(Comment.parent_id.is_(None), Comment.id.in_(replies))
+        .values(parent_id=parent_id)
+        .execution_options(synchronize_session=False)
+    )
+    new_depth = (
+        select(parent_comment.depth + 1)
+        .where(parent_comment.id == Comment.parent_id)
+        .scalar_subquery()
+    )
+    # One level of the threads per round; parents always come first, so this ends.
+    while session.execute(
+        update(Comment)
+        .where(Comment.id.in_(replies), Comment.parent_id.is_not(None), Comment.depth != new_depth)
+        .values(depth=new_depth)
+        .execution_options(synchronize_session=False)
+    ).rowcount:
+        pass
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(ImportedComment)
+            .join(Comment, Comment.id == ImportedComment.comment_id)
+            .where(
+                ImportedComment.source == source,
+                ImportedComment.parent_source_id.is_not(None),
+                Comment.parent_id.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+def _refresh_articles(session: Session, article_ids: set[int]) -> None:
+    """Recount the public comments of the articles an import touched, and invalidate their
+    cached feeds; an article's start is its oldest comment (CLOSE_AFTER_DAYS counts from it)."""
+    if not article_ids:
+        return
+    approved = (
+        select(func.count())
+        .where(Comment.article_id == Article.id, Comment.status == CommentStatus.APPROVED)
+        .scalar_subquery()
+    )
+    oldest = select(func.min(Comment.created_at)).where(Comment.article_id == Article.id)
+    session.execute(
+        update(Article)
+        .where(Article.id.in_(article_ids))
+        .values(
+            approved_count=approved,
+            feed_version=Article.feed_version + 1,
+            created_at=func.coalesce(oldest.scalar_subquery(), Article.created_at),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    current_app.extensions[articles.STATE_CACHE].clear()
