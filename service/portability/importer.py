@@ -11,7 +11,7 @@ Replies are linked to their parents at the end, since a reply may come before it
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -35,6 +35,8 @@ NAME_MAX = 80
 WEBSITE_MAX = 2048
 USER_AGENT_MAX = 512
 ALREADY_IMPORTED = "already imported"
+# Unicode's control characters (category Cc) but tab, line feed and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class Reader(Protocol):
@@ -130,9 +132,7 @@ class _Batcher:
                 origins.append(record)
             if not rows:
                 return
-            ids = session.scalars(
-                insert(Comment).returning(Comment.id, sort_by_parameter_order=True), rows
-            ).all()
+            ids = _insert_comments(session, rows)
             session.execute(
                 insert(ImportedComment),
                 [
@@ -162,6 +162,7 @@ class _Batcher:
         email = _clean(record.email)
         email_encrypted, email_hash = self._email(email) if email else ("", "")
         website = _clean(record.website or "")
+        states = (record.status, record.status_before_delete)
         body_html = (
             render_body(body)
             if record.body_format == BodyFormat.MARKDOWN
@@ -186,7 +187,10 @@ class _Batcher:
             "ip_hash": self.vault.ip_hash(record.ip),
             "user_agent": _clean(record.user_agent or "")[:USER_AGENT_MAX] or None,
             "reasons": _reasons(record, self.report.source),
-            "fingerprint": similarity.fingerprint(body),
+            # Waves (moderation.waves) group held comments only: the rest need none.
+            "fingerprint": similarity.fingerprint(body)
+            if CommentStatus.PENDING in states
+            else None,
         }
 
     def _article_id(self, session: Session, key: str) -> int:
@@ -203,9 +207,27 @@ class _Batcher:
         return self.emails[address]
 
 
+def _insert_comments(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the rows (Core, not ORM: no objects to build); their ids, in order."""
+    comments = Comment.__table__
+    if session.get_bind().dialect.name != "sqlite":
+        return list(
+            session.scalars(
+                insert(comments).returning(comments.c.id, sort_by_parameter_order=True), rows
+            )
+        )
+    # SQLite cannot promise RETURNING order for a multi-row insert, so SQLAlchemy would send
+    # one statement per row. The write transaction holds SQLite's only write lock, so the
+    # next ids are simply the ones after the largest (what SQLite itself would pick).
+    start = session.scalar(select(func.max(comments.c.id))) or 0
+    ids = list(range(start + 1, start + 1 + len(rows)))
+    session.execute(insert(comments), [row | {"id": i} for row, i in zip(rows, ids, strict=True)])
+    return ids
+
+
 def _clean(text: str) -> str:
-    # PostgreSQL cannot store NUL; other control characters (but newlines and tabs) are noise.
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    # PostgreSQL cannot store NUL; other control characters (but line breaks and tabs) are noise.
+    return _CONTROL.sub("", text)
 
 
 def _reasons(record: SourceComment, source: str) -> list[dict[str, str]]:
