@@ -6,7 +6,8 @@
 Writes the export to a temporary directory (1,000 posts, threaded replies, some spam, trash
 and pending), migrates an empty database, runs the same use case `flask import wordpress`
 runs, and prints comments per second (validation pass included; per wall-clock and per
-CPU second, which a busy machine does not skew) and the process's peak resident memory. The database given with --database-url must be empty; it is left as is.
+CPU second, which a busy machine does not skew) and the process's peak resident memory.
+The database given with --database-url must be empty; it is left as is.
 """
 
 from __future__ import annotations
@@ -63,20 +64,22 @@ def write_wxr(path: Path, comments: int, posts: int = 1000) -> None:
                 )
                 body = " ".join(rng.choice(words) for _ in range(rng.randint(10, 60)))
                 user = rng.randint(1, 20000)
-                out.write(
-                    "<wp:comment>"
-                    f"<wp:comment_id>{comment_id}</wp:comment_id>"
-                    f"<wp:comment_author><![CDATA[Reader {user}]]></wp:comment_author>"
-                    f"<wp:comment_author_email><![CDATA[reader{user}@example.org]]></wp:comment_author_email>"
-                    f"<wp:comment_author_url>https://r{user}.example.org/</wp:comment_author_url>"
-                    f"<wp:comment_author_IP><![CDATA[198.51.{user % 256}.{user // 256}]]></wp:comment_author_IP>"
-                    f"<wp:comment_date_gmt><![CDATA[2024-0{1 + post % 9}-1{comment_id % 10} 10:{comment_id % 60:02d}:00]]></wp:comment_date_gmt>"
-                    f"<wp:comment_content><![CDATA[{escape(body)} <em>{comment_id}</em>\n\nSecond paragraph.]]></wp:comment_content>"
-                    f"<wp:comment_approved><![CDATA[{rng.choice(STATES)}]]></wp:comment_approved>"
-                    "<wp:comment_type><![CDATA[comment]]></wp:comment_type>"
-                    f"<wp:comment_parent>{parent}</wp:comment_parent>"
-                    "</wp:comment>\n"
-                )
+                date = f"2024-0{1 + post % 9}-1{comment_id % 10} 10:{comment_id % 60:02d}:00"
+                fields = {
+                    "comment_id": comment_id,
+                    "comment_author": f"<![CDATA[Reader {user}]]>",
+                    "comment_author_email": f"<![CDATA[reader{user}@example.org]]>",
+                    "comment_author_url": f"https://r{user}.example.org/",
+                    "comment_author_IP": f"198.51.{user % 256}.{user // 256}",
+                    "comment_date_gmt": date,
+                    "comment_content": f"<![CDATA[{escape(body)} <em>{comment_id}</em>\n\n"
+                    "Second paragraph.]]>",
+                    "comment_approved": rng.choice(STATES),
+                    "comment_type": "comment",
+                    "comment_parent": parent,
+                }
+                inner = "".join(f"<wp:{name}>{value}</wp:{name}>" for name, value in fields.items())
+                out.write(f"<wp:comment>{inner}</wp:comment>\n")
             out.write("</item>\n")
         out.write("</channel></rss>\n")
 
