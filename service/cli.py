@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 from service import auth, backups, classifier, notifications, rules
 from service.errors import DomainError
 from service.models import RuleKind
-from service.portability.commands import import_group
+from service.portability.commands import export_command, import_group
 
 
 def init_app(app: Flask) -> None:
@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(classifier_group)
     app.cli.add_command(backup)
     app.cli.add_command(import_group)
+    app.cli.add_command(export_command)
 
 
 @click.command("create-moderator")

@@ -127,6 +127,11 @@ class Comment(db.Model):
     website: Mapped[str | None] = mapped_column(String(2048))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    # What `body` is written in: "markdown" (typed here, Isso) or "html" (imported from
+    # WordPress or Disqus, sanitized into body_html as it was).
+    body_format: Mapped[str] = mapped_column(
+        String(16), default="markdown", server_default="markdown"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     ip_hash: Mapped[str | None] = mapped_column(String(64))

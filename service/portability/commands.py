@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 import click
 from flask.cli import with_appcontext
 from tqdm import tqdm
 
+from service.portability import exporter
 from service.portability.disqus import DisqusReader
 from service.portability.importer import ImportReport, Reader, run_import
 from service.portability.isso import IssoReader
@@ -96,3 +98,29 @@ def _summary(report: ImportReport) -> None:
 _import_command("wordpress", "Import the comments of a WordPress export (WXR) FILE.")
 _import_command("disqus", "Import the posts of a Disqus XML export FILE.")
 _import_command("isso", "Import the comments of an Isso SQLite database FILE.")
+
+
+@click.command("export")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["json", "wxr"]),
+    default="json",
+    show_default=True,
+    help="json: everything, for backups (README: Export); wxr: a WordPress export file.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    default="-",
+    help="Where to write (default: standard output).",
+)
+@with_appcontext
+def export_command(format_: str, output: TextIO) -> None:
+    """Write every comment, with its email and moderation data, as JSON or WordPress WXR.
+
+    The output holds commenters' addresses in clear: keep it as safe as the database."""
+    write = exporter.export_json if format_ == "json" else exporter.export_wxr
+    written = write(output)
+    click.echo(f"Exported {written} comments as {format_}.", err=True)

@@ -182,6 +182,7 @@ class _Batcher:
             else None,
             "body": body,
             "body_html": body_html,
+            "body_format": record.body_format.value,
             "created_at": record.created_at,
             "updated_at": record.created_at,
             "ip_hash": self.vault.ip_hash(record.ip),

@@ -31,6 +31,7 @@ STATUS_META = "commentdesk_status"
 BEFORE_DELETE_META = "commentdesk_status_before_delete"
 FORMAT_META = "commentdesk_format"
 ARTICLE_META = "commentdesk_article"
+CREATED_META = "commentdesk_created_at"
 
 
 class WordPressReader:
@@ -100,7 +101,11 @@ def _comment(comment: Element, article_key: str | None) -> SourceComment | Skipp
         before = _our_status(meta.get(BEFORE_DELETE_META)) or _STATES.get(
             meta.get("_wp_trash_meta_status", ""), CommentStatus.PENDING
         )
-    created = _date(fields.get("comment_date_gmt", "")) or _date(fields.get("comment_date", ""))
+    created = (
+        _iso_date(meta.get(CREATED_META, ""))
+        or _date(fields.get("comment_date_gmt", ""))
+        or _date(fields.get("comment_date", ""))
+    )
     if created is None:
         return Skipped(source_id, "no valid comment_date_gmt")
     parent = fields.get("comment_parent", "").strip()
@@ -126,6 +131,13 @@ def _comment(comment: Element, article_key: str | None) -> SourceComment | Skipp
 def _our_status(value: str | None) -> CommentStatus | None:
     try:
         return CommentStatus(value) if value else None
+    except ValueError:
+        return None
+
+
+def _iso_date(value: str) -> datetime | None:
+    try:
+        return utc(datetime.fromisoformat(value)) if value else None
     except ValueError:
         return None
 
