@@ -16,6 +16,7 @@ from service import auth, backups, classifier, notifications, rules
 from service.errors import DomainError
 from service.models import RuleKind
 from service.portability.commands import export_command, import_group
+from service.privacy_commands import privacy_group, purge
 
 
 def init_app(app: Flask) -> None:
@@ -30,6 +31,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup)
     app.cli.add_command(import_group)
     app.cli.add_command(export_command)
+    app.cli.add_command(privacy_group)
+    app.cli.add_command(purge)
 
 
 @click.command("create-moderator")

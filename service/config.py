@@ -99,6 +99,10 @@ class Defaults:
     NOTIFY_EMAIL_TO: tuple[str, ...] = ()
     PENDING_ALERT_MINUTES = 60
 
+    # Privacy (service/personal_data.py): `flask purge` forgets IP hashes and user agents of
+    # comments older than this many days; 0 keeps them.
+    RETENTION_DAYS = 0
+
     # Access and audit logs (service/observability.py): one JSON object a line, or "text".
     LOG_FORMAT = "json"
 
@@ -252,6 +256,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
             "CLASSIFIER_MIN_PER_CLASS",
             "CLASSIFIER_RETRAIN_EVERY",
             "CLASSIFIER_RELOAD_SECONDS",
+            "RETENTION_DAYS",
         )
     },
 }

@@ -132,6 +132,8 @@ def action_data(world: World) -> dict[str, Any]:
         "do": "save",
         "hold_word": "moderation",
         "deny_domain": "blog.example.com",
+        "email": VALID["email"],
+        "mode": "delete",
     }
 
 
@@ -142,6 +144,7 @@ PAGES = [
     "/moderation/admin/moderators",
     "/moderation/admin/tokens",
     "/moderation/admin/rules",
+    "/moderation/admin/privacy",
 ]
 ACTIONS = [
     "/moderation/logout",
@@ -160,6 +163,8 @@ ACTIONS = [
     "/moderation/admin/tokens",
     "/moderation/admin/tokens/{token}/revoke",
     "/moderation/admin/rules",
+    "/moderation/admin/privacy/export",
+    "/moderation/admin/privacy/erase",
 ]
 ADMIN_PAGES = [path for path in PAGES if "/admin/" in path]
 ADMIN_ACTIONS = [path for path in ACTIONS if "/admin/" in path]

@@ -7,18 +7,22 @@ from typing import Any
 from flask import g, request
 from flask.views import MethodView
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import Unauthorized
+from werkzeug.exceptions import Forbidden, Unauthorized
 
-from service import articles, auth, moderation
+from service import articles, auth, moderation, personal_data
 from service.openapi import Blueprint
 from service.schemas import (
     ArticleStateSchema,
     BulkActionSchema,
     BulkResultSchema,
     DecisionSchema,
+    ErasureRequestSchema,
+    ErasureSchema,
     EventArgsSchema,
     EventPageSchema,
     ModerationCommentSchema,
+    PersonalDataSchema,
+    PersonSchema,
     QueueArgsSchema,
     QueuePageSchema,
     UndoSchema,
@@ -124,3 +128,32 @@ def undo(args: dict[str, Any]) -> Any:
 def events(args: dict[str, Any]) -> Any:
     """The audit trail, newest first; filter by comment or moderator."""
     return moderation.events_page(**args)
+
+
+def _require_admin() -> None:
+    if not g.moderator.is_admin:
+        raise Forbidden("Only admins can export or erase a commenter's data.")
+
+
+@blp.route("/privacy/export", methods=["POST"])
+@blp.arguments(PersonSchema)
+@blp.response(200, PersonalDataSchema)
+@blp.doc(**SECURITY)
+def privacy_export(args: dict[str, Any]) -> Any:
+    """Every comment stored under an address, with its state (admins; the address goes in
+    the body so it stays out of access logs)."""
+    _require_admin()
+    return personal_data.export_person(args["email"])
+
+
+@blp.route("/privacy/erase", methods=["POST"])
+@blp.arguments(ErasureRequestSchema)
+@blp.response(200, ErasureSchema)
+@blp.doc(**SECURITY)
+def privacy_erase(args: dict[str, Any]) -> Any:
+    """Erase a commenter's address, IP data and name from all their comments (admins)."""
+    _require_admin()
+    erasure = personal_data.erase_person(
+        args["email"], personal_data.ErasureMode(args["mode"]), g.moderator.id
+    )
+    return {"mode": erasure.mode.value, "comments": erasure.comments}
