@@ -102,7 +102,7 @@ def _comment(comment: Element, article_key: str | None) -> SourceComment | Skipp
             meta.get("_wp_trash_meta_status", ""), CommentStatus.PENDING
         )
     created = (
-        _iso_date(meta.get(CREATED_META, ""))
+        _date(meta.get(CREATED_META, ""))
         or _date(fields.get("comment_date_gmt", ""))
         or _date(fields.get("comment_date", ""))
     )
@@ -135,16 +135,10 @@ def _our_status(value: str | None) -> CommentStatus | None:
         return None
 
 
-def _iso_date(value: str) -> datetime | None:
-    try:
-        return utc(datetime.fromisoformat(value)) if value else None
-    except ValueError:
-        return None
-
-
 def _date(value: str) -> datetime | None:
-    # WordPress writes "0000-00-00 00:00:00" for dates it never set.
+    # "2024-05-01 10:00:00" (or ISO 8601 in our own meta); WordPress writes
+    # "0000-00-00 00:00:00" for dates it never set, which is no date.
     try:
-        return utc(datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S"))
+        return utc(datetime.fromisoformat(value.strip()))
     except ValueError:
         return None
