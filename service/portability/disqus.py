@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -14,7 +13,7 @@ from service.portability.records import (
     ImportRefused,
     Skipped,
     SourceComment,
-    utc,
+    parse_time,
 )
 from service.portability.xmlstream import events, local_name, text_of
 
@@ -74,7 +73,7 @@ class DisqusReader:
         key = self.threads.get(thread.get(DSQ_ID, "")) if thread is not None else None
         if not key:
             return Skipped(source_id, "its thread is missing or has no link")
-        created = _date(text_of(post, f"{DISQUS}createdAt"))
+        created = parse_time(text_of(post, f"{DISQUS}createdAt"))
         if created is None:
             return Skipped(source_id, "no valid createdAt")
         spam = _true(post, "isSpam")
@@ -104,10 +103,3 @@ class DisqusReader:
 
 def _true(post: Element, name: str) -> bool:
     return text_of(post, f"{DISQUS}{name}").lower() == "true"
-
-
-def _date(value: str) -> datetime | None:
-    try:
-        return utc(datetime.fromisoformat(value))
-    except ValueError:
-        return None

@@ -78,6 +78,12 @@ class ArticleKeyRule:
         return path or slug or None
 
 
-def utc(value: datetime) -> datetime:
-    """Sources write naive UTC times (WordPress GMT, Isso epochs): make them aware."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+def parse_time(value: str) -> datetime | None:
+    """An ISO 8601 time ("2024-05-01T10:00:00Z", or WordPress's "2024-05-01 10:00:00"), naive
+    ones taken as UTC; None for anything else (WordPress writes "0000-00-00 00:00:00" for
+    dates it never set)."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

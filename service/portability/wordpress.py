@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -14,7 +13,7 @@ from service.portability.records import (
     ImportRefused,
     Skipped,
     SourceComment,
-    utc,
+    parse_time,
 )
 from service.portability.xmlstream import events, local_name, text_of
 
@@ -102,9 +101,9 @@ def _comment(comment: Element, article_key: str | None) -> SourceComment | Skipp
             meta.get("_wp_trash_meta_status", ""), CommentStatus.PENDING
         )
     created = (
-        _date(meta.get(CREATED_META, ""))
-        or _date(fields.get("comment_date_gmt", ""))
-        or _date(fields.get("comment_date", ""))
+        parse_time(meta.get(CREATED_META, ""))
+        or parse_time(fields.get("comment_date_gmt", ""))
+        or parse_time(fields.get("comment_date", ""))
     )
     if created is None:
         return Skipped(source_id, "no valid comment_date_gmt")
@@ -131,14 +130,5 @@ def _comment(comment: Element, article_key: str | None) -> SourceComment | Skipp
 def _our_status(value: str | None) -> CommentStatus | None:
     try:
         return CommentStatus(value) if value else None
-    except ValueError:
-        return None
-
-
-def _date(value: str) -> datetime | None:
-    # "2024-05-01 10:00:00" (or ISO 8601 in our own meta); WordPress writes
-    # "0000-00-00 00:00:00" for dates it never set, which is no date.
-    try:
-        return utc(datetime.fromisoformat(value.strip()))
     except ValueError:
         return None
