@@ -102,6 +102,9 @@ class Defaults:
     # Privacy (service/personal_data.py): `flask purge` forgets IP hashes and user agents of
     # comments older than this many days; 0 keeps them.
     RETENTION_DAYS = 0
+    # "My comments" (service/my_comments.py): how long the emailed link works; 0: no email.
+    # Sent only when SMTP_HOST, NOTIFY_EMAIL_FROM and PUBLIC_URL are set.
+    MY_COMMENTS_LINK_HOURS = 72
 
     # Access and audit logs (service/observability.py): one JSON object a line, or "text".
     LOG_FORMAT = "json"
@@ -257,6 +260,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
             "CLASSIFIER_RETRAIN_EVERY",
             "CLASSIFIER_RELOAD_SECONDS",
             "RETENTION_DAYS",
+            "MY_COMMENTS_LINK_HOURS",
         )
     },
 }

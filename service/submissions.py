@@ -15,6 +15,7 @@ from service import (
     akismet_check,
     articles,
     classifier,
+    my_comments,
     notifications,
     observability,
     policy,
@@ -125,6 +126,7 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
         notifications.surge_started(new.article_key, surge.until, surge.started_because)
     if comment.status == CommentStatus.PENDING:
         notifications.comment_held(comment, new.article_key)
+    my_comments.after_submission(comment, new.email)
     return SubmissionResult(comment, edit_token(comment.id), created=True)
 
 
