@@ -114,6 +114,7 @@ class _Batcher:
                     )
                 )
             )
+            self._add_articles(session, batch)
             rows: list[dict[str, Any]] = []
             origins: list[SourceComment] = []
             for record in batch:
@@ -124,7 +125,7 @@ class _Batcher:
                     report.skipped[ALREADY_IMPORTED] += 1
                     continue
                 known.add(record.source_id)
-                row = self._row(session, record)
+                row = self._row(record)
                 if isinstance(row, str):
                     report.skipped[row] += 1
                     continue
@@ -133,27 +134,29 @@ class _Batcher:
             if not rows:
                 return
             ids = _insert_comments(session, rows)
+            # One multi-row statement: psycopg would otherwise send one INSERT per row.
             session.execute(
-                insert(ImportedComment),
-                [
-                    {
-                        "source": report.source,
-                        "source_id": origin.source_id,
-                        "comment_id": comment_id,
-                        "parent_source_id": origin.parent_source_id,
-                    }
-                    for origin, comment_id in zip(origins, ids, strict=True)
-                ],
+                insert(ImportedComment.__table__).values(
+                    [
+                        {
+                            "source": report.source,
+                            "source_id": origin.source_id,
+                            "comment_id": comment_id,
+                            "parent_source_id": origin.parent_source_id,
+                        }
+                        for origin, comment_id in zip(origins, ids, strict=True)
+                    ]
+                )
             )
             report.imported += len(rows)
             report.article_ids.update(row["article_id"] for row in rows)
 
-    def _row(self, session: Session, record: SourceComment) -> dict[str, Any] | str:
+    def _row(self, record: SourceComment) -> dict[str, Any] | str:
         """The comment's columns, or why it cannot be imported."""
         if len(record.source_id) > 64 or len(record.parent_source_id or "") > 64:
             return "a source id longer than 64 characters"
         try:
-            article_id = self._article_id(session, record.article_key)
+            article_id = self._article_id(record.article_key)
         except FieldError as error:
             return f"unusable article key ({error.message})"
         body = _clean(record.body)
@@ -194,10 +197,21 @@ class _Batcher:
             else None,
         }
 
-    def _article_id(self, session: Session, key: str) -> int:
+    def _add_articles(self, session: Session, batch: list[SourceComment | Skipped]) -> None:
+        """Create the batch's new articles in one statement (article_id reports bad keys)."""
+        new = set()
+        for record in batch:
+            if isinstance(record, SourceComment) and record.article_key not in self.article_ids:
+                try:
+                    new.add(articles.check_key(record.article_key))
+                except FieldError:
+                    continue
+        if new:
+            self.article_ids.update(articles.ids_creating_missing(session, new))
+
+    def _article_id(self, key: str) -> int:
         if key not in self.article_ids:
             articles.check_key(key)
-            self.article_ids[key] = articles.lock_or_create(session, key).id
         return self.article_ids[key]
 
     def _email(self, address: str) -> tuple[str, str]:
