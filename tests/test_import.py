@@ -367,3 +367,13 @@ def test_a_reply_cycle_in_a_hostile_file_does_not_loop(app, tmp_path):
     comments = imported(app, "wordpress")
     assert comments["10"]["parent"] is None  # 10 -> 12 -> 10 broken at the older comment
     assert comments["12"]["parent"] == "10"
+
+
+def test_a_source_name_keeps_two_sites_apart(app):
+    assert run_import(app, "wordpress", WXR).exit_code == 0
+
+    other = run_import(app, "wordpress", WXR, "--source-name", "wordpress:second-site")
+
+    assert "Imported 6 of 7 comments from wordpress:second-site" in other.output
+    assert count(app, Comment) == 12
+    assert len(imported(app, "wordpress:second-site")) == 6

@@ -19,7 +19,7 @@ from itertools import islice
 from typing import Any, Protocol
 
 from flask import current_app
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from service import articles, privacy, similarity
@@ -30,6 +30,7 @@ from service.portability.records import BodyFormat, Skipped, SourceComment
 from service.rendering import render_body, render_imported_html
 
 BATCH_SIZE = 1000
+ANALYZE_EVERY = 20
 ANONYMOUS = "Anonymous"
 NAME_MAX = 80
 WEBSITE_MAX = 2048
@@ -75,6 +76,9 @@ def run_import(
         if progress:
             progress(len(batch))
     with write_transaction() as session:
+        if session.get_bind().dialect.name != "sqlite":
+            # Fresh statistics for the joins that link replies (see _Batcher.store).
+            session.execute(text("ANALYZE comments, imported_comments"))
         report.orphans = _link_replies(session, report.source)
         _refresh_articles(session, report.article_ids)
         if report.imported:
@@ -101,10 +105,16 @@ class _Batcher:
         self.article_ids: dict[str, int] = {}
         # Commenters come back: encrypt and hash each address once per run, not per comment.
         self.emails: dict[str, tuple[str, str]] = {}
+        self.batches = 0
 
     def store(self, batch: list[SourceComment | Skipped]) -> None:
         report = self.report
+        self.batches += 1
         with write_transaction() as session:
+            if self.batches % ANALYZE_EVERY == 2 and session.get_bind().dialect.name != "sqlite":
+                # A table that grows from nothing has no statistics, and PostgreSQL's plan
+                # for the source-id lookup below then degrades as it fills (quadratic time).
+                session.execute(text("ANALYZE imported_comments"))
             wanted = [r.source_id for r in batch if isinstance(r, SourceComment)]
             known = set(
                 session.scalars(
@@ -134,19 +144,17 @@ class _Batcher:
             if not rows:
                 return
             ids = _insert_comments(session, rows)
-            # One multi-row statement: psycopg would otherwise send one INSERT per row.
-            session.execute(
-                insert(ImportedComment.__table__).values(
-                    [
-                        {
-                            "source": report.source,
-                            "source_id": origin.source_id,
-                            "comment_id": comment_id,
-                            "parent_source_id": origin.parent_source_id,
-                        }
-                        for origin, comment_id in zip(origins, ids, strict=True)
-                    ]
-                )
+            _insert_source_ids(
+                session,
+                [
+                    {
+                        "source": report.source,
+                        "source_id": origin.source_id,
+                        "comment_id": comment_id,
+                        "parent_source_id": origin.parent_source_id,
+                    }
+                    for origin, comment_id in zip(origins, ids, strict=True)
+                ],
             )
             report.imported += len(rows)
             report.article_ids.update(row["article_id"] for row in rows)
@@ -238,6 +246,16 @@ def _insert_comments(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     ids = list(range(start + 1, start + 1 + len(rows)))
     session.execute(insert(comments), [row | {"id": i} for row, i in zip(rows, ids, strict=True)])
     return ids
+
+
+def _insert_source_ids(session: Session, rows: list[dict[str, Any]]) -> None:
+    table = ImportedComment.__table__
+    statement = insert(table)
+    if session.get_bind().dialect.name != "sqlite":
+        # With RETURNING, SQLAlchemy sends multi-row INSERTs ("insertmanyvalues"); without
+        # it, psycopg would send one INSERT per row.
+        statement = statement.returning(table.c.comment_id)
+    session.execute(statement, rows)
 
 
 def _clean(text: str) -> str:
