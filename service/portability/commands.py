@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 from flask.cli import with_appcontext
@@ -67,18 +67,25 @@ def _import_command(name: str, help_text: str) -> None:
             raise click.BadParameter(str(error), param_hint="--article-key-pattern") from None
         reader = READERS[name](file, rule)
         click.echo(f"Checking {file.name}, then importing it…", err=True)
-        bar = tqdm(unit=" comments", disable=not progress, file=click.get_text_stream("stderr"))
+        # Made once the file has passed the check, with the number of comments it holds.
+        bars: list[tqdm[Any]] = []
+
+        def start_bar(total: int) -> None:
+            stream = click.get_text_stream("stderr")
+            bars.append(tqdm(total=total, unit=" comments", disable=not progress, file=stream))
+
         try:
             report = run_import(
                 reader,
                 source_name,
-                progress=bar.update,
-                on_validated=lambda total: setattr(bar, "total", total),
+                progress=lambda done: bars[0].update(done),
+                on_validated=start_bar,
             )
         except ImportRefused as error:
             raise click.ClickException(str(error)) from None
         finally:
-            bar.close()
+            for bar in bars:
+                bar.close()
         _summary(report)
 
 
