@@ -377,3 +377,11 @@ def test_a_source_name_keeps_two_sites_apart(app):
     assert "Imported 6 of 7 comments from wordpress:second-site" in other.output
     assert count(app, Comment) == 12
     assert len(imported(app, "wordpress:second-site")) == 6
+
+
+def test_a_source_name_that_cannot_be_stored_is_refused(app):
+    result = run_import(app, "wordpress", WXR, "--source-name", "x" * 65)
+
+    assert result.exit_code == 1
+    assert "A source name has 1 to 64 characters" in result.output
+    assert count(app, Comment) == 0

@@ -26,7 +26,7 @@ from service import articles, privacy, similarity
 from service.database import write_transaction
 from service.errors import FieldError
 from service.models import Article, Comment, CommentStatus, ImportedComment, ModerationEvent
-from service.portability.records import BodyFormat, Skipped, SourceComment
+from service.portability.records import BodyFormat, ImportRefused, Skipped, SourceComment
 from service.rendering import render_body, render_imported_html
 
 BATCH_SIZE = 1000
@@ -36,6 +36,7 @@ NAME_MAX = 80
 WEBSITE_MAX = 2048
 USER_AGENT_MAX = 512
 ALREADY_IMPORTED = "already imported"
+SOURCE_ID_MAX = 64
 # Unicode's control characters (category Cc) but tab, line feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -66,10 +67,13 @@ def run_import(
     on_validated: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Validate the whole source, then store it; ImportRefused (nothing stored) if invalid."""
+    source = source_name or reader.source
+    if not 0 < len(source) <= SOURCE_ID_MAX or _CONTROL.search(source):
+        raise ImportRefused("A source name has 1 to 64 characters and no control characters.")
     found = reader.validate()
     if on_validated:
         on_validated(found)
-    report = ImportReport(source=source_name or reader.source, found=found)
+    report = ImportReport(source=source, found=found)
     batcher = _Batcher(report)
     for batch in _batches(reader.records(), BATCH_SIZE):
         batcher.store(batch)
@@ -161,8 +165,9 @@ class _Batcher:
 
     def _row(self, record: SourceComment) -> dict[str, Any] | str:
         """The comment's columns, or why it cannot be imported."""
-        if len(record.source_id) > 64 or len(record.parent_source_id or "") > 64:
-            return "a source id longer than 64 characters"
+        for source_id in (record.source_id, record.parent_source_id or ""):
+            if len(source_id) > SOURCE_ID_MAX or _CONTROL.search(source_id):
+                return "a source id longer than 64 characters or with control characters"
         try:
             article_id = self._article_id(record.article_key)
         except FieldError as error:
