@@ -31,6 +31,8 @@ from service.rendering import render_body, render_imported_html
 
 BATCH_SIZE = 1000
 ANALYZE_EVERY = 20
+# Addresses and IPs remembered per run (their ciphertexts and hashes), at most.
+CACHE_MAX = 50_000
 ANONYMOUS = "Anonymous"
 NAME_MAX = 80
 WEBSITE_MAX = 2048
@@ -107,8 +109,9 @@ class _Batcher:
         self.report = report
         self.vault = privacy.vault()
         self.article_ids: dict[str, int] = {}
-        # Commenters come back: encrypt and hash each address once per run, not per comment.
+        # Commenters come back: encrypt and hash each address (and IP) once, not per comment.
         self.emails: dict[str, tuple[str, str]] = {}
+        self.ips: dict[str | None, str | None] = {}
         self.batches = 0
 
     def store(self, batch: list[SourceComment | Skipped]) -> None:
@@ -201,7 +204,7 @@ class _Batcher:
             "body_format": record.body_format.value,
             "created_at": record.created_at,
             "updated_at": record.created_at,
-            "ip_hash": self.vault.ip_hash(record.ip),
+            "ip_hash": self._ip_hash(record.ip),
             "user_agent": _clean(record.user_agent or "")[:USER_AGENT_MAX] or None,
             "reasons": _reasons(record, self.report.source),
             # Waves (moderation.waves) group held comments only: the rest need none.
@@ -227,9 +230,16 @@ class _Batcher:
             articles.check_key(key)
         return self.article_ids[key]
 
+    def _ip_hash(self, ip: str | None) -> str | None:
+        if ip not in self.ips:
+            if len(self.ips) > CACHE_MAX:
+                self.ips.clear()
+            self.ips[ip] = self.vault.ip_hash(ip)
+        return self.ips[ip]
+
     def _email(self, address: str) -> tuple[str, str]:
         if address not in self.emails:
-            if len(self.emails) > 50_000:
+            if len(self.emails) > CACHE_MAX:
                 self.emails.clear()
             self.emails[address] = (self.vault.encrypt(address), self.vault.email_hash(address))
         return self.emails[address]
