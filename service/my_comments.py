@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from service import articles, personal_data, privacy
 from service.database import write_transaction
-from service.errors import CommentNotFound, DomainError, InvalidTransition
+from service.errors import CommentNotFound, InvalidTransition, LinkExpired, LinkInvalid
 from service.extensions import db
 from service.models import Comment, CommentStatus, ModerationEvent
 from service.notifications import mail, notifier
@@ -28,16 +28,6 @@ from service.notifications import mail, notifier
 logger = logging.getLogger(__name__)
 EXTENSION_KEY = "commentdesk.my_comments"
 PATH = "/my-comments/"
-
-
-class LinkInvalid(DomainError):
-    status = 403
-    code = "invalid_link"
-
-
-class LinkExpired(DomainError):
-    status = 410
-    code = "link_expired"
 
 
 def init_app(app: Flask) -> None:

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from werkzeug.wrappers import Response
 
 from service import my_comments, personal_data
-from service.errors import DomainError
+from service.errors import DomainError, LinkInvalid
 from service.web import refuse_nul_characters
 
 blp = Blueprint("my_comments", __name__, url_prefix="/my-comments")
@@ -26,7 +26,7 @@ def _address() -> str:
     """The address of the link this browser opened; DomainError if none or expired."""
     token = session.get(SESSION_KEY)
     if not token:
-        raise my_comments.LinkInvalid("Open the link from the email to see your comments.")
+        raise LinkInvalid("Open the link from the email to see your comments.")
     return my_comments.address_from(token)
 
 
