@@ -16,6 +16,7 @@ from service import (
     cli,
     config,
     database,
+    my_comments,
     notifications,
     observability,
     privacy,
@@ -27,6 +28,7 @@ from service.extensions import api, csrf, db, limiter, login_manager, migrate
 from service.openapi import ArticleKeyConverter, article_key_schema
 from service.web import admin, audit, editorial, people, queue, readers, widget
 from service.web import auth as web_auth
+from service.web import my_comments as mine
 from service.web import rules as web_rules
 from service.web.sessions import HttpsAwareSessionInterface
 
@@ -76,6 +78,7 @@ def register_extensions(app: Flask) -> None:
     privacy.init_app(app)
     app.extensions[articles.STATE_CACHE] = caches.article_states(app.config["FEED_STATE_SECONDS"])
     notifications.init_app(app)
+    my_comments.init_app(app)
     # Before the API registers routes that use it.
     app.url_map.converters["article"] = ArticleKeyConverter
     api.init_app(app)
@@ -109,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         web_rules.blp,
         readers.blp,
         widget.blp,
+        mine.blp,
     ):
         app.register_blueprint(blueprint)
 

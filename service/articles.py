@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,13 +49,24 @@ def lock_or_create(session: Session, key: str) -> Article:
     locked = select(Article).where(Article.key == key).with_for_update()
     if article := session.scalars(locked).one_or_none():
         return article
+    _create_missing(session, [key])
+    return session.scalars(locked).one()
+
+
+def ids_creating_missing(session: Session, keys: Collection[str]) -> dict[str, int]:
+    """Each key's article id, creating the articles that do not exist yet (bulk, unlocked:
+    for imports, which check no duplicates)."""
+    _create_missing(session, keys)
+    found = session.execute(select(Article.key, Article.id).where(Article.key.in_(keys)))
+    return dict(found.all())
+
+
+def _create_missing(session: Session, keys: Collection[str]) -> None:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # Two first comments may race to create the article; the loser just uses it.
-    session.execute(
-        insert(Article).values(key=key, approved_count=0, feed_version=0).on_conflict_do_nothing()
-    )
-    return session.scalars(locked).one()
+    rows = [{"key": key, "approved_count": 0, "feed_version": 0} for key in keys]
+    session.execute(insert(Article).values(rows).on_conflict_do_nothing())
 
 
 def record_public_change(session: Session, article_id: int, approved_delta: int) -> None:

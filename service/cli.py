@@ -15,6 +15,8 @@ from flask.cli import with_appcontext
 from service import auth, backups, classifier, moderation_cli, notifications, rules
 from service.errors import DomainError
 from service.models import RuleKind
+from service.portability.commands import export_command, import_group
+from service.privacy_commands import privacy_group, purge
 
 
 def init_app(app: Flask) -> None:
@@ -29,6 +31,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup)
     for command in moderation_cli.COMMANDS:
         app.cli.add_command(command)
+    app.cli.add_command(import_group)
+    app.cli.add_command(export_command)
+    app.cli.add_command(privacy_group)
+    app.cli.add_command(purge)
 
 
 @click.command("create-moderator")

@@ -107,6 +107,13 @@ class Defaults:
     NOTIFY_EMAIL_TO: tuple[str, ...] = ()
     PENDING_ALERT_MINUTES = 60
 
+    # Privacy (service/personal_data.py): `flask purge` forgets IP hashes and user agents of
+    # comments older than this many days; 0 keeps them.
+    RETENTION_DAYS = 0
+    # "My comments" (service/my_comments.py): how long the emailed link works; 0: no email.
+    # Sent only when SMTP_HOST, NOTIFY_EMAIL_FROM and PUBLIC_URL are set.
+    MY_COMMENTS_LINK_HOURS = 72
+
     # Access and audit logs (service/observability.py): one JSON object a line, or "text".
     LOG_FORMAT = "json"
 
@@ -263,6 +270,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
             "CLASSIFIER_RETRAIN_EVERY",
             "CLASSIFIER_RELOAD_SECONDS",
             "MAX_PINNED_COMMENTS",
+            "RETENTION_DAYS",
+            "MY_COMMENTS_LINK_HOURS",
         )
     },
 }

@@ -60,7 +60,7 @@ def edit(comment_id: int, body: str, moderator_id: int, note: str | None = None)
             )
         )
         comment.body = body
-        comment.body_html = body_html
+        comment.body_html, comment.body_format = body_html, "markdown"
         comment.fingerprint = similarity.fingerprint(body)
         comment.moderator_edited_at = utcnow()
         _public_change(session, comment)

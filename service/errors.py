@@ -109,6 +109,18 @@ class ModeratorNotFound(DomainError):
     code = "moderator_not_found"
 
 
+class LinkInvalid(DomainError):
+    """A commenter's "my comments" link that was forged, altered or never sent."""
+
+    status = 403
+    code = "invalid_link"
+
+
+class LinkExpired(DomainError):
+    status = 410
+    code = "link_expired"
+
+
 class FieldError(DomainError):
     """Input that is well-formed but refers to something it may not (reported as a 422)."""
 

@@ -149,6 +149,11 @@ class Comment(db.Model):
     website: Mapped[str | None] = mapped_column(String(2048))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    # What `body` is written in: "markdown" (typed here, Isso) or "html" (imported from
+    # WordPress or Disqus, sanitized into body_html as it was).
+    body_format: Mapped[str] = mapped_column(
+        String(16), default="markdown", server_default="markdown"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # When the commenter last edited the text (readers see "edited"); moderation moves do not
@@ -167,6 +172,21 @@ class Comment(db.Model):
 
     article: Mapped[Article] = relationship(lazy="raise")
     parent: Mapped[Comment | None] = relationship(remote_side=[id], lazy="raise")
+
+
+class ImportedComment(db.Model):
+    """Where an imported comment came from: re-running an import finds it here instead of
+    adding it twice, and replies found before their parent are linked at the end."""
+
+    __tablename__ = "imported_comments"
+
+    # "wordpress", "disqus", "isso" (or the name given with --source-name).
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), unique=True
+    )
+    parent_source_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Moderator(UserMixin, db.Model):

@@ -1,5 +1,7 @@
 """Comment bodies: CommonMark (raw HTML off) rendered, then sanitized to a small allow-list."""
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -30,10 +32,28 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": True}).enable(
 def render_body(text: str) -> str:
     """Sanitized HTML for a comment body; the sanitizer runs even though raw HTML is off,
     because Markdown itself can produce links with any scheme."""
+    return _sanitize(_markdown.render(text))
+
+
+def _sanitize(html: str) -> str:
     return nh3.clean(
-        _markdown.render(text),
+        html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="nofollow ugc noopener",
     ).strip()
+
+
+_BLOCK_TAG = re.compile(r"<(p|div|blockquote|pre|ul|ol|li|br)\b", re.IGNORECASE)
+
+
+def render_imported_html(html: str) -> str:
+    """Sanitized HTML for a comment imported as HTML (WordPress, Disqus), kept to the same
+    allow-list as typed comments. WordPress stores line breaks rather than paragraphs (its
+    `wpautop` adds them when displaying): blank lines become paragraphs, single ones <br>."""
+    text = html.strip()
+    if text and not _BLOCK_TAG.search(text):
+        paragraphs = (p.strip() for p in re.split(r"\n\s*\n", text.replace("\r\n", "\n")))
+        text = "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs if p)
+    return _sanitize(text)

@@ -690,3 +690,35 @@ class ModeratorEditSchema(Schema):
 
     body = CommentBody(required=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=NOTE_MAX))
+
+
+class PersonSchema(Schema):
+    """Whose data: the address a commenter asked about (sent in the body, never a URL)."""
+
+    email = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=3, max=EMAIL_MAX, error="Send the commenter's email address."),
+            _printable,
+        ],
+    )
+
+
+class ErasureRequestSchema(PersonSchema):
+    mode = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ["anonymise", "delete"],
+            error="mode must be anonymise (keep the text) or delete (remove it too).",
+        ),
+    )
+
+
+class PersonalDataSchema(Schema):
+    exported_at = fields.String()
+    comments = fields.List(fields.Dict())
+
+
+class ErasureSchema(Schema):
+    mode = fields.String()
+    comments = fields.Integer(metadata={"description": "How many comments were erased."})

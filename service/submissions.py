@@ -19,6 +19,7 @@ from service import (
     articles,
     bans,
     classifier,
+    my_comments,
     notifications,
     observability,
     policy,
@@ -146,6 +147,7 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
         notifications.surge_started(new.article_key, surge.until, surge.started_because)
     if comment.status == CommentStatus.PENDING:
         notifications.comment_held(comment, new.article_key)
+    my_comments.after_submission(comment, new.email)
     return SubmissionResult(comment, edit_token(comment.id), created=True)
 
 
@@ -284,7 +286,8 @@ def edit_comment(
             before,
         )
         comment.name, comment.body, comment.website = name, body, website
-        comment.body_html = body_html
+        # Whatever it was imported as, the text is now what the commenter typed here.
+        comment.body_html, comment.body_format = body_html, "markdown"
         comment.fingerprint = similarity.fingerprint(body)
         comment.status = decision.status
         comment.reasons = [reason.as_dict() for reason in decision.reasons]

@@ -7,17 +7,13 @@ import hashlib
 import hmac
 import json
 import logging
-import socket
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy import select, update
 
@@ -26,7 +22,7 @@ from service.config import ConfigError, settings_from_environment
 from service.extensions import db
 from service.models import Comment, CommentStatus, Notification, utcnow
 from service.notifications import notifier
-from tests.conftest import VALID, base_config, submit
+from tests.conftest import VALID, base_config, free_port, submit
 
 ADDRESS = VALID["email"]
 SECRET = "webhook-secret-that-nobody-may-see"
@@ -35,12 +31,6 @@ PASSWORD = "smtp-password-that-nobody-may-see"
 HOOK_PATH = "/services/T000/B000/token-in-the-path"
 PUBLIC_URL = "https://comments.example.com"
 MODERATORS = ("mia@desk.example", "raj@desk.example")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Receiver:
@@ -91,26 +81,6 @@ def receiver() -> Iterator[Receiver]:
     running.thread.join(5)
 
 
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Mailbox, int]]:
-    mailbox, port = Mailbox(), free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield mailbox, port
-    controller.stop()
-
-
 @pytest.fixture
 def notify_app(make_app: Any) -> Iterator[Any]:
     """Apps with notification settings; their background senders are stopped afterwards, so
@@ -138,6 +108,8 @@ def email(port: int, **extra: Any) -> dict[str, Any]:
         "SMTP_STARTTLS": False,
         "NOTIFY_EMAIL_FROM": "commentdesk@desk.example",
         "NOTIFY_EMAIL_TO": MODERATORS,
+        # The commenters' "my comments" emails would share the mailbox (tests/test_my_comments).
+        "MY_COMMENTS_LINK_HOURS": 0,
         **extra,
     }
 

@@ -140,6 +140,8 @@ def action_data(world: World) -> dict[str, Any]:
         "spam": "1",
         "target": "troll@example.org",
         "body": "a note",
+        "email": VALID["email"],
+        "mode": "delete",
     }
 
 
@@ -152,6 +154,7 @@ PAGES = [
     "/moderation/admin/rules",
     "/moderation/bans",
     "/moderation/commenters/{commenter}",
+    "/moderation/admin/privacy",
 ]
 ACTIONS = [
     "/moderation/logout",
@@ -177,6 +180,8 @@ ACTIONS = [
     "/moderation/admin/tokens",
     "/moderation/admin/tokens/{token}/revoke",
     "/moderation/admin/rules",
+    "/moderation/admin/privacy/export",
+    "/moderation/admin/privacy/erase",
 ]
 ADMIN_PAGES = [path for path in PAGES if "/admin/" in path]
 ADMIN_ACTIONS = [path for path in ACTIONS if "/admin/" in path]

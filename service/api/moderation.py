@@ -7,9 +7,18 @@ from typing import Any
 from flask import g, request
 from flask.views import MethodView
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import Unauthorized
+from werkzeug.exceptions import Forbidden, Unauthorized
 
-from service import articles, audit_trail, auth, bans, commenters, editorial, moderation
+from service import (
+    articles,
+    audit_trail,
+    auth,
+    bans,
+    commenters,
+    editorial,
+    moderation,
+    personal_data,
+)
 from service.openapi import Blueprint
 from service.schemas import (
     ArticleChangesSchema,
@@ -26,6 +35,8 @@ from service.schemas import (
     CommenterNoteSchema,
     CommenterSchema,
     DecisionSchema,
+    ErasureRequestSchema,
+    ErasureSchema,
     EventArgsSchema,
     EventPageSchema,
     ModerationCommentSchema,
@@ -33,6 +44,8 @@ from service.schemas import (
     NewBanSchema,
     NewCommenterNoteSchema,
     NoteSchema,
+    PersonalDataSchema,
+    PersonSchema,
     QueueArgsSchema,
     QueuePageSchema,
     UndoSchema,
@@ -230,3 +243,32 @@ class ArticleSettings(MethodView):
     def patch(self, changes: dict[str, Any], article: str) -> Any:
         """Change the close date or moderation mode (and, for admins, title and URL)."""
         return articles.update_settings(article, changes, g.moderator.id, g.moderator.is_admin)
+
+
+def _require_admin() -> None:
+    if not g.moderator.is_admin:
+        raise Forbidden("Only admins can export or erase a commenter's data.")
+
+
+@blp.route("/privacy/export", methods=["POST"])
+@blp.arguments(PersonSchema)
+@blp.response(200, PersonalDataSchema)
+@blp.doc(**SECURITY)
+def privacy_export(args: dict[str, Any]) -> Any:
+    """Every comment stored under an address, with its state (admins; the address goes in
+    the body so it stays out of access logs)."""
+    _require_admin()
+    return personal_data.export_person(args["email"])
+
+
+@blp.route("/privacy/erase", methods=["POST"])
+@blp.arguments(ErasureRequestSchema)
+@blp.response(200, ErasureSchema)
+@blp.doc(**SECURITY)
+def privacy_erase(args: dict[str, Any]) -> Any:
+    """Erase a commenter's address, IP data and name from all their comments (admins)."""
+    _require_admin()
+    erasure = personal_data.erase_person(
+        args["email"], personal_data.ErasureMode(args["mode"]), g.moderator.id
+    )
+    return {"mode": erasure.mode.value, "comments": erasure.comments}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from service import auth
+from service import auth, personal_data
 from service.errors import DomainError
 from service.web import refuse_nul_characters
 
@@ -97,3 +99,44 @@ def revoke_token(token_id: int) -> Response:
     auth.revoke_token(token_id)
     flash("Token revoked.", "info")
     return redirect(url_for("admin.tokens"))
+
+
+@blp.route("/privacy")
+def privacy() -> str:
+    return render_template("moderation/privacy.html")
+
+
+def _requested_email() -> str | None:
+    email = request.form.get("email", "").strip()
+    if not 3 <= len(email) <= 254:
+        flash("Enter the commenter's email address.", "error")
+        return None
+    return email
+
+
+@blp.route("/privacy/export", methods=["POST"])
+def privacy_export() -> Response:
+    email = _requested_email()
+    if email is None:
+        return redirect(url_for("admin.privacy"))
+    document = json.dumps(personal_data.export_person(email), ensure_ascii=False, indent=2)
+    # The file name carries no address: downloads folders get synced and shared.
+    return Response(
+        document,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="commenter-data.json"'},
+    )
+
+
+@blp.route("/privacy/erase", methods=["POST"])
+def privacy_erase() -> Response:
+    email = _requested_email()
+    mode = request.form.get("mode", "")
+    if email is None:
+        return redirect(url_for("admin.privacy"))
+    if mode not in {m.value for m in personal_data.ErasureMode}:
+        flash("Choose whether to keep the comments' text or delete it.", "error")
+        return redirect(url_for("admin.privacy"))
+    erasure = personal_data.erase_person(email, personal_data.ErasureMode(mode), current_user.id)
+    flash(f"Erased the commenter's data from {erasure.comments} comments ({mode}).", "info")
+    return redirect(url_for("admin.privacy"))

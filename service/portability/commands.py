@@ -1,0 +1,133 @@
+"""`flask --app wsgi import …` and `flask --app wsgi export …`: argument parsing, a progress
+bar and a summary around the use cases in importer.py and exporter.py."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+from flask.cli import with_appcontext
+from tqdm import tqdm
+
+from service.portability import exporter
+from service.portability.disqus import DisqusReader
+from service.portability.importer import ImportReport, Reader, run_import
+from service.portability.isso import IssoReader
+from service.portability.records import ArticleKeyRule, ImportRefused
+from service.portability.wordpress import WordPressReader
+
+READERS: dict[str, Callable[[Path, ArticleKeyRule], Reader]] = {
+    "wordpress": WordPressReader,
+    "disqus": DisqusReader,
+    "isso": IssoReader,
+}
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import comments from WordPress (WXR), Disqus (XML) or Isso (SQLite)."""
+
+
+def _import_command(name: str, help_text: str) -> None:
+    @import_group.command(name, help=help_text)
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option(
+        "--article-key",
+        "key_mode",
+        type=click.Choice(ArticleKeyRule.MODES),
+        default="path",
+        show_default=True,
+        help="Which part of the post's link is the article key (path: without slashes).",
+    )
+    @click.option(
+        "--article-key-pattern",
+        metavar="REGEX",
+        help="Instead: a regular expression on the link; its first group is the key.",
+    )
+    @click.option(
+        "--source-name",
+        help=f"Names the source for re-import detection (default {name!r}); give each site "
+        "its own when importing several.",
+    )
+    @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
+    @with_appcontext
+    def command(
+        file: Path,
+        key_mode: str,
+        article_key_pattern: str | None,
+        source_name: str | None,
+        progress: bool,
+    ) -> None:
+        try:
+            rule = ArticleKeyRule(key_mode, article_key_pattern)
+        except re.error as error:
+            raise click.BadParameter(str(error), param_hint="--article-key-pattern") from None
+        reader = READERS[name](file, rule)
+        click.echo(f"Checking {file.name}, then importing it…", err=True)
+        # Made once the file has passed the check, with the number of comments it holds.
+        bars: list[tqdm[Any]] = []
+
+        def start_bar(total: int) -> None:
+            stream = click.get_text_stream("stderr")
+            bars.append(tqdm(total=total, unit=" comments", disable=not progress, file=stream))
+
+        try:
+            report = run_import(
+                reader,
+                source_name,
+                progress=lambda done: bars[0].update(done),
+                on_validated=start_bar,
+            )
+        except ImportRefused as error:
+            raise click.ClickException(str(error)) from None
+        finally:
+            for bar in bars:
+                bar.close()
+        _summary(report)
+
+
+def _summary(report: ImportReport) -> None:
+    click.echo(
+        f"Imported {report.imported} of {report.found} comments from {report.source} "
+        f"into {len(report.article_ids)} articles."
+    )
+    for reason, count in report.skipped.most_common():
+        click.echo(f"  skipped {count}: {reason}")
+    if report.orphans:
+        click.echo(
+            f"  {report.orphans} replies whose parent is not in the file are top-level comments."
+        )
+
+
+_import_command("wordpress", "Import the comments of a WordPress export (WXR) FILE.")
+_import_command("disqus", "Import the posts of a Disqus XML export FILE.")
+_import_command("isso", "Import the comments of an Isso SQLite database FILE.")
+
+
+@click.command("export")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["json", "wxr"]),
+    default="json",
+    show_default=True,
+    help="json: everything, for backups (README: Export); wxr: a WordPress export file.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    default="-",
+    help="Where to write (default: standard output).",
+)
+@with_appcontext
+def export_command(format_: str, output: TextIO) -> None:
+    """Write every comment, with its email and moderation data, as JSON or WordPress WXR.
+
+    The output holds commenters' addresses in clear: keep it as safe as the database."""
+    write = exporter.export_json if format_ == "json" else exporter.export_wxr
+    written = write(output)
+    click.echo(f"Exported {written} comments as {format_}.", err=True)

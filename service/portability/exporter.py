@@ -1,0 +1,193 @@
+"""Use case: write out every article and comment, moderator-only data included, as JSON (a
+backup, or data for another tool) or as a WordPress WXR file (to move to WordPress, Isso,
+Remark42 or back into commentdesk). Both are streamed: memory does not grow with the data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, TextIO
+from xml.sax.saxutils import escape
+
+from flask import current_app
+from sqlalchemy import select
+
+from service import privacy
+from service.extensions import db
+from service.models import Article, Comment, CommentStatus, utcnow
+from service.portability import wordpress
+
+FORMAT = "commentdesk-export"
+VERSION = 1
+_WXR_STATE = {
+    CommentStatus.APPROVED: "1",
+    CommentStatus.PENDING: "0",
+    CommentStatus.REJECTED: "0",
+    CommentStatus.SPAM: "spam",
+    CommentStatus.DELETED: "trash",
+}
+# Characters XML 1.0 cannot carry at all, even escaped.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _comments() -> Iterator[tuple[Comment, str]]:
+    stmt = (
+        select(Comment, Article.key)
+        .join(Article, Article.id == Comment.article_id)
+        .order_by(Comment.article_id, Comment.id)
+        .execution_options(yield_per=1000)
+    )
+    for comment, key in db.session.execute(stmt):
+        yield comment, key
+        db.session.expunge(comment)
+
+
+def comment_record(comment: Comment, article_key: str) -> dict[str, Any]:
+    """One comment as the JSON export (and the privacy export) describe it."""
+    email = privacy.vault().decrypt(comment.email_encrypted) if comment.email_encrypted else None
+    return {
+        "id": comment.id,
+        "article": article_key,
+        "parent_id": comment.parent_id,
+        "depth": comment.depth,
+        "status": comment.status.value,
+        "status_before_delete": (
+            comment.status_before_delete.value if comment.status_before_delete else None
+        ),
+        "name": comment.name,
+        "email": email,
+        "email_hash": comment.email_hash or None,
+        "website": comment.website,
+        "body": comment.body,
+        "body_format": comment.body_format,
+        "body_html": comment.body_html,
+        "created_at": _iso(comment.created_at),
+        "updated_at": _iso(comment.updated_at),
+        "ip_hash": comment.ip_hash,
+        "user_agent": comment.user_agent,
+        "reasons": comment.reasons,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def export_json(out: TextIO) -> int:
+    """The whole database as one JSON document (schema in README: "Export"); the count."""
+    out.write(f'{{"format": "{FORMAT}", "version": {VERSION}, ')
+    out.write(f'"exported_at": {json.dumps(utcnow().isoformat())},\n"articles": [')
+    stmt = select(Article).order_by(Article.id).execution_options(yield_per=1000)
+    for index, article in enumerate(db.session.scalars(stmt)):
+        record = {
+            "key": article.key,
+            "created_at": _iso(article.created_at),
+            "locked": article.locked,
+            "approved_count": article.approved_count,
+        }
+        out.write(("," if index else "") + "\n  " + json.dumps(record, ensure_ascii=False))
+    out.write('\n],\n"comments": [')
+    written = 0
+    for comment, key in _comments():
+        record = comment_record(comment, key)
+        out.write(("," if written else "") + "\n  " + json.dumps(record, ensure_ascii=False))
+        written += 1
+    out.write("\n]}\n")
+    return written
+
+
+def export_wxr(out: TextIO) -> int:
+    """A WordPress WXR 1.2 file: one <item> per article, its comments as <wp:comment>.
+
+    WordPress has no word for "rejected" and no place for Markdown or a deleted comment's
+    earlier state: commentmeta keeps them, and the commentdesk importer reads it back."""
+    site = (current_app.config.get("SITE_URL") or "https://commentdesk.invalid").rstrip("/")
+    out.write(_WXR_HEAD.format(site=_text(site), date=utcnow().strftime("%a, %d %b %Y %H:%M:%S")))
+    written = 0
+    current: str | None = None
+    for comment, key in _comments():
+        if key != current:
+            if current is not None:
+                out.write("\t</item>\n")
+            out.write(_item(site, key))
+            current = key
+        out.write(_wxr_comment(comment))
+        written += 1
+    if current is not None:
+        out.write("\t</item>\n")
+    out.write("</channel>\n</rss>\n")
+    return written
+
+
+def _text(value: str | None) -> str:
+    return escape(_NOT_XML.sub("", value or ""))
+
+
+def _item(site: str, key: str) -> str:
+    link = key if key.startswith(("http://", "https://")) else f"{site}/{key.lstrip('/')}"
+    slug = key.rstrip("/").rsplit("/", 1)[-1]
+    return (
+        "\t<item>\n"
+        f"\t\t<title>{_text(key)}</title>\n\t\t<link>{_text(link)}</link>\n"
+        f"\t\t<wp:post_name>{_text(slug)}</wp:post_name>\n"
+        "\t\t<wp:post_type>post</wp:post_type>\n\t\t<wp:status>publish</wp:status>\n"
+        f"{_meta('postmeta', wordpress.ARTICLE_META, key)}"
+    )
+
+
+def _meta(kind: str, key: str, value: str) -> str:
+    return (
+        f"\t\t<wp:{kind}><wp:meta_key>{_text(key)}</wp:meta_key>"
+        f"<wp:meta_value>{_text(value)}</wp:meta_value></wp:{kind}>\n"
+    )
+
+
+def _wxr_comment(comment: Comment) -> str:
+    email = privacy.vault().decrypt(comment.email_encrypted) if comment.email_encrypted else ""
+    stamp = comment.created_at.strftime("%Y-%m-%d %H:%M:%S")
+    fields = {
+        "comment_id": str(comment.id),
+        "comment_author": comment.name,
+        "comment_author_email": email or "",
+        "comment_author_url": comment.website or "",
+        # Only a keyed hash of the IP is kept; WordPress has no field for it.
+        "comment_author_IP": "",
+        "comment_date": stamp,
+        "comment_date_gmt": stamp,
+        "comment_content": comment.body,
+        "comment_approved": _WXR_STATE[comment.status],
+        "comment_type": "comment",
+        "comment_parent": str(comment.parent_id or 0),
+        "comment_user_id": "0",
+    }
+    lines = "".join(f"\t\t\t<wp:{k}>{_text(v)}</wp:{k}>\n" for k, v in fields.items())
+    meta = _meta("commentmeta", wordpress.STATUS_META, comment.status.value)
+    meta += _meta("commentmeta", wordpress.FORMAT_META, comment.body_format)
+    meta += _meta("commentmeta", wordpress.CREATED_META, comment.created_at.isoformat())
+    if comment.status_before_delete:
+        meta += _meta(
+            "commentmeta", wordpress.BEFORE_DELETE_META, comment.status_before_delete.value
+        )
+    return f"\t\t<wp:comment>\n{lines}{meta}\t\t</wp:comment>\n"
+
+
+_WXR_HEAD = """<?xml version="1.0" encoding="UTF-8" ?>
+<!-- A WordPress eXtended RSS file written by commentdesk: its comments, for import. -->
+<rss version="2.0"
+\txmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"
+\txmlns:content="http://purl.org/rss/1.0/modules/content/"
+\txmlns:wfw="http://wellformedweb.org/CommentAPI/"
+\txmlns:dc="http://purl.org/dc/elements/1.1/"
+\txmlns:wp="http://wordpress.org/export/1.2/"
+>
+<channel>
+\t<title>commentdesk export</title>
+\t<link>{site}</link>
+\t<pubDate>{date} +0000</pubDate>
+\t<wp:wxr_version>1.2</wp:wxr_version>
+\t<wp:base_site_url>{site}</wp:base_site_url>
+\t<wp:base_blog_url>{site}</wp:base_blog_url>
+"""

@@ -1,0 +1,134 @@
+"""Reader for WordPress eXtended RSS (WXR) exports: the `wp:comment` elements of each item."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree.ElementTree import Element
+
+from service.models import CommentStatus
+from service.portability.records import (
+    ArticleKeyRule,
+    BodyFormat,
+    ImportRefused,
+    Skipped,
+    SourceComment,
+    parse_time,
+)
+from service.portability.xmlstream import events, local_name, text_of
+
+KIND = "WordPress (WXR)"
+_STATES = {
+    "1": CommentStatus.APPROVED,
+    "0": CommentStatus.PENDING,
+    "spam": CommentStatus.SPAM,
+    "trash": CommentStatus.DELETED,
+    "post-trashed": CommentStatus.DELETED,
+}
+# Our own exports (exporter.py) say what WordPress has no word for.
+STATUS_META = "commentdesk_status"
+BEFORE_DELETE_META = "commentdesk_status_before_delete"
+FORMAT_META = "commentdesk_format"
+ARTICLE_META = "commentdesk_article"
+CREATED_META = "commentdesk_created_at"
+
+
+class WordPressReader:
+    source = "wordpress"
+
+    def __init__(self, path: Path, rule: ArticleKeyRule) -> None:
+        self.path = path
+        self.rule = rule
+
+    def _items(self) -> Iterator[Element]:
+        """Each <item> once parsed, then dropped, so memory stays flat however long the file."""
+        stream = events(self.path, KIND)
+        _, root = next(stream)
+        if root.tag != "rss":
+            raise ImportRefused(f"{self.path.name} is not a {KIND} export (no <rss> root).")
+        channel: Element | None = None
+        for event, element in stream:
+            if event == "start" and element.tag == "channel":
+                channel = element
+            elif event == "end" and element.tag == "item":
+                yield element
+                element.clear()
+                if channel is not None:
+                    channel.remove(element)
+
+    def validate(self) -> int:
+        """Parse the whole file without storing anything; the number of comments in it."""
+        return sum(len(item.findall("{*}comment")) for item in self._items())
+
+    def records(self) -> Iterator[SourceComment | Skipped]:
+        for item in self._items():
+            link = text_of(item, "link")
+            key = _post_meta(item, ARTICLE_META) or self.rule.key_for(
+                link, text_of(item, "{*}post_name") or None
+            )
+            for comment in item.iterfind("{*}comment"):
+                yield _comment(comment, key)
+
+
+def _post_meta(item: Element, name: str) -> str | None:
+    for meta in item.iterfind("{*}postmeta"):
+        if text_of(meta, "{*}meta_key") == name:
+            return text_of(meta, "{*}meta_value")
+    return None
+
+
+def _comment(comment: Element, article_key: str | None) -> SourceComment | Skipped:
+    fields = {local_name(child.tag): child.text or "" for child in comment}
+    meta = {
+        text_of(m, "{*}meta_key"): text_of(m, "{*}meta_value")
+        for m in comment.iterfind("{*}commentmeta")
+    }
+    source_id = fields.get("comment_id", "").strip()
+    if not source_id:
+        return Skipped("?", "no wp:comment_id")
+    kind = fields.get("comment_type", "").strip()
+    if kind not in ("", "comment"):
+        return Skipped(source_id, f"a {kind}, not a comment")
+    if not article_key:
+        return Skipped(source_id, "its post has no link to make an article key from")
+    approved = fields.get("comment_approved", "").strip()
+    status = _our_status(meta.get(STATUS_META)) or _STATES.get(approved)
+    if status is None:
+        return Skipped(source_id, f"unknown comment_approved {approved!r}")
+    before = None
+    if status == CommentStatus.DELETED:
+        before = _our_status(meta.get(BEFORE_DELETE_META)) or _STATES.get(
+            meta.get("_wp_trash_meta_status", ""), CommentStatus.PENDING
+        )
+    created = (
+        parse_time(meta.get(CREATED_META, ""))
+        or parse_time(fields.get("comment_date_gmt", ""))
+        or parse_time(fields.get("comment_date", ""))
+    )
+    if created is None:
+        return Skipped(source_id, "no valid comment_date_gmt")
+    parent = fields.get("comment_parent", "").strip()
+    return SourceComment(
+        source_id=source_id,
+        parent_source_id=parent if parent not in ("", "0") else None,
+        article_key=article_key,
+        name=fields.get("comment_author", "").strip(),
+        email=fields.get("comment_author_email", "").strip(),
+        website=fields.get("comment_author_url", "").strip() or None,
+        ip=fields.get("comment_author_IP", "").strip() or None,
+        created_at=created,
+        body=fields.get("comment_content", ""),
+        body_format=(
+            BodyFormat.MARKDOWN if meta.get(FORMAT_META) == "markdown" else BodyFormat.HTML
+        ),
+        status=status,
+        status_before_delete=before,
+        user_agent=fields.get("comment_agent", "").strip() or None,
+    )
+
+
+def _our_status(value: str | None) -> CommentStatus | None:
+    try:
+        return CommentStatus(value) if value else None
+    except ValueError:
+        return None
