@@ -25,11 +25,11 @@ def _workers() -> int:
 bind = os.environ.get("BIND", "").strip() or "0.0.0.0:8000"
 workers = _workers()
 # gthread by default, chosen by measurement (bench/run.py, 4 workers, wrk with 16 keep-alive
-# connections, same run): the cached feed answered 4,699 req/s with 4 threads a worker
-# against 888 with sync workers, and a page rendered per request 221 against 144. Sync
-# workers close every connection after one request and block on slow clients; threads keep
-# connections open and overlap the waits on the database. GUNICORN_WORKER_CLASS=sync
-# restores the old model.
+# connections, sync and gthread in the same run on a quiet 2-core machine): the cached feed
+# answered 8,631 req/s with 4 threads a worker against 7,110 with sync workers, at the cost
+# of 5% on pages rendered per request (610 against 640 req/s), which are rare once pages are
+# cached. Threads also keep connections open and do not block a worker on a slow client.
+# GUNICORN_WORKER_CLASS=sync restores one request per process.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "").strip() or "gthread"
 # gunicorn turns a sync worker with more than one thread into gthread: only gthread gets 4.
 threads = int(
