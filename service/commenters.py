@@ -14,7 +14,7 @@ from service.database import write_transaction
 from service.errors import CommenterNotFound, FieldError
 from service.extensions import db
 from service.models import Article, Comment, CommenterNote, ModerationEvent, Moderator
-from service.schemas import NOTE_MAX
+from service.schemas.common import NOTE_MAX
 
 HISTORY_LIMIT = 200
 _UNKNOWN = "There is no commenter with that hash (no comments)."

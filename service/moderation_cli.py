@@ -13,7 +13,9 @@ from marshmallow import ValidationError
 from service import articles, auth, bans, commenters, editorial
 from service.errors import DomainError
 from service.models import BanKind
-from service.schemas import ArticleChangesSchema, ModeratorEditSchema, messages_of
+from service.schemas.common import messages_of
+from service.schemas.moderation import ModeratorEditSchema
+from service.schemas.people import ArticleChangesSchema
 
 MODERATOR_OPTION = click.option(
     "--moderator", required=True, help="The moderator this is done in the name of (audit log)."

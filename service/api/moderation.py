@@ -20,35 +20,37 @@ from service import (
     personal_data,
 )
 from service.openapi import Blueprint
-from service.schemas import (
-    ArticleChangesSchema,
-    ArticleListArgsSchema,
-    ArticleListSchema,
-    ArticleSettingsSchema,
+from service.schemas.moderation import (
     ArticleStateSchema,
-    BanArgsSchema,
-    BanPageSchema,
-    BanResultSchema,
-    BanSchema,
     BulkActionSchema,
     BulkResultSchema,
-    CommenterNoteSchema,
-    CommenterSchema,
     DecisionSchema,
-    ErasureRequestSchema,
-    ErasureSchema,
     EventArgsSchema,
     EventPageSchema,
     ModerationCommentSchema,
     ModeratorEditSchema,
+    QueueArgsSchema,
+    QueuePageSchema,
+    UndoSchema,
+)
+from service.schemas.people import (
+    ArticleChangesSchema,
+    ArticleListArgsSchema,
+    ArticleListSchema,
+    ArticleSettingsSchema,
+    BanArgsSchema,
+    BanPageSchema,
+    BanResultSchema,
+    BanSchema,
+    CommenterNoteSchema,
+    CommenterSchema,
+    ErasureRequestSchema,
+    ErasureSchema,
     NewBanSchema,
     NewCommenterNoteSchema,
     NoteSchema,
     PersonalDataSchema,
     PersonSchema,
-    QueueArgsSchema,
-    QueuePageSchema,
-    UndoSchema,
 )
 
 blp = Blueprint(

@@ -26,7 +26,7 @@ from service.errors import (
 )
 from service.extensions import limiter
 from service.openapi import Blueprint, form_body_doc
-from service.schemas import (
+from service.schemas.public import (
     CountsArgsSchema,
     CountsSchema,
     EditSchema,

@@ -10,7 +10,8 @@ from werkzeug.wrappers import Response
 
 from service import editorial
 from service.errors import DomainError
-from service.schemas import ModeratorEditSchema, messages_of
+from service.schemas.common import messages_of
+from service.schemas.moderation import ModeratorEditSchema
 from service.web import refuse_nul_characters
 from service.web.auth import safe_next
 

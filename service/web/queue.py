@@ -23,7 +23,9 @@ from werkzeug.wrappers import Response
 from service import articles, moderation
 from service.errors import DomainError, FieldError
 from service.models import CommentStatus, ModerationMode
-from service.schemas import NOTE_MAX, STATUS_FILTERS, ArticleChangesSchema, messages_of
+from service.schemas.common import NOTE_MAX, messages_of
+from service.schemas.moderation import STATUS_FILTERS
+from service.schemas.people import ArticleChangesSchema
 from service.web import people, refuse_nul_characters
 from service.web.auth import safe_next
 

@@ -13,7 +13,7 @@ from werkzeug.http import quote_etag
 
 from service import articles, atom, feed, origins, traps
 from service.models import utcnow
-from service.schemas import BODY_MAX, EMAIL_MAX, NAME_MAX, WEBSITE_MAX
+from service.schemas.common import BODY_MAX, EMAIL_MAX, NAME_MAX, WEBSITE_MAX
 
 blp = Blueprint("readers", __name__)
 

@@ -1,0 +1,170 @@
+"""Limits, validators and the comment fields every schema shares."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from marshmallow import (
+    ValidationError,
+    fields,
+    validate,
+)
+
+from service.models import MAX_ID
+
+NAME_MAX = 80
+BODY_MAX = 10_000
+WEBSITE_MAX = 2048
+EMAIL_MAX = 254
+NOTE_MAX = 2000
+
+# Bidirectional overrides and isolates can make a name display as something else entirely.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_BODY_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+
+
+def _has_control_characters(text: str, allowed: set[str] = frozenset()) -> bool:
+    # Lone surrogates ("Cs", e.g. JSON "\ud800") count too: they cannot be encoded for storage.
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in text)
+
+
+def printable(value: str) -> None:
+    if _has_control_characters(value):
+        raise ValidationError("This value contains control characters; please remove them.")
+
+
+def messages_of(error: ValidationError) -> str:
+    """A validation failure as one sentence or more, for a flash message or a terminal."""
+    messages = error.normalized_messages()
+    return " ".join(
+        str(message)
+        for field_messages in messages.values()
+        for message in (field_messages if isinstance(field_messages, list) else [field_messages])
+    )
+
+
+def printable_text(value: str) -> None:
+    """Free text of several lines (a note): newlines and tabs are fine, other controls not."""
+    if _has_control_characters(value, _BODY_ALLOWED_CONTROLS):
+        raise ValidationError("This text contains control characters; please remove them.")
+
+
+class CommentName(fields.String):
+    default_error_messages = {
+        "required": "Please enter your name.",
+        "null": "Please enter your name.",
+        "invalid": "Please enter your name as text.",
+        "empty": "Please enter your name.",
+        "too_long": f"Please keep your name to {NAME_MAX} characters or fewer.",
+        "control": "Your name contains invisible control characters; please remove them.",
+    }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        name = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not name:
+            raise self.make_error("empty")
+        if len(name) > NAME_MAX:
+            raise self.make_error("too_long")
+        if _has_control_characters(name) or _BIDI_CONTROLS.search(name):
+            raise self.make_error("control")
+        return name
+
+
+class CommentEmail(fields.String):
+    default_error_messages = {
+        "required": "Please enter your email address.",
+        "null": "Please enter your email address.",
+        "invalid": "Please enter your email address as text.",
+        "empty": "Please enter your email address.",
+        "bad_address": "That email address is not valid: {reason}",
+    }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        address = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not address:
+            raise self.make_error("empty")
+        if len(address) > EMAIL_MAX or _has_control_characters(address):
+            raise self.make_error(
+                "bad_address", reason="it is too long or has invisible characters."
+            )
+        try:
+            checked = validate_email(
+                address,
+                check_deliverability=current_app.config["EMAIL_CHECK_DELIVERABILITY"],
+            )
+        except EmailNotValidError as error:
+            raise self.make_error("bad_address", reason=str(error)) from None
+        return checked.normalized
+
+
+class CommentBody(fields.String):
+    default_error_messages = {
+        "required": "Please write a comment.",
+        "null": "Please write a comment.",
+        "invalid": "Please write your comment as text.",
+        "empty": "Please write a comment.",
+        "too_long": "Please keep your comment to {max:,} characters or fewer (it has {length:,}).",
+        "control": "Your comment contains control characters that cannot be stored; "
+        "please remove them.",
+    }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        body = super()._deserialize(value, attr, data, **kwargs)
+        if not body.strip():
+            raise self.make_error("empty")
+        if len(body) > BODY_MAX:
+            raise self.make_error("too_long", max=BODY_MAX, length=len(body))
+        if _has_control_characters(body, _BODY_ALLOWED_CONTROLS):
+            raise self.make_error("control")
+        # Stored as typed: only the Windows line endings a form sends are unified.
+        return body.replace("\r\n", "\n")
+
+
+class Website(fields.String):
+    default_error_messages = {
+        "invalid": "Please enter your website as text.",
+        "bad_url": "Please enter a web address starting with http:// or https://.",
+        "too_long": f"Please keep the web address to {WEBSITE_MAX} characters or fewer.",
+    }
+    _url = validate.URL(schemes={"http", "https"}, require_tld=False)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str | None:
+        url = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not url:
+            return None
+        if len(url) > WEBSITE_MAX:
+            raise self.make_error("too_long")
+        # The URL validator lets control characters through in the path (NUL breaks PostgreSQL).
+        if _has_control_characters(url):
+            raise self.make_error("bad_url")
+        # People type "example.com"; a scheme-less address with no colon can only mean the web.
+        if "://" not in url and ":" not in url.split("/", 1)[0]:
+            url = "https://" + url
+        try:
+            self._url(url)
+        except ValidationError:
+            raise self.make_error("bad_url") from None
+        return url
+
+
+class CommentId(fields.Integer):
+    """A comment id as JSON sends it (a whole number) or a form does (digits); 1.5 or "1e3"
+    is a mistake to report, not a number to round."""
+
+    default_error_messages = {
+        "invalid": "The comment you are replying to could not be found.",
+    }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not (
+            isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
+        ):
+            raise self.make_error("invalid")
+        number = int(value)
+        if not 0 < number <= MAX_ID:
+            raise self.make_error("invalid")
+        return number
