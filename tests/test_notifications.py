@@ -569,7 +569,7 @@ def test_notification_settings_come_from_the_environment():
         ({"NOTIFY_WEBHOOK_FORMAT": "xml"}, "NOTIFY_WEBHOOK_FORMAT must be one of json, slack"),
         ({"PUBLIC_URL": "comments.example.com"}, "PUBLIC_URL must be an http"),
         ({"NOTIFY_EMAIL_TO": ("mia@desk.example",)}, "SMTP_HOST is not"),
-        ({"SMTP_HOST": "smtp.example.com"}, "NOTIFY_EMAIL_TO is not"),
+        ({"SMTP_HOST": "smtp.example.com"}, "NOTIFY_EMAIL_FROM is not set"),
         (
             {"SMTP_HOST": "smtp.example.com", "NOTIFY_EMAIL_TO": ("mia@desk.example",)},
             "NOTIFY_EMAIL_FROM is not set",
@@ -580,6 +580,14 @@ def test_notification_settings_mistakes_stop_start_up(overrides, message):
     with pytest.raises(ConfigError, match=message) as refused:
         create_app(base_config("sqlite://") | overrides)
     assert "hooks.example.com/x" not in str(refused.value)
+
+
+def test_smtp_without_moderator_recipients_sends_no_digest(make_app):
+    # SMTP alone serves commenters' "my comments" links; moderators' email is optional.
+    app = make_app(SMTP_HOST="127.0.0.1", NOTIFY_EMAIL_FROM="comments@blog.example.com")
+    result = app.test_cli_runner().invoke(args=["notify", "--no-alert"])
+    assert result.exit_code == 0, result.output
+    assert "Digest: email is not configured" in result.output
 
 
 def test_malformed_notification_numbers_are_refused_by_name():

@@ -74,15 +74,10 @@ class NotifySettings:
             )
         if self.email_to and not self.smtp_host:
             raise ConfigError("NOTIFY_EMAIL_TO is set but SMTP_HOST is not: set both, or neither.")
-        if self.smtp_host and not self.email_to:
-            raise ConfigError(
-                "SMTP_HOST is set but NOTIFY_EMAIL_TO is not: list the moderators' addresses "
-                "(comma-separated)."
-            )
         if self.smtp_host and "@" not in self.email_from:
             raise ConfigError(
-                "NOTIFY_EMAIL_FROM is not set: the address the digest is sent from "
-                "(one your SMTP server may send as)."
+                "NOTIFY_EMAIL_FROM is not set: the address the digest and commenters' links "
+                "are sent from (one your SMTP server may send as)."
             )
         for address in self.email_to:
             if "@" not in address:
