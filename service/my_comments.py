@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from service import articles, personal_data, privacy
+from service import personal_data, privacy, withdrawals
 from service.database import write_transaction
 from service.errors import CommentNotFound, InvalidTransition, LinkExpired, LinkInvalid
 from service.extensions import db
@@ -156,17 +156,4 @@ def withdraw(email: str, comment_id: int) -> None:
             raise CommentNotFound(f"You have no comment {comment_id}.")
         if comment.status == CommentStatus.DELETED:
             raise InvalidTransition("That comment is already withdrawn.")
-        before = comment.status
-        comment.status_before_delete = before
-        comment.status = CommentStatus.DELETED
-        session.add(
-            ModerationEvent(
-                comment_id=comment.id,
-                actor="commenter",
-                action="withdraw",
-                from_status=before.value,
-                to_status=CommentStatus.DELETED.value,
-            )
-        )
-        if before == CommentStatus.APPROVED:
-            articles.record_public_change(session, comment.article_id, -1)
+        withdrawals.take_down(session, comment)

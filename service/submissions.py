@@ -28,6 +28,7 @@ from service import (
     similarity,
     surges,
     traps,
+    withdrawals,
 )
 from service.database import write_transaction
 from service.errors import (
@@ -308,12 +309,7 @@ def withdraw_comment(comment_id: int, token: str | None) -> Comment:
     see and restore it); audited as a "withdraw" by the "commenter"."""
     with write_transaction() as session:
         comment = _own_comment(session, comment_id, token, lock=True)
-        before = comment.status
-        comment.status_before_delete = before
-        comment.status = CommentStatus.DELETED
-        _audit(session, comment, "withdraw", before)
-        if before == CommentStatus.APPROVED:
-            articles.record_public_change(session, comment.article_id, -1)
+        withdrawals.take_down(session, comment)
     return comment
 
 
