@@ -45,7 +45,8 @@ def page_key(article: str, state: ArticleState, query: bytes) -> tuple[str, str,
 
 
 class RepeatFeedReads:
-    """WSGI middleware: `app.wsgi_app = RepeatFeedReads(app, app.wsgi_app)`."""
+    """WSGI middleware over the app's own `wsgi_app`, reading the app's article-state cache
+    and its rendered `pages`, answering with its `cors` options (see public.init_app)."""
 
     def __init__(
         self, app: Flask, downstream: WSGIApplication, pages: LockedCache, cors: dict[str, Any]
