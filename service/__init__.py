@@ -23,9 +23,9 @@ from service import (
 )
 from service.api import moderation as moderation_api
 from service.api import public as public_api
+from service.converters import ArticleKeyConverter, IdConverter, article_key_schema, id_schema
 from service.errors import register_error_handlers
 from service.extensions import api, csrf, db, limiter, login_manager, migrate
-from service.openapi import ArticleKeyConverter, article_key_schema
 from service.web import admin, audit, editorial, people, queue, readers, widget
 from service.web import auth as web_auth
 from service.web import my_comments as mine
@@ -81,8 +81,10 @@ def register_extensions(app: Flask) -> None:
     my_comments.init_app(app)
     # Before the API registers routes that use it.
     app.url_map.converters["article"] = ArticleKeyConverter
+    app.url_map.converters["int"] = IdConverter
     api.init_app(app)
     api.register_converter(ArticleKeyConverter, article_key_schema)
+    api.register_converter(IdConverter, id_schema)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     public_api.init_app(app)
     app.session_interface = HttpsAwareSessionInterface()

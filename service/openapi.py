@@ -7,7 +7,6 @@ from typing import Any
 
 import flask_smorest
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import PathConverter
 
 from service.errors import http_exception_response
 
@@ -29,15 +28,3 @@ class Blueprint(flask_smorest.Blueprint):
 def form_body_doc(schema_name: str) -> dict[str, Any]:
     ref = {"$ref": f"#/components/schemas/{schema_name}"}
     return {"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": ref}}}}
-
-
-class ArticleKeyConverter(PathConverter):
-    """An article key in a URL: like `path`, but it may start with a slash, because sites
-    often use the page path ("/2024/05/hello/") as the key."""
-
-    regex = ".+?"
-    part_isolating = False
-
-
-def article_key_schema(_converter: ArticleKeyConverter) -> dict[str, Any]:
-    return {"type": "string", "minLength": 1, "maxLength": 255}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import stat
 from typing import Any
 
@@ -12,9 +13,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from openapi_spec_validator import validate
+from werkzeug.routing import AnyConverter
 
 from service import create_app
 from service.config import ConfigError
+from service.converters import IdConverter
 from service.extensions import db
 from tests.conftest import base_config
 
@@ -136,3 +139,29 @@ def test_instance_folder_is_not_the_source_tree_when_configured(clean_environmen
     clean_environment.setenv("SECRET_KEY", "k" * 40)
     app = create_app()
     assert app.instance_path == os.fspath(tmp_path / "instance")
+
+
+def test_an_id_too_large_for_the_database_is_a_404_on_every_route(app):
+    """Every `<int:...>` in every URL is capped at the largest stored id: a larger number is
+    no such page, never an overflow in the database driver (a 500 on SQLite)."""
+    client = app.test_client()
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not any(isinstance(c, IdConverter) for c in rule._converters.values()):
+            continue
+        values = {}
+        for name, converter in rule._converters.items():
+            if isinstance(converter, IdConverter):
+                values[name] = 10**30
+            elif isinstance(converter, AnyConverter):
+                values[name] = sorted(converter.items)[0]
+            else:
+                values[name] = "posts/x" if name == "article" else "x"
+        path = rule.rule
+        for name, value in values.items():
+            path = re.sub(rf"<[^>]*:{name}>", str(value), path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method)
+            assert response.status_code == 404, (method, path, response.status_code)
+            checked += 1
+    assert checked >= 10

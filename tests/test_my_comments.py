@@ -177,6 +177,19 @@ def test_a_link_cannot_act_on_another_addresss_comments(mine):
         assert db.session.get(Comment, bobs).status.value == "pending"
 
 
+@pytest.mark.parametrize("comment_id", [10**6, 2**63, 10**30])
+def test_withdrawing_an_id_no_comment_has_is_a_404(mine, comment_id):
+    app, mailbox = mine
+    client = app.test_client()
+    post(client, name="Ada", email=ADA, body="Hello")
+    wait_for(mailbox, 1)
+    page = open_page(client, link_in(mailbox))
+
+    response = client.post(f"/my-comments/{comment_id}/withdraw", data={"csrf_token": csrf(page)})
+
+    assert response.status_code == 404
+
+
 def test_withdraw_and_download_through_the_link(mine, moderator_headers):
     app, mailbox = mine
     client = app.test_client()
