@@ -105,26 +105,26 @@ class MyComment:
 
 
 def my_comments(email: str) -> list[MyComment]:
-    records = personal_data.export_person(email)["comments"]
-    notes = _rejection_notes([r["id"] for r in records if r["status"] == "rejected"])
+    rows = personal_data.comments_of(email)
+    notes = _rejection_notes([c.id for c, _ in rows if c.status == CommentStatus.REJECTED])
     return [
         MyComment(
-            id=r["id"],
-            article=r["article"],
-            status=r["status"],
-            body_html=r["body_html"],
-            created_at=r["created_at"],
-            reason=_reason(r, notes),
+            id=comment.id,
+            article=key,
+            status=comment.status.value,
+            body_html=comment.body_html,
+            created_at=comment.created_at.isoformat(),
+            reason=_reason(comment, notes),
         )
-        for r in records
+        for comment, key in rows
     ]
 
 
-def _reason(record: dict[str, Any], notes: dict[int, str]) -> str | None:
-    if record["status"] != CommentStatus.REJECTED.value:
+def _reason(comment: Comment, notes: dict[int, str]) -> str | None:
+    if comment.status != CommentStatus.REJECTED:
         return None
-    policy_reasons = "; ".join(reason["message"] for reason in record["reasons"])
-    return notes.get(record["id"]) or policy_reasons or None
+    policy_reasons = "; ".join(reason["message"] for reason in comment.reasons)
+    return notes.get(comment.id) or policy_reasons or None
 
 
 def _rejection_notes(ids: list[int]) -> dict[int, str]:

@@ -76,18 +76,22 @@ class Erasure:
         return self.records.get("comments", 0)
 
 
-def export_person(email: str) -> dict[str, Any]:
-    """Every comment stored under this address, with its state and why it was held."""
-    person = Person.of(email)
+def comments_of(email: str) -> list[tuple[Comment, str]]:
+    """Every comment stored under this address, with its article's key, oldest first."""
     rows = db.session.execute(
         select(Comment, Article.key)
         .join(Article, Article.id == Comment.article_id)
-        .where(Comment.email_hash == person.email_hash)
+        .where(Comment.email_hash == privacy.vault().email_hash(email))
         .order_by(Comment.created_at, Comment.id)
-    ).all()
+    )
+    return [(comment, key) for comment, key in rows]
+
+
+def export_person(email: str) -> dict[str, Any]:
+    """Every comment stored under this address, with its state and why it was held."""
     return {
         "exported_at": utcnow().isoformat(),
-        "comments": [comment_record(comment, key) for comment, key in rows],
+        "comments": [comment_record(comment, key) for comment, key in comments_of(email)],
     }
 
 

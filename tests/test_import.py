@@ -349,6 +349,19 @@ def test_a_file_that_is_not_an_isso_database_is_refused(app, tmp_path):
     assert count(app, Comment) == 0
 
 
+def test_an_isso_comment_with_an_impossible_time_is_skipped(app, isso_db):
+    connection = sqlite3.connect(isso_db)
+    connection.execute("UPDATE comments SET created = 1e20 WHERE id = 3")
+    connection.commit()
+    connection.close()
+
+    result = run_import(app, "isso", isso_db)
+
+    assert result.exit_code == 0, result.output
+    assert "Imported 4 of 5 comments" in result.output
+    assert "skipped 1: no valid created time" in result.output
+
+
 def test_a_reply_cycle_in_a_hostile_file_does_not_loop(app, tmp_path):
     text = WXR.read_text().replace(
         "<wp:comment_parent>0</wp:comment_parent>\n\t\t\t<wp:comment_user_id>0</wp:comment_user_id>"

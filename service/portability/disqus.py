@@ -10,12 +10,11 @@ from service.models import CommentStatus
 from service.portability.records import (
     ArticleKeyRule,
     BodyFormat,
-    ImportRefused,
     Skipped,
     SourceComment,
     parse_time,
 )
-from service.portability.xmlstream import events, local_name, text_of
+from service.portability.xmlstream import elements_at, local_name, text_of
 
 KIND = "Disqus"
 DISQUS = "{http://disqus.com}"
@@ -34,20 +33,7 @@ class DisqusReader:
 
     def _elements(self) -> Iterator[Element]:
         """Each top-level <thread>, <post> or <category>, parsed, then dropped."""
-        stream = events(self.path, KIND)
-        _, root = next(stream)
-        if root.tag != f"{DISQUS}disqus":
-            raise ImportRefused(f"{self.path.name} is not a {KIND} export (no <disqus> root).")
-        depth = 0
-        for event, element in stream:
-            if event == "start":
-                depth += 1
-                continue
-            depth -= 1
-            if depth == 0:
-                yield element
-                element.clear()
-                root.remove(element)
+        return elements_at(self.path, KIND, f"{DISQUS}disqus", depth=1)
 
     def validate(self) -> int:
         posts = 0

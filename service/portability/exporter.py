@@ -47,7 +47,6 @@ def _comments() -> Iterator[tuple[Comment, str]]:
 
 def comment_record(comment: Comment, article_key: str) -> dict[str, Any]:
     """One comment as the JSON export (and the privacy export) describe it."""
-    email = privacy.vault().decrypt(comment.email_encrypted) if comment.email_encrypted else None
     return {
         "id": comment.id,
         "article": article_key,
@@ -58,7 +57,7 @@ def comment_record(comment: Comment, article_key: str) -> dict[str, Any]:
             comment.status_before_delete.value if comment.status_before_delete else None
         ),
         "name": comment.name,
-        "email": email,
+        "email": _email(comment),
         "email_hash": comment.email_hash or None,
         "website": comment.website,
         "body": comment.body,
@@ -70,6 +69,10 @@ def comment_record(comment: Comment, article_key: str) -> dict[str, Any]:
         "user_agent": comment.user_agent,
         "reasons": comment.reasons,
     }
+
+
+def _email(comment: Comment) -> str | None:
+    return privacy.vault().decrypt(comment.email_encrypted) if comment.email_encrypted else None
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -146,12 +149,11 @@ def _meta(kind: str, key: str, value: str) -> str:
 
 
 def _wxr_comment(comment: Comment) -> str:
-    email = privacy.vault().decrypt(comment.email_encrypted) if comment.email_encrypted else ""
     stamp = comment.created_at.strftime("%Y-%m-%d %H:%M:%S")
     fields = {
         "comment_id": str(comment.id),
         "comment_author": comment.name,
-        "comment_author_email": email or "",
+        "comment_author_email": _email(comment) or "",
         "comment_author_url": comment.website or "",
         # Only a keyed hash of the IP is kept; WordPress has no field for it.
         "comment_author_IP": "",

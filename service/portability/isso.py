@@ -86,6 +86,10 @@ class IssoReader:
         key = self.rule.key_for(uri)
         if not key:
             return Skipped(str(id_), "its thread has no uri to make an article key from")
+        try:
+            created_at = datetime.fromtimestamp(created, UTC)
+        except (TypeError, ValueError, OverflowError, OSError):
+            return Skipped(str(id_), "no valid created time")
         return SourceComment(
             source_id=str(id_),
             parent_source_id=str(parent) if parent else None,
@@ -94,7 +98,7 @@ class IssoReader:
             email=(email or "").strip(),
             website=(website or "").strip() or None,
             ip=remote_addr or None,
-            created_at=datetime.fromtimestamp(created, UTC),
+            created_at=created_at,
             body=text or "",
             body_format=BodyFormat.MARKDOWN,
             status=status,

@@ -10,12 +10,11 @@ from service.models import CommentStatus
 from service.portability.records import (
     ArticleKeyRule,
     BodyFormat,
-    ImportRefused,
     Skipped,
     SourceComment,
     parse_time,
 )
-from service.portability.xmlstream import events, local_name, text_of
+from service.portability.xmlstream import elements_at, local_name, text_of
 
 KIND = "WordPress (WXR)"
 _STATES = {
@@ -41,20 +40,10 @@ class WordPressReader:
         self.rule = rule
 
     def _items(self) -> Iterator[Element]:
-        """Each <item> once parsed, then dropped, so memory stays flat however long the file."""
-        stream = events(self.path, KIND)
-        _, root = next(stream)
-        if root.tag != "rss":
-            raise ImportRefused(f"{self.path.name} is not a {KIND} export (no <rss> root).")
-        channel: Element | None = None
-        for event, element in stream:
-            if event == "start" and element.tag == "channel":
-                channel = element
-            elif event == "end" and element.tag == "item":
+        """Each <item> of the <channel>, parsed, then dropped."""
+        for element in elements_at(self.path, KIND, "rss", depth=2):
+            if element.tag == "item":
                 yield element
-                element.clear()
-                if channel is not None:
-                    channel.remove(element)
 
     def validate(self) -> int:
         """Parse the whole file without storing anything; the number of comments in it."""

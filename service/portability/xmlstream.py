@@ -37,6 +37,27 @@ def events(path: Path, kind: str) -> Iterator[tuple[str, Element]]:
         ) from None
 
 
+def elements_at(path: Path, kind: str, root_tag: str, depth: int) -> Iterator[Element]:
+    """Each element `depth` levels below a `root_tag` root (1: the root's children), once
+    parsed, then dropped, so memory stays flat however long the file."""
+    stream = events(path, kind)
+    _, root = next(stream)
+    if root.tag != root_tag:
+        raise ImportRefused(
+            f"{path.name} is not a {kind} export (no <{local_name(root_tag)}> root)."
+        )
+    open_elements = [root]
+    for event, element in stream:
+        if event == "start":
+            open_elements.append(element)
+            continue
+        open_elements.pop()
+        if len(open_elements) == depth:
+            yield element
+            element.clear()
+            open_elements[-1].remove(element)
+
+
 def local_name(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
