@@ -17,15 +17,16 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 def _origin(url: str) -> str | None:
     """scheme://host[:port] of an absolute http(s) URL (default port left out), or None
     for anything a browser might read differently from how we do."""
-    parts = urlsplit(url)
+    try:
+        # urlsplit refuses unbalanced brackets ("https://[x/"), .port a port out of range.
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
     if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
         return None
     # user:password@host, and the confusions it allows (https://blog.example.com@evil).
     if "@" in parts.netloc:
-        return None
-    try:
-        port = parts.port
-    except ValueError:
         return None
     origin = f"{parts.scheme}://{parts.hostname}"
     return origin if port in (None, _DEFAULT_PORTS[parts.scheme]) else f"{origin}:{port}"

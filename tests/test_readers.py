@@ -362,12 +362,25 @@ def test_pages_on_the_site_are_places_to_return_to(url):
         "https://blog.example.com/ x",
         "https://blog.example.com:99999/",
         "https://blog.example.com:-1/",
+        "https://[blog.example.com/",
+        "https://blog.example.com]/",
         "https://blog.example.com/" + "a" * 3000,
         "http://localhost:8001/",
     ],
 )
 def test_anything_else_is_never_returned_to(url):
     assert origins.page_on_site(url, ALLOWED) is None
+
+
+@pytest.mark.parametrize("malformed", ["https://[blog.example.com/", "https://blog.example.com]/"])
+def test_a_malformed_page_address_is_ignored_not_a_server_error(client, malformed):
+    assert not snippet(client, "?return_to=" + malformed).find("input", name="return_to")
+    headers = {"Origin": malformed, "Referer": malformed}
+    sent = client.post(FORM_URL, json=VALID | {"article_url": malformed}, headers=headers)
+    assert sent.status_code == 201
+    posted = post_form(client, return_to=malformed, body="By form.")
+    assert posted.status_code == 201
+    assert "Location" not in posted.headers
 
 
 def test_a_wildcard_origin_opens_cors_but_never_redirects():
