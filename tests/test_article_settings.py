@@ -193,6 +193,8 @@ def test_articles_are_listed_with_their_pending_counts(client, moderator_headers
         ({"url": "javascript:alert(1)"}, 422),
         ({"closes_at": "tomorrow"}, 422),
         ({"closes_at": "2030-01-01T00:00:00"}, 422),
+        ({"closes_at": "9999-12-31T23:59:59-05:00"}, 422),
+        ({"closes_at": "0001-01-01T00:00:00+05:00"}, 422),
         ({"title": "bad\x00title"}, 422),
         ({"locked": True}, 422),
     ],

@@ -259,6 +259,7 @@ def test_no_address_in_the_log_lines_of_a_ban(app, client, moderator_headers, ca
         ({"kind": "nobody", "value": "x"}, 422, "kind"),
         ({"kind": "email", "email": "x@example.org", "reason": ""}, 422, "reason"),
         ({"kind": "email", "email": "x@example.org", "reason": "   "}, 422, "reason"),
+        ({"kind": "email", "email": "x@example.org", "reason": "a\x00b"}, 422, "reason"),
         ({"kind": "email", "email": "x@example.org", "days": 0}, 422, "days"),
         (
             {"kind": "email", "email": "x@example.org", "until": "2001-01-01T00:00:00Z"},
@@ -266,6 +267,11 @@ def test_no_address_in_the_log_lines_of_a_ban(app, client, moderator_headers, ca
             "until",
         ),
         ({"kind": "email", "email": "x@example.org", "until": "2999-01-01T00:00:00"}, 422, "until"),
+        (  # a moment with no UTC form to store
+            {"kind": "email", "email": "x@example.org", "until": "9999-12-31T23:59:59-05:00"},
+            422,
+            "until",
+        ),
         ({"kind": "domain", "value": "example.org", "spam": True}, 422, "spam"),
         ({"kind": "email", "comment_id": 999999}, 404, None),
     ],
@@ -282,6 +288,8 @@ def test_banning_twice_is_a_conflict_and_unknown_bans_are_not_found(client, mode
     again = ban(client, moderator_headers, 409, kind="domain", value="twice.example")
     assert "already banned" in again["error"]["message"]
     assert client.post(f"{API}/bans/424242/lift", headers=moderator_headers).status_code == 404
+    nul_note = client.post(f"{API}/bans/1/lift", json={"note": "a\x00b"}, headers=moderator_headers)
+    assert nul_note.status_code == 422
 
 
 @pytest.mark.parametrize("method", ["get", "post"])

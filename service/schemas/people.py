@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import (
@@ -25,6 +26,12 @@ from service.schemas.moderation import BulkOutcomeSchema
 
 BAN_KINDS = [kind.value for kind in BanKind]
 HASH_FIELD = {"validate": validate.Regexp(r"^[0-9a-f]{64}$", error="Not a commenter's hash.")}
+# A moment near year 1 or 9999 in another zone has no UTC form to store (OverflowError, a 500).
+STORABLE_MOMENT = validate.Range(
+    min=datetime(1970, 1, 1, tzinfo=UTC),
+    max=datetime(9999, 1, 1, tzinfo=UTC),
+    error="Enter a date between the years 1970 and 9998.",
+)
 
 
 class BanArgsSchema(Schema):
@@ -70,10 +77,13 @@ class NewBanSchema(Schema):
         validate=validate.Range(min=1, max=MAX_ID, error="comment_id must be a comment's id."),
         metadata={"description": "Ban the author (or client, or domain) of this comment."},
     )
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=NOTE_MAX)])
+    reason = fields.String(
+        required=True, validate=[validate.Length(min=1, max=NOTE_MAX), printable_text]
+    )
     until = fields.AwareDateTime(
         load_default=None,
         format="iso",
+        validate=STORABLE_MOMENT,
         metadata={"description": "End of a suspension; leave out for a permanent ban."},
     )
     days = fields.Integer(
@@ -126,7 +136,11 @@ class NoteSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=NOTE_MAX))
+    note = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=NOTE_MAX), printable_text],
+    )
 
 
 class CommenterCommentSchema(Schema):
@@ -205,7 +219,10 @@ class ArticleChangesSchema(Schema):
         error_messages={"invalid": "Enter the page's full http or https address."},
     )
     closes_at = fields.AwareDateTime(
-        allow_none=True, format="iso", metadata={"description": "No new comments after this."}
+        allow_none=True,
+        format="iso",
+        validate=STORABLE_MOMENT,
+        metadata={"description": "No new comments after this."},
     )
     moderation = fields.String(
         allow_none=True,
