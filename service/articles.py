@@ -40,6 +40,13 @@ def find(key: str) -> Article | None:
     return db.session.scalars(select(Article).where(Article.key == key)).one_or_none()
 
 
+def _existing(session: Session, key: str) -> Article:
+    article = session.scalars(select(Article).where(Article.key == key)).one_or_none()
+    if article is None:
+        raise ArticleNotFound(f"There is no article {key!r} (it has no comments yet).")
+    return article
+
+
 def lock_or_create(session: Session, key: str) -> Article:
     """The article row, created if new and locked for this write transaction.
 
@@ -113,9 +120,7 @@ def set_locked(key: str, locked: bool, moderator_id: int, note: str | None = Non
     """A moderator closes (or reopens) an article to new comments; audited."""
     check_key(key)
     with write_transaction() as session:
-        article = session.scalars(select(Article).where(Article.key == key)).one_or_none()
-        if article is None:
-            raise ArticleNotFound(f"There is no article {key!r} (it has no comments yet).")
+        article = _existing(session, key)
         if article.locked == locked:
             state = "locked" if locked else "open"
             raise InvalidTransition(f"Article {key!r} is already {state}.")
@@ -171,9 +176,7 @@ def update_settings(
     if changes.get("moderation") is not None:
         changes["moderation"] = ModerationMode(changes["moderation"])
     with write_transaction() as session:
-        article = session.scalars(select(Article).where(Article.key == key)).one_or_none()
-        if article is None:
-            raise ArticleNotFound(f"There is no article {key!r} (it has no comments yet).")
+        article = _existing(session, key)
         before = {name: getattr(article, name) for name in changes}
         for name, value in changes.items():
             setattr(article, name, value)
@@ -193,7 +196,7 @@ def update_settings(
                 )
             )
         session.flush()
-        return article_view(article, _pending_counts(session, [article.id]).get(article.id, 0))
+        return article_view(article, _pending_count(session, article.id))
 
 
 def _plain(value: Any) -> Any:
@@ -205,13 +208,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _pending_counts(session: Session, article_ids: list[int]) -> dict[int, int]:
-    return dict(
-        session.execute(
-            select(Comment.article_id, func.count())
-            .where(Comment.status == CommentStatus.PENDING, Comment.article_id.in_(article_ids))
-            .group_by(Comment.article_id)
-        ).all()
+def _pending_count(session: Session, article_id: int) -> int:
+    return session.scalar(
+        select(func.count()).where(
+            Comment.article_id == article_id, Comment.status == CommentStatus.PENDING
+        )
     )
 
 
@@ -244,10 +245,8 @@ def article_view(article: Article, pending: int) -> dict[str, Any]:
 
 def settings(key: str) -> dict[str, Any]:
     check_key(key)
-    article = find(key)
-    if article is None:
-        raise ArticleNotFound(f"There is no article {key!r} (it has no comments yet).")
-    return article_view(article, _pending_counts(db.session, [article.id]).get(article.id, 0))
+    article = _existing(db.session, key)
+    return article_view(article, _pending_count(db.session, article.id))
 
 
 def with_pending(q: str | None = None, limit: int = 100) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ domain), and lists show a prefix of the hash.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -250,15 +251,17 @@ def _state(record: Ban, now: datetime) -> str:
     return "suspended" if record.until > now else "expired"
 
 
+def _usernames(session: Session, records: Sequence[Ban]) -> dict[int, str]:
+    """The names of the moderators who placed or lifted these bans, in one query."""
+    ids = {i for record in records for i in (record.moderator_id, record.lifted_by) if i}
+    if not ids:
+        return {}
+    rows = session.execute(select(Moderator.id, Moderator.username).where(Moderator.id.in_(ids)))
+    return dict(rows.all())
+
+
 def _view(session: Session, record: Ban, now: datetime) -> dict[str, Any]:
-    names = dict(
-        session.execute(
-            select(Moderator.id, Moderator.username).where(
-                Moderator.id.in_({record.moderator_id or 0, record.lifted_by or 0})
-            )
-        ).all()
-    )
-    return _as_dict(record, now, names)
+    return _as_dict(record, now, _usernames(session, [record]))
 
 
 def _as_dict(record: Ban, now: datetime, usernames: dict[int, str]) -> dict[str, Any]:
@@ -304,7 +307,7 @@ def bans_page(
     records = db.session.scalars(stmt.order_by(Ban.id.desc()).limit(limit + 1)).all()
     more = len(records) > limit
     records = records[:limit]
-    usernames = dict(db.session.execute(select(Moderator.id, Moderator.username)).all())
+    usernames = _usernames(db.session, records)
     return {
         "bans": [_as_dict(record, now, usernames) for record in records],
         "next_cursor": cursors.encode_id(records[-1].id) if more else None,

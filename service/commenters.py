@@ -32,11 +32,16 @@ def profile(email_hash: str, limit: int = HISTORY_LIMIT) -> dict[str, Any]:
     """What moderators know about one commenter: their comments (newest first) with
     statuses and articles, when they were first and last seen, notes, and bans."""
     _check_known(email_hash)
-    summary = db.session.execute(
-        select(func.count(), func.min(Comment.created_at), func.max(Comment.created_at)).where(
-            Comment.email_hash == email_hash
+    by_status = db.session.execute(
+        select(
+            Comment.status,
+            func.count(),
+            func.min(Comment.created_at),
+            func.max(Comment.created_at),
         )
-    ).one()
+        .where(Comment.email_hash == email_hash)
+        .group_by(Comment.status)
+    ).all()
     rows = db.session.execute(
         select(Comment, Article.key)
         .join(Article, Article.id == Comment.article_id)
@@ -45,22 +50,15 @@ def profile(email_hash: str, limit: int = HISTORY_LIMIT) -> dict[str, Any]:
         .limit(limit)
     ).all()
     latest = rows[0][0]
-    counts = dict(
-        db.session.execute(
-            select(Comment.status, func.count())
-            .where(Comment.email_hash == email_hash)
-            .group_by(Comment.status)
-        ).all()
-    )
     return {
         "email_hash": email_hash,
         "name": latest.name,
         # A moderator view, like the queue: the address as the commenter last gave it.
         "email": privacy.vault().decrypt(latest.email_encrypted),
-        "first_seen": summary[1],
-        "last_seen": summary[2],
-        "total": summary[0],
-        "counts": {status.value: count for status, count in counts.items()},
+        "first_seen": min(first for _, _, first, _ in by_status),
+        "last_seen": max(last for _, _, _, last in by_status),
+        "total": sum(count for _, count, _, _ in by_status),
+        "counts": {status.value: count for status, count, _, _ in by_status},
         "comments": [
             {
                 "id": comment.id,
@@ -113,9 +111,4 @@ def add_note(email_hash: str, body: str, moderator_id: int) -> dict[str, Any]:
         )
         session.flush()
         username = session.scalar(select(Moderator.username).where(Moderator.id == moderator_id))
-        return {
-            "id": note.id,
-            "body": note.body,
-            "moderator": username,
-            "created_at": note.created_at,
-        }
+        return _note_view(note, username)

@@ -202,9 +202,7 @@ def articles_set(
     if mode is not None:
         given["moderation"] = None if mode == "site" else mode
     try:
-        changes = ArticleChangesSchema().load(
-            {k: v for k, v in given.items() if v is not None or k in ("closes_at", "moderation")}
-        )
+        changes = ArticleChangesSchema().load(given)
         who = auth.active_moderator(moderator)
         article = articles.update_settings(key, changes, who.id, who.is_admin)
     except ValidationError as error:
@@ -233,7 +231,8 @@ def comments_edit(comment_id: int, body_file: IO[str], note: str | None, moderat
     """Replace a comment's text with BODY_FILE ('-' for standard input)."""
     try:
         change = ModeratorEditSchema().load({"body": body_file.read(), "note": note})
-        editorial.edit(comment_id, change["body"], auth.active_moderator(moderator).id, note)
+        who = auth.active_moderator(moderator).id
+        editorial.edit(comment_id, change["body"], who, change["note"])
     except ValidationError as error:
         raise click.ClickException(messages_of(error)) from None
     except DomainError as error:

@@ -10,6 +10,7 @@ from flask import Flask
 
 from service import auth, privacy
 from tests.test_moderation_api import new_comment
+from tests.test_queue_scale import counting_queries
 from tests.test_web import flashes, sign_in
 
 API = "/api/v1/moderation"
@@ -87,10 +88,8 @@ def test_bad_note_requests_get_a_clear_answer(app, client, moderator_headers, pa
     path = email_hash(app, "ada@example.org") if path == "ADA" else path
     response = client.post(f"{API}/commenters/{path}/notes", json=body, headers=moderator_headers)
     assert response.status_code == status, response.get_json()
-    assert client.get(f"{API}/commenters/{path}", headers=moderator_headers).status_code in (
-        200,
-        404,
-    )
+    profile = client.get(f"{API}/commenters/{path}", headers=moderator_headers)
+    assert profile.status_code == 404 or profile.get_json()["notes"] == []
 
 
 def test_unknown_commenters_are_not_found(client, moderator_headers):
@@ -151,3 +150,35 @@ def test_the_command_line_shows_a_commenter_and_adds_a_note(app, client, moderat
     assert "Ada: 1 comment(s) (1 pending)" in shown.output
     assert "posts/one" in shown.output and "Friendly." in shown.output
     assert runner.invoke(args=["commenters", "show", "0" * 64]).exit_code != 0
+
+
+def test_a_commenter_profile_and_the_ban_list_cost_the_same_queries_for_1_or_5_rows(
+    app, client, moderator_headers
+):
+    def queries(path: str) -> int:
+        with counting_queries(app) as statements:
+            assert client.get(path, headers=moderator_headers).status_code == 200
+        return len(statements)
+
+    def grow(numbers: range) -> None:
+        # Each row on its own article, noted and banned by its own moderator.
+        for i in numbers:
+            address = f"person{i}@example.org"
+            new_comment(client, f"posts/{i}", email=address)
+            new_comment(client, f"posts/{i}-b", email="ada@example.org")
+            with app.app_context():
+                auth.create_moderator(f"mod{i}", "correct horse battery staple")
+                headers = {"Authorization": f"Bearer {auth.create_api_token(f'mod{i}', 't')}"}
+            ada = email_hash(app, "ada@example.org")
+            client.post(f"{API}/commenters/{ada}/notes", json={"body": "hi"}, headers=headers)
+            client.post(
+                f"{API}/bans",
+                json={"kind": "email", "email": address, "reason": "r"},
+                headers=headers,
+            )
+
+    profile = f"{API}/commenters/{email_hash(app, 'ada@example.org')}"
+    grow(range(1))
+    few = (queries(profile), queries(f"{API}/bans"))
+    grow(range(1, 5))
+    assert (queries(profile), queries(f"{API}/bans")) == few

@@ -53,9 +53,7 @@ def commenter(email_hash: str) -> str:
         person = commenters.profile(email_hash)
     except CommenterNotFound:
         raise NotFound() from None
-    return render_template(
-        "moderation/commenter.html", person=person, durations=DURATIONS, kinds=KIND_NAMES
-    )
+    return render_template("moderation/commenter.html", person=person, durations=DURATIONS)
 
 
 @blp.route("/commenters/<email_hash>/notes", methods=["POST"])
