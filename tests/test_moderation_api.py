@@ -341,7 +341,7 @@ def test_restoring_a_comment_that_is_not_deleted_is_409(app, client, moderator_h
 
 
 @pytest.mark.parametrize("action", ["approve", "reject", "spam", "restore", "delete"])
-@pytest.mark.parametrize("comment_id", [999, 2**31 - 1, 2**31, 10**30])
+@pytest.mark.parametrize("comment_id", [999, 2**31 - 1])
 def test_unknown_comment_is_404(app, client, moderator_headers, action, comment_id):
     new_comment(client)
 
@@ -351,6 +351,40 @@ def test_unknown_comment_is_404(app, client, moderator_headers, action, comment_
     assert response.get_json() == {
         "error": {"code": "comment_not_found", "message": f"There is no comment {comment_id}."}
     }
+    assert event_count(app) == 0
+
+
+@pytest.mark.parametrize("action", ["approve", "reject", "spam", "restore", "delete"])
+@pytest.mark.parametrize("comment_id", [2**31, 10**30])
+def test_an_id_beyond_any_stored_one_is_no_such_address(
+    app, client, moderator_headers, action, comment_id
+):
+    new_comment(client)
+
+    response = act(client, moderator_headers, comment_id, action)
+
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+    assert event_count(app) == 0
+
+
+@pytest.mark.parametrize("note", ["nul \x00 byte", "bell \x07"])
+def test_a_note_with_control_characters_is_422_and_nothing_changes(
+    app, client, moderator_headers, note
+):
+    comment_id = new_comment(client)
+
+    decided = act(client, moderator_headers, comment_id, "approve", note=note)
+    edited = client.patch(
+        f"/api/v1/moderation/comments/{comment_id}",
+        headers=moderator_headers,
+        json={"body": "Fixed a typo.", "note": note},
+    )
+
+    for response in (decided, edited):
+        assert response.status_code == 422, response.get_json()
+        assert "control characters" in str(response.get_json()["errors"])
+    assert stored_status(app, comment_id) == "pending"
     assert event_count(app) == 0
 
 

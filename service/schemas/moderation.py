@@ -14,6 +14,7 @@ from service.schemas.common import (
     NOTE_MAX,
     CommentBody,
     printable,
+    printable_text,
 )
 
 
@@ -74,7 +75,11 @@ class DecisionSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=NOTE_MAX))
+    note = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=NOTE_MAX), printable_text],
+    )
     expected_status = fields.String(
         load_default=None,
         validate=validate.OneOf([s.value for s in CommentStatus]),
@@ -161,4 +166,8 @@ class ModeratorEditSchema(Schema):
         unknown = EXCLUDE
 
     body = CommentBody(required=True)
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=NOTE_MAX))
+    note = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=NOTE_MAX), printable_text],
+    )
