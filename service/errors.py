@@ -221,11 +221,15 @@ def _seconds_until_reset() -> int:
     return max(1, int(current.reset_at - time.time())) if current else 60
 
 
+def domain_error_headers(error: DomainError) -> dict[str, str] | None:
+    # A refusal for now says when to try again.
+    return {"Retry-After": str(error.retry_after)} if isinstance(error, TooSoon) else None
+
+
 def domain_error_response(error: DomainError) -> Response:
     if isinstance(error, FieldError):
         return validation_response({error.field: [error.message]})
-    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooSoon) else None
-    return error_response(error.status, error.code, error.message, headers)
+    return error_response(error.status, error.code, error.message, domain_error_headers(error))
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -34,9 +34,9 @@ from service.models import (
     utcnow,
 )
 from service.portability.exporter import comment_record
-from service.rendering import render_body, render_imported_html
+from service.portability.importer import ANONYMOUS
+from service.rendering import render
 
-ANONYMOUS = "Anonymous"
 REMOVED_NAME = "Deleted"
 ADDRESS_PLACEHOLDER = "[address removed]"
 NOTE_ERASED = "[note removed with the commenter's data]"
@@ -143,8 +143,7 @@ def _erase_comments(session: Session, person: Person, mode: ErasureMode) -> int:
         comment.name = ANONYMOUS
         if person.pattern.search(comment.body):
             comment.body = person.pattern.sub(ADDRESS_PLACEHOLDER, comment.body)
-            render = render_imported_html if comment.body_format == "html" else render_body
-            comment.body_html = render(comment.body)
+            comment.body_html = render(comment.body, comment.body_format)
         if comment.status == CommentStatus.APPROVED:
             # Same count, but the public thread changed: cached feeds must not keep the name.
             public_changes.setdefault(comment.article_id, 0)

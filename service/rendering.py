@@ -48,6 +48,12 @@ def _sanitize(html: str) -> str:
 _BLOCK_TAG = re.compile(r"<(p|div|blockquote|pre|ul|ol|li|br)\b", re.IGNORECASE)
 
 
+def render(text: str, body_format: str) -> str:
+    """Sanitized HTML for a stored body, in the format it is stored in ("markdown", typed
+    here; "html", imported from WordPress or Disqus)."""
+    return render_imported_html(text) if body_format == "html" else render_body(text)
+
+
 def render_imported_html(html: str) -> str:
     """Sanitized HTML for a comment imported as HTML (WordPress, Disqus), kept to the same
     allow-list as typed comments. WordPress stores line breaks rather than paragraphs (its

@@ -18,7 +18,7 @@ from service.api.repeat_reads import RepeatFeedReads, page_key
 from service.errors import (
     DomainError,
     FieldError,
-    TooSoon,
+    domain_error_headers,
     domain_error_response,
     error_headers,
     flatten_locations,
@@ -272,7 +272,7 @@ def answer_form_posts_refusals(error: DomainError) -> Any:
     """The use case refused (closed article, too soon, a parent gone), as a page for form
     posts."""
     errors = {error.field: [error.message]} if isinstance(error, FieldError) else None
-    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooSoon) else None
+    headers = domain_error_headers(error)
     message = _FORM_ANSWERS[422] if errors else error.message
     return _form_answer(error.status, message, errors, headers) or domain_error_response(error)
 

@@ -26,13 +26,14 @@ from service import articles, privacy, similarity
 from service.database import write_transaction
 from service.errors import FieldError
 from service.models import Article, Comment, CommentStatus, ImportedComment, ModerationEvent
-from service.portability.records import BodyFormat, ImportRefused, Skipped, SourceComment
-from service.rendering import render_body, render_imported_html
+from service.portability.records import ImportRefused, Skipped, SourceComment
+from service.rendering import render
 
 BATCH_SIZE = 1000
 ANALYZE_EVERY = 20
 # Addresses and IPs remembered per run (their ciphertexts and hashes), at most.
 CACHE_MAX = 50_000
+# The name of a commenter with none (an import), or with none any more (an erasure).
 ANONYMOUS = "Anonymous"
 NAME_MAX = 80
 WEBSITE_MAX = 2048
@@ -182,11 +183,7 @@ class _Batcher:
         email_encrypted, email_hash = self._email(email) if email else ("", "")
         website = _clean(record.website or "")
         states = (record.status, record.status_before_delete)
-        body_html = (
-            render_body(body)
-            if record.body_format == BodyFormat.MARKDOWN
-            else render_imported_html(body)
-        )
+        body_html = render(body, record.body_format)
         return {
             "article_id": article_id,
             "parent_id": None,

@@ -168,3 +168,12 @@ class CommentId(fields.Integer):
         if not 0 < number <= MAX_ID:
             raise self.make_error("invalid")
         return number
+
+
+def optional_note() -> fields.String:
+    """A moderator's optional free-text note (on a decision, an edit, a lifted ban)."""
+    return fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=NOTE_MAX), printable_text],
+    )

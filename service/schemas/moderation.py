@@ -11,10 +11,9 @@ from marshmallow import (
 
 from service.models import MAX_ID, CommentStatus
 from service.schemas.common import (
-    NOTE_MAX,
     CommentBody,
+    optional_note,
     printable,
-    printable_text,
 )
 
 
@@ -75,11 +74,7 @@ class DecisionSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    note = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=[validate.Length(max=NOTE_MAX), printable_text],
-    )
+    note = optional_note()
     expected_status = fields.String(
         load_default=None,
         validate=validate.OneOf([s.value for s in CommentStatus]),
@@ -166,8 +161,4 @@ class ModeratorEditSchema(Schema):
         unknown = EXCLUDE
 
     body = CommentBody(required=True)
-    note = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=[validate.Length(max=NOTE_MAX), printable_text],
-    )
+    note = optional_note()

@@ -19,6 +19,7 @@ from service.schemas.common import (
     EMAIL_MAX,
     NOTE_MAX,
     WEBSITE_MAX,
+    optional_note,
     printable,
     printable_text,
 )
@@ -136,11 +137,7 @@ class NoteSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    note = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=[validate.Length(max=NOTE_MAX), printable_text],
-    )
+    note = optional_note()
 
 
 class CommenterCommentSchema(Schema):
