@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Collection
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
@@ -86,11 +86,24 @@ def record_public_change(session: Session, article_id: int, approved_delta: int)
             feed_version=Article.feed_version + 1,
         )
     )
-    # This worker stops trusting what it cached; other workers catch up within seconds.
+    forget_states()
+
+
+def forget_states() -> None:
+    """This worker stops trusting the article states it cached (counts, versions, lock and
+    close date); other workers catch up within FEED_STATE_SECONDS."""
     current_app.extensions[STATE_CACHE].clear()
 
 
-def check_open(article: Article, now: datetime) -> None:
+class Openable(Protocol):
+    """An article row, or the feed's cached state of one (feed.ArticleState)."""
+
+    locked: bool
+    closes_at: datetime | None
+    created_at: Any
+
+
+def check_open(article: Openable, now: datetime) -> None:
     """Refuse new comments on a locked article, one past its close date, or one past the
     site's closing age."""
     if article.locked:
@@ -104,10 +117,10 @@ def check_open(article: Article, now: datetime) -> None:
         raise ArticleClosed(f"Comments on this article closed {days} days after the first one.")
 
 
-def accepts_comments(key: str, now: datetime) -> bool:
-    """Whether a new comment on this article would be taken (an unknown article would)."""
-    article = find(key)
-    if article is None:
+def accepts_comments(article: Openable, now: datetime) -> bool:
+    """Whether a new comment on this article would be taken; one nobody has commented on
+    yet (no `created_at`) would."""
+    if article.created_at is None:
         return True
     try:
         check_open(article, now)
@@ -134,6 +147,7 @@ def set_locked(key: str, locked: bool, moderator_id: int, note: str | None = Non
                 note=note or None,
             )
         )
+    forget_states()
     return article
 
 
@@ -196,7 +210,9 @@ def update_settings(
                 )
             )
         session.flush()
-        return article_view(article, _pending_count(session, article.id))
+        view = article_view(article, _pending_count(session, article.id))
+    forget_states()
+    return view
 
 
 def _plain(value: Any) -> Any:

@@ -17,12 +17,15 @@ from service.models import Article, Comment, CommentStatus
 
 @dataclass(frozen=True)
 class ArticleState:
-    """What the feed needs before it reads any comment: enough to answer a revalidation."""
+    """What the feed needs before it reads any comment: enough to answer a revalidation,
+    and to tell whether the article still takes comments (articles.accepts_comments)."""
 
     article_id: int | None
     count: int
     feed_version: int
     created_at: datetime | None
+    locked: bool = False
+    closes_at: datetime | None = None
 
     @property
     def etag(self) -> str:
@@ -34,9 +37,14 @@ class ArticleState:
 
 
 # Built once: the feed's hot path should not rebuild statements (or aliases) per request.
-_STATE = select(Article.id, Article.approved_count, Article.feed_version, Article.created_at).where(
-    Article.key == bindparam("key")
-)
+_STATE = select(
+    Article.id,
+    Article.approved_count,
+    Article.feed_version,
+    Article.created_at,
+    Article.locked,
+    Article.closes_at,
+).where(Article.key == bindparam("key"))
 _PARENT = aliased(Comment, name="parent")
 
 

@@ -83,9 +83,9 @@ def thread_snippet(article: str) -> Response:
     """The approved thread and the comment form as an HTML fragment, for a server-side
     include (`?return_to=` names the article page; `?reply_to=` a comment to reply to)."""
     state = feed.article_state(article)
-    # No article row yet (as of the cached state): nothing can have closed it, and the
-    # include of an article nobody has commented on costs no further query.
-    open_for_comments = state.article_id is None or articles.accepts_comments(article, utcnow())
+    # From the cached state: the include costs no query of its own. A submission is still
+    # checked against the article's row, so a form shown a moment after a lock is refused.
+    open_for_comments = articles.accepts_comments(state, utcnow())
 
     def render() -> str:
         comments = feed.page(article, state, SNIPPET_COMMENTS, None, "oldest")["comments"]
