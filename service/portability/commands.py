@@ -4,6 +4,7 @@ bar and a summary around the use cases in importer.py and exporter.py."""
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -71,8 +72,10 @@ def _import_command(name: str, help_text: str) -> None:
         bars: list[tqdm[Any]] = []
 
         def start_bar(total: int) -> None:
-            stream = click.get_text_stream("stderr")
-            bars.append(tqdm(total=total, unit=" comments", disable=not progress, file=stream))
+            # Looked up at call time: click's test runner swaps sys.stderr for its own.
+            bars.append(
+                tqdm(total=total, unit=" comments", disable=not progress, file=sys.stderr)
+            )
 
         try:
             report = run_import(
