@@ -73,9 +73,7 @@ def _import_command(name: str, help_text: str) -> None:
 
         def start_bar(total: int) -> None:
             # Looked up at call time: click's test runner swaps sys.stderr for its own.
-            bars.append(
-                tqdm(total=total, unit=" comments", disable=not progress, file=sys.stderr)
-            )
+            bars.append(tqdm(total=total, unit=" comments", disable=not progress, file=sys.stderr))
 
         try:
             report = run_import(
