@@ -41,7 +41,7 @@ threads = int(
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 # The service logs each request itself, as one JSON line with its request id
-# (service/observability.py); gunicorn's own access log would repeat every line.
+# (service/ops/observability.py); gunicorn's own access log would repeat every line.
 accesslog = None
 errorlog = "-"
 # A SIGTERM lets in-flight requests finish for this long before workers are killed.
@@ -72,7 +72,7 @@ def on_starting(server: Any) -> None:
     """Refuse a configuration mistake with one line before any worker starts: a worker that
     fails to boot makes gunicorn print its own traceback after ours."""
     from service import create_app
-    from service.config import ConfigError
+    from service.ops.config import ConfigError
 
     try:
         create_app()

@@ -3,7 +3,7 @@
 import sys
 
 from service import create_app
-from service.config import ConfigError
+from service.ops.config import ConfigError
 
 try:
     app = create_app()

@@ -49,7 +49,7 @@ SMALL_FEED = "/api/v1/articles/bench/small/comments"
 LARGE_FEED = "/api/v1/articles/bench/large/comments"
 SUBMIT_PATH = "/api/v1/articles/bench-submit/comments"
 
-# Read by the service outside service.config.ENVIRONMENT, or by gunicorn.
+# Read by the service outside service.ops.config.ENVIRONMENT, or by gunicorn.
 OTHER_SERVICE_VARIABLES = {"INSTANCE_PATH", "BIND", "GUNICORN_CMD_ARGS"}
 
 
@@ -423,7 +423,7 @@ def service_variables() -> set[str]:
     out), so a run measures the defaults plus exactly what SERVERS says."""
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    service_config = importlib.import_module("service.config")
+    service_config = importlib.import_module("service.ops.config")
     return set(service_config.ENVIRONMENT) | OTHER_SERVICE_VARIABLES
 
 

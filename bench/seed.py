@@ -30,11 +30,16 @@ from typing import Any
 import flask_migrate
 from sqlalchemy import func, insert, select, update
 
-from service import config, create_app, cursors, feed, privacy, similarity, submissions
-from service.database import write_transaction
+from service import create_app, cursors
+from service.comments import submissions
+from service.comments.rendering import render_body
 from service.extensions import db
+from service.feed import thread
 from service.models import Article, ClassifierModel, Comment, CommentStatus
-from service.rendering import render_body
+from service.ops import config
+from service.ops.database import write_transaction
+from service.privacy import vault
+from service.screening import similarity
 
 SMALL_KEY = "bench/small"
 LARGE_KEY = "bench/large"
@@ -83,7 +88,7 @@ def seed_small() -> None:
 
 def large_comment_rows(article_id: int, first_id: int, start: datetime) -> list[dict[str, Any]]:
     """LARGE_COUNT approved comments as insert rows, oldest first, one second apart."""
-    vault = privacy.vault()
+    email_vault = vault.vault()
     rows: list[dict[str, Any]] = []
     parent_id: int | None = None
     for index in range(LARGE_COUNT):
@@ -101,14 +106,14 @@ def large_comment_rows(article_id: int, first_id: int, start: datetime) -> list[
                 "status": CommentStatus.APPROVED,
                 "status_before_delete": None,
                 "name": f"Reader {index % COMMENTERS}",
-                "email_encrypted": vault.encrypt(email),
-                "email_hash": vault.email_hash(email),
+                "email_encrypted": email_vault.encrypt(email),
+                "email_hash": email_vault.email_hash(email),
                 "website": None,
                 "body": body,
                 "body_html": render_body(body),
                 "created_at": created_at,
                 "updated_at": created_at,
-                "ip_hash": vault.ip_hash(f"198.51.100.{index % 250 + 1}"),
+                "ip_hash": email_vault.ip_hash(f"198.51.100.{index % 250 + 1}"),
                 "user_agent": "bench seed",
                 "reasons": [],
                 "fingerprint": similarity.fingerprint(body),
@@ -150,7 +155,7 @@ def approved_in_table(key: str) -> int:
 
 def check_article(key: str, expected: int) -> dict[str, Any]:
     """The article's stored counters agree with its comments; what the feed will report."""
-    state = feed.article_state(key)
+    state = thread.article_state(key)
     counted = approved_in_table(key)
     if not state.count == counted == expected:
         raise RuntimeError(
@@ -185,8 +190,8 @@ def seed_classifier() -> dict[str, Any]:
     trained on the public TubeSpam set when it is beside the repository."""
     if not TUBESPAM_TRAIN.exists():
         return {"classifier": f"not seeded: {TUBESPAM_TRAIN} is missing"}
-    from service.classifier.evaluation import read_labelled
-    from service.classifier.model import fit
+    from service.screening.classifier.evaluation import read_labelled
+    from service.screening.classifier.model import fit
 
     texts, labels = read_labelled(TUBESPAM_TRAIN)
     trained = fit(texts, labels)

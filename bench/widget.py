@@ -36,8 +36,9 @@ from servers import HOST, REPO_ROOT, ServerSpec
 
 # The repository's service package, not an installed copy.
 sys.path.insert(0, str(REPO_ROOT))
-from service import create_app, submissions
-from service.web.widget import widget_asset
+from service import create_app
+from service.comments import submissions
+from service.http.web.widget import widget_asset
 
 ARTICLE = "bench/widget"
 COMMENTS = 50

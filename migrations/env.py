@@ -44,7 +44,7 @@ def run_migrations_online():
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             # Batch migrations rebuild a SQLite table (copy, drop, rename); with foreign keys
-            # enforced (service/database.py), dropping a table that other rows point at fails,
+            # enforced (service/ops/database.py), dropping a table that other rows point at fails,
             # so an existing database could not be upgraded. The pragma only works outside a
             # transaction: set it on the raw connection before Alembic begins one.
             _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")

@@ -9,28 +9,22 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service import (
-    articles,
-    auth,
-    caches,
-    cli,
-    config,
-    database,
-    my_comments,
-    notifications,
-    observability,
-    privacy,
-)
-from service.api import moderation as moderation_api
-from service.api import public as public_api
-from service.converters import ArticleKeyConverter, IdConverter, article_key_schema, id_schema
+from service import cli, notifications
+from service.comments import articles
 from service.errors import register_error_handlers
 from service.extensions import api, csrf, db, limiter, login_manager, migrate
-from service.web import admin, audit, editorial, people, queue, readers, widget
-from service.web import auth as web_auth
-from service.web import my_comments as mine
-from service.web import rules as web_rules
-from service.web.sessions import HttpsAwareSessionInterface
+from service.feed import caches
+from service.http.api import moderation as moderation_api
+from service.http.api import public as public_api
+from service.http.converters import ArticleKeyConverter, IdConverter, article_key_schema, id_schema
+from service.http.web import admin, audit, editorial, people, queue, readers, widget
+from service.http.web import auth as web_auth
+from service.http.web import my_comments as mine
+from service.http.web import rules as web_rules
+from service.http.web.sessions import HttpsAwareSessionInterface
+from service.moderation import accounts
+from service.ops import config, database, observability
+from service.privacy import my_comments, vault
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -75,7 +69,7 @@ def register_extensions(app: Flask) -> None:
         render_as_batch=True,
         render_item=database.render_type_for_migrations,
     )
-    privacy.init_app(app)
+    vault.init_app(app)
     app.extensions[articles.STATE_CACHE] = caches.article_states(app.config["FEED_STATE_SECONDS"])
     notifications.init_app(app)
     my_comments.init_app(app)
@@ -92,7 +86,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to moderate."
     login_manager.session_protection = "strong"
-    login_manager.user_loader(auth.moderator_for_session)
+    login_manager.user_loader(accounts.moderator_for_session)
     csrf.init_app(app)
     limiter.init_app(app)
     observability.init_app(app)

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from service.openapi import CommentdeskApi
+from service.http.openapi import CommentdeskApi
 from service.ratelimits import limiter
 
 # Stable constraint names, so Alembic can alter them later (SQLite batch mode included).

@@ -18,8 +18,9 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, make_url, text
 
-from service import auth, create_app
+from service import create_app
 from service.extensions import db
+from service.moderation import accounts
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 _postgres_schema_ready = False
@@ -148,8 +149,8 @@ def runner(app: Flask) -> FlaskCliRunner:
 @pytest.fixture
 def moderator_headers(app: Flask) -> dict[str, str]:
     with app.app_context():
-        auth.create_moderator("mia", "correct horse battery staple")
-        token = auth.create_api_token("mia", "tests")
+        accounts.create_moderator("mia", "correct horse battery staple")
+        token = accounts.create_api_token("mia", "tests")
     return {"Authorization": f"Bearer {token}"}
 
 

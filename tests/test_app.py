@@ -16,9 +16,9 @@ from openapi_spec_validator import validate
 from werkzeug.routing import AnyConverter
 
 from service import create_app
-from service.config import ConfigError
-from service.converters import IdConverter
 from service.extensions import db
+from service.http.converters import IdConverter
+from service.ops.config import ConfigError
 from tests.conftest import base_config
 
 ENVIRONMENT = (

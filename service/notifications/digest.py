@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from service.database import write_transaction
 from service.extensions import db
 from service.models import Article, Comment, CommentStatus, Notification, NotificationKind, utcnow
 from service.notifications import mail, messages
 from service.notifications.messages import HeldComment, StaleQueue
 from service.notifications.webhook import deliver, notifier
+from service.ops.database import write_transaction
 
 # The digest lists this many comments in full, and counts the rest.
 DIGEST_LISTED = 50

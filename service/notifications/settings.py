@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from service.config import ConfigError
+from service.ops.config import ConfigError
 
 WEBHOOK_FORMATS = ("json", "slack")
 

@@ -15,10 +15,10 @@ from xml.sax.saxutils import escape
 from flask import current_app
 from sqlalchemy import select
 
-from service import privacy
 from service.extensions import db
 from service.models import Article, Comment, CommentStatus, utcnow
 from service.portability import wordpress
+from service.privacy import vault
 
 FORMAT = "commentdesk-export"
 VERSION = 1
@@ -72,7 +72,7 @@ def comment_record(comment: Comment, article_key: str) -> dict[str, Any]:
 
 
 def _email(comment: Comment) -> str | None:
-    return privacy.vault().decrypt(comment.email_encrypted) if comment.email_encrypted else None
+    return vault.vault().decrypt(comment.email_encrypted) if comment.email_encrypted else None
 
 
 def _iso(moment: datetime | None) -> str | None:

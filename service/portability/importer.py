@@ -22,12 +22,14 @@ from flask import current_app
 from sqlalchemy import and_, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
-from service import articles, privacy, similarity
-from service.database import write_transaction
+from service.comments import articles
+from service.comments.rendering import render
 from service.errors import FieldError
 from service.models import Article, Comment, CommentStatus, ImportedComment, ModerationEvent
+from service.ops.database import write_transaction
 from service.portability.records import ImportRefused, Skipped, SourceComment
-from service.rendering import render
+from service.privacy import vault
+from service.screening import similarity
 
 BATCH_SIZE = 1000
 ANALYZE_EVERY = 20
@@ -108,7 +110,7 @@ def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
 class _Batcher:
     def __init__(self, report: ImportReport) -> None:
         self.report = report
-        self.vault = privacy.vault()
+        self.vault = vault.vault()
         self.article_ids: dict[str, int] = {}
         # Commenters come back: encrypt and hash each address (and IP) once, not per comment.
         self.emails: dict[str, tuple[str, str]] = {}

@@ -16,8 +16,9 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from service import auth, create_app
+from service import create_app
 from service.extensions import db
+from service.moderation import accounts
 from tests.browser.chromium import CHROMIUM, LAUNCH_ARGS, playwright_or_skip
 from tests.conftest import base_config
 
@@ -59,7 +60,7 @@ def serve(tmp_path: Any) -> Iterator[Callable[..., LiveServer]]:
         app = create_app(config | overrides)
         with app.app_context():
             db.create_all(bind_key=None)
-            auth.create_moderator("mia", PASSWORD, admin=True)
+            accounts.create_moderator("mia", PASSWORD, admin=True)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

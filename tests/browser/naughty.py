@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from service.rendering import ALLOWED_TAGS
+from service.comments.rendering import ALLOWED_TAGS
 from tests.conftest import VALID
 
 BLNS = json.loads((Path(__file__).parent.parent / "data" / "blns.json").read_text())

@@ -8,9 +8,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from service import bans, commenters, privacy
 from service.extensions import db
 from service.models import BanKind, ModerationEvent, Moderator
+from service.moderation import bans, commenters
+from service.privacy import vault
 from tests.browser.chromium import playwright_or_skip
 from tests.browser.helpers import event_count, post_comment, sign_in, status_of
 from tests.browser.test_xss import PAYLOADS, inspect
@@ -118,7 +119,7 @@ def test_hostile_names_notes_reasons_and_titles_render_inert(live, page, page_lo
         )
         assert response.status_code == 201, response.get_json()
     with live.app.app_context():
-        target = privacy.vault().email_hash("hostile@example.org")
+        target = vault.vault().email_hash("hostile@example.org")
         mia = db.session.scalar(select(Moderator.id).where(Moderator.username == "mia"))
         commenters.add_note(target, PAYLOADS[0], mia)
         bans.ban(bans.Target(BanKind.DOMAIN, value="example.org"), PAYLOADS[1], mia)

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from service import auth
 from service.extensions import db
 from service.models import Moderator
+from service.moderation import accounts
 from tests.browser.chromium import playwright_or_skip
 from tests.browser.helpers import (
     database_rows,
@@ -304,13 +304,13 @@ def test_signed_out_browser_cannot_take_any_action_even_with_a_csrf_token(live, 
 def test_disabled_moderator_is_signed_out_on_the_next_click(live, page):
     comment_id = post_comment(live)
     with live.app.app_context():
-        auth.create_moderator("noor", "another long password")
+        accounts.create_moderator("noor", "another long password")
         noor = db.session.query(Moderator).filter_by(username="noor").one().id
     sign_in(page, "noor", "another long password")
     expect(page.locator(f"#c{comment_id}")).to_be_visible()
 
     with live.app.app_context():
-        auth.set_active(noor, False)
+        accounts.set_active(noor, False)
     with page.expect_navigation(url=re.compile(r"/moderation/login")):
         page.locator(f"#c{comment_id}").get_by_role("button", name="Approve").click()
 

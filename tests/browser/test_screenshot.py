@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from service import moderation
-from service.database import write_transaction
 from service.extensions import db
 from service.models import Comment, Moderator
+from service.moderation import decisions
+from service.ops.database import write_transaction
 from tests.browser.chromium import playwright_or_skip
 from tests.browser.conftest import watched_tab
 from tests.browser.helpers import post_comment, sign_in
@@ -85,8 +85,8 @@ def _queue_a_morning_of_comments(live) -> None:
     ]
     with live.app.app_context():
         mia = db.session.query(Moderator).filter_by(username="mia").one().id
-        moderation.decide(earlier, "approve", mia)
-        moderation.decide(parent, "approve", mia)
+        decisions.decide(earlier, "approve", mia)
+        decisions.decide(parent, "approve", mia)
     # Jin's comment is a reply to Tom's, which had to be approved first.
     jin = post_comment(
         live,
@@ -190,8 +190,8 @@ def test_screenshot_of_the_widget_on_the_demo_page_for_the_readme(serve, chromiu
     )
     with live.app.app_context():
         mia = db.session.query(Moderator).filter_by(username="mia").one().id
-        moderation.decide(first, "approve", mia)
-        moderation.decide(reply, "approve", mia)
+        decisions.decide(first, "approve", mia)
+        decisions.decide(reply, "approve", mia)
     answer = post_comment(
         live,
         article,
@@ -200,7 +200,7 @@ def test_screenshot_of_the_widget_on_the_demo_page_for_the_readme(serve, chromiu
         body="It does: it inherits the page's font and colours.",
     )
     with live.app.app_context():
-        moderation.decide(answer, "approve", mia)
+        decisions.decide(answer, "approve", mia)
         with write_transaction() as session:
             for n, comment_id in enumerate((first, reply, answer)):
                 stamp = START + timedelta(minutes=40 * n)

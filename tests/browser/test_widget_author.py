@@ -12,19 +12,9 @@ import pytest
 from service.extensions import db
 from service.models import Comment, ModerationEvent
 from tests.browser.chromium import playwright_or_skip
-from tests.browser.conftest import (
-    LAPTOP,
-    HostSite,
-    LiveServer,
-    start_api,
-    watched_tab,
-)
+from tests.browser.conftest import LAPTOP, HostSite, LiveServer, start_api, watched_tab
 from tests.browser.helpers import status_of
-from tests.browser.widget_pages import (
-    fill_form,
-    open_article,
-    widget,
-)
+from tests.browser.widget_pages import fill_form, open_article, widget
 
 expect = playwright_or_skip().expect
 

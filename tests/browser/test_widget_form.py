@@ -11,10 +11,7 @@ import pytest
 from service.extensions import db
 from service.models import Comment
 from tests.browser.chromium import playwright_or_skip
-from tests.browser.conftest import (
-    start_api,
-    watched_tab,
-)
+from tests.browser.conftest import start_api, watched_tab
 from tests.browser.widget_pages import (
     approve_all,
     fill_form,

@@ -9,21 +9,10 @@ from sqlalchemy import select
 from service.extensions import db
 from service.models import Comment
 from tests.browser.chromium import playwright_or_skip
-from tests.browser.conftest import (
-    LAPTOP,
-    article_page,
-    start_api,
-    watched_tab,
-)
+from tests.browser.conftest import LAPTOP, article_page, start_api, watched_tab
 from tests.browser.helpers import status_of
 from tests.browser.naughty import BLNS, PAYLOADS, WEBSITES, inspect_page, submit_naughty
-from tests.browser.widget_pages import (
-    moderator_headers,
-    open_article,
-    published,
-    textbox,
-    widget,
-)
+from tests.browser.widget_pages import moderator_headers, open_article, published, textbox, widget
 from tests.conftest import submit
 
 expect = playwright_or_skip().expect

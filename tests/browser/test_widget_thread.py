@@ -11,13 +11,7 @@ import pytest
 from service.extensions import db
 from service.models import Article, Comment
 from tests.browser.chromium import playwright_or_skip
-from tests.browser.conftest import (
-    ARTICLE,
-    LAPTOP,
-    article_page,
-    start_api,
-    watched_tab,
-)
+from tests.browser.conftest import ARTICLE, LAPTOP, article_page, start_api, watched_tab
 from tests.browser.helpers import post_comment
 from tests.browser.widget_pages import (
     approve_all,

@@ -10,10 +10,10 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from service import auth, moderation
+from service.comments.rendering import ALLOWED_TAGS
 from service.extensions import db
 from service.models import Moderator
-from service.rendering import ALLOWED_TAGS
+from service.moderation import accounts, decisions
 from tests.browser.chromium import playwright_or_skip
 from tests.browser.conftest import watched_tab
 from tests.browser.helpers import forge_post, sign_in
@@ -78,11 +78,13 @@ def test_naughty_strings_render_inert_on_every_moderation_page(
     ).get_json()["id"]
     with live.app.app_context():
         mia = db.session.query(Moderator).filter_by(username="mia").one().id
-        moderation.decide(parent, "approve", mia, note=PAYLOADS[1])
+        decisions.decide(parent, "approve", mia, note=PAYLOADS[1])
     reply = VALID | {"body": PAYLOADS[4], "parent_id": parent, "name": PAYLOADS[9][:80]}
     assert post_json(client, "naughty/thread", reply).status_code == 201
     with live.app.app_context():
-        auth.create_moderator("<script>window.__xss='moderator'</script>", "long enough password")
+        accounts.create_moderator(
+            "<script>window.__xss='moderator'</script>", "long enough password"
+        )
 
     # Most of the corpus gets through as text, as it should: refusing it is not the defence.
     assert carried["body"] >= len(corpus) - 10, carried
@@ -141,7 +143,7 @@ def test_naughty_strings_render_inert_in_the_server_side_include_and_the_form_pa
     assert post_json(client, "naughty/thread", reply).status_code == 201
     with live.app.app_context():
         mia = db.session.query(Moderator).filter_by(username="mia").one().id
-        moderation.decide(first, "reject", mia)  # its reply now hangs under a placeholder
+        decisions.decide(first, "reject", mia)  # its reply now hangs under a placeholder
 
     with watched_tab(chromium, live.url, page_log, 15_000) as page:
         for article in [*articles, "naughty/thread"]:

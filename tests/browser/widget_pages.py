@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from service import auth
+from service.moderation import accounts
 from tests.browser.chromium import playwright_or_skip
 from tests.browser.conftest import ARTICLE, HostSite, LiveServer
 from tests.browser.helpers import post_comment
@@ -17,7 +17,7 @@ expect = playwright_or_skip().expect
 
 def moderator_headers(api: LiveServer) -> dict[str, str]:
     with api.app.app_context():
-        return {"Authorization": f"Bearer {auth.create_api_token('mia', 'widget tests')}"}
+        return {"Authorization": f"Bearer {accounts.create_api_token('mia', 'widget tests')}"}
 
 
 def approve_all(api: LiveServer, *ids: int) -> None:

@@ -77,7 +77,7 @@
     editPending: "Your edit is awaiting moderation.",
     deleted: "Your comment was deleted.",
   };
-  // The server's limits (service/schemas.py), checked here first to save a round trip.
+  // The server's limits (service/http/schemas/common.py), checked here first to save a round trip.
   const NAME_MAX = 80, EMAIL_MAX = 254, BODY_MAX = 10000, WEBSITE_MAX = 2048;
   const CONTROL = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/;
   const CONTROL_IN_LINE = /[\0-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;

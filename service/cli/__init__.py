@@ -1,0 +1,267 @@
+"""Command-line tools: `flask --app wsgi <command>`."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+from pathlib import Path
+
+import click
+import flask_migrate
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from service import notifications
+from service.cli import moderation
+from service.cli.portability import export_command, import_group
+from service.cli.privacy import privacy_group, purge
+from service.errors import DomainError
+from service.models import RuleKind
+from service.moderation import accounts
+from service.ops import backups
+from service.screening import classifier, rules
+
+
+def init_app(app: Flask) -> None:
+    # Plain click commands, so each asks for the app context itself: the `flask` command
+    # pushes one, but other callers (the test CliRunner, custom groups) do not.
+    app.cli.add_command(create_moderator)
+    app.cli.add_command(create_token)
+    app.cli.add_command(serve)
+    app.cli.add_command(notify)
+    app.cli.add_command(policy_group)
+    app.cli.add_command(classifier_group)
+    app.cli.add_command(backup)
+    for command in moderation.COMMANDS:
+        app.cli.add_command(command)
+    app.cli.add_command(import_group)
+    app.cli.add_command(export_command)
+    app.cli.add_command(privacy_group)
+    app.cli.add_command(purge)
+
+
+@click.command("create-moderator")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--admin", is_flag=True, help="Also allowed to manage moderators and tokens.")
+@with_appcontext
+def create_moderator(username: str, password_stdin: bool, admin: bool) -> None:
+    """Create a moderator account."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        moderator = accounts.create_moderator(username, password, admin=admin)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Created {moderator.role.value} {moderator.username!r}.")
+
+
+@click.command("create-token")
+@click.argument("username")
+@click.option("--label", default="", help="What the token is for, to recognise it later.")
+@with_appcontext
+def create_token(username: str, label: str) -> None:
+    """Create an API token for a moderator; it is printed once, as the last line."""
+    try:
+        token = accounts.create_api_token(username, label)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo("Keep this token safe; it will not be shown again:", err=True)
+    click.echo(token)
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@click.command("serve")
+@click.option(
+    "--bind",
+    default=lambda: os.environ.get("BIND", "127.0.0.1:8000"),
+    show_default="$BIND or 127.0.0.1:8000",
+    help="Address and port to listen on.",
+)
+@with_appcontext
+def serve(bind: str) -> None:
+    """Apply migrations, then run the service under gunicorn."""
+    flask_migrate.upgrade()
+    args = ["gunicorn", "--chdir", str(REPO_ROOT), "--bind", bind, "--no-control-socket"]
+    if (config_file := REPO_ROOT / "gunicorn.conf.py").exists():
+        args += ["--config", str(config_file)]
+    click.echo(f"commentdesk: migrations applied; listening on http://{bind}", err=True)
+    os.execvp("gunicorn", [*args, "wsgi:app"])
+
+
+@click.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup(destination: Path) -> None:
+    """Write a consistent copy of the SQLite database to DESTINATION, while the service runs.
+
+    PostgreSQL is backed up with pg_dump instead (see README)."""
+    try:
+        report = backups.backup_database(destination)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Backed up the database to {report.path} ({report.size} bytes).")
+
+
+@click.command("notify")
+@click.option("--digest/--no-digest", default=True, help="Email the digest of held comments.")
+@click.option("--alert/--no-alert", default=True, help="Alert if the queue waits too long.")
+@with_appcontext
+def notify(digest: bool, alert: bool) -> None:
+    """Email moderators the newly held comments; alert when the oldest waits too long.
+
+    Meant for cron (every 15 minutes, say); exits non-zero when a delivery failed."""
+    reports = []
+    if digest:
+        reports.append(notifications.send_digest())
+    if alert:
+        reports.append(notifications.check_stale_queue())
+    for report in reports:
+        click.echo(report.message)
+    if not all(report.ok for report in reports):
+        raise click.ClickException("Some notifications were not delivered (see above).")
+
+
+@click.group("policy")
+def policy_group() -> None:
+    """The spam policy's rules."""
+
+
+@policy_group.command("simulate")
+@click.option("--hold-word", "hold_words", multiple=True, help="Add a hold word (repeatable).")
+@click.option("--deny-word", "deny_words", multiple=True, help="Add a deny word (repeatable).")
+@click.option("--deny-domain", "deny_domains", multiple=True, help="Add a denied domain.")
+@click.option("--link-limit", type=click.IntRange(0, 100), help="Try another link limit.")
+@click.option("--classifier-hold", type=click.FloatRange(0, 1), help="Try a hold threshold.")
+@click.option("--classifier-spam", type=click.FloatRange(0, 1), help="Try a spam threshold.")
+@click.option("--last", default=1000, show_default=True, help="How many decisions to replay.")
+@with_appcontext
+def simulate(
+    hold_words: tuple[str, ...],
+    deny_words: tuple[str, ...],
+    deny_domains: tuple[str, ...],
+    link_limit: int | None,
+    classifier_hold: float | None,
+    classifier_spam: float | None,
+    last: int,
+) -> None:
+    """Replay a change over the last decisions moderators made, without saving it."""
+    lists = rules.admin_lists()
+    lists[RuleKind.HOLD_WORD] += hold_words
+    lists[RuleKind.DENY_WORD] += deny_words
+    lists[RuleKind.DENY_DOMAIN] += deny_domains
+    numbers = {
+        "link_limit": link_limit,
+        "classifier_hold": classifier_hold,
+        "classifier_spam": classifier_spam,
+    }
+    try:
+        proposed = rules.proposed(lists, {k: v for k, v in numbers.items() if v is not None})
+        result = rules.simulate(proposed, last=last)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Replayed the last {result.considered} comments moderators decided.")
+    click.echo(f"{'':10} {'held':>6} {'approved':>9} {'refused':>8} {'false positives':>16}")
+    for label, replay in (("current", result.current), ("proposed", result.proposed)):
+        rate = replay.false_positive_rate
+        shown = f"{rate:.0%}" if rate is not None else "-"
+        click.echo(
+            f"{label:10} {replay.flagged:>6} {replay.flagged_approved:>9} "
+            f"{replay.flagged_refused:>8} {shown:>16}"
+        )
+
+
+@click.group("classifier")
+def classifier_group() -> None:
+    """The spam classifier learned from moderators' decisions."""
+
+
+@classifier_group.command("train")
+@click.option(
+    "--min-per-class",
+    type=click.IntRange(min=2),
+    help="Approved and spam comments needed of each (default CLASSIFIER_MIN_PER_CLASS).",
+)
+@with_appcontext
+def classifier_train(min_per_class: int | None) -> None:
+    """Train on the comments moderators approved or marked as spam, and use the result."""
+    report = classifier.train_from_decisions(min_per_class)
+    if not report.trained or report.metrics is None:
+        click.echo(
+            f"Not enough decisions yet: {report.ham_count} approved and {report.spam_count} "
+            f"spam comments; the classifier needs {report.min_per_class} of each."
+        )
+        return
+    m = report.metrics
+    click.echo(
+        f"Model {report.model_id} trained on {report.ham_count} approved and "
+        f"{report.spam_count} spam comments."
+    )
+    click.echo(
+        f"Cross-validated ({m['folds']} folds, probability 0.5): precision {m['precision']:.3f}, "
+        f"recall {m['recall']:.3f}, F1 {m['f1']:.3f}."
+    )
+
+
+@classifier_group.command("evaluate")
+@click.option("--train", "train_path", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--test", "test_path", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--cv", "folds", type=click.IntRange(min=0), default=0, help="Also cross-validate on --train."
+)
+@click.option(
+    "--threshold",
+    "thresholds",
+    type=click.FloatRange(0, 1),
+    multiple=True,
+    help="Spam probability to flag at (repeatable; default 0.5 and the configured thresholds).",
+)
+@with_appcontext
+def classifier_evaluate(
+    train_path: Path, test_path: Path, folds: int, thresholds: tuple[float, ...]
+) -> None:
+    """Train on one labelled CSV (columns text,label; 1 = spam) and measure on another.
+
+    Nothing is stored: this measures the method, e.g. on the public TubeSpam data set."""
+    config = current_app.config
+    if folds == 1:
+        raise click.BadParameter("use 0 (none) or at least 2 folds", param_hint="--cv")
+    wanted = thresholds or (
+        0.5,
+        config["CLASSIFIER_HOLD_THRESHOLD"],
+        config["CLASSIFIER_SPAM_THRESHOLD"],
+    )
+    try:
+        result = classifier.evaluate(train_path, test_path, sorted(set(wanted)), folds)
+    except classifier.DatasetError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Trained on {train_path.name}: {result.train_ham + result.train_spam} comments "
+        f"({result.train_spam} spam, {result.train_ham} legitimate)."
+    )
+    click.echo(
+        f"Tested on {test_path.name}: {result.test_ham + result.test_spam} comments "
+        f"({result.test_spam} spam, {result.test_ham} legitimate)."
+    )
+    click.echo(f"{'threshold':>9} {'precision':>9} {'recall':>7} {'F1':>6}")
+    for s in result.scores:
+        click.echo(f"{s.threshold:>9.2f} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f}")
+    for s in result.scores:
+        click.echo(f"Confusion matrix at {s.threshold:.2f} (rows: actual; columns: predicted):")
+        click.echo(f"  {'':<10} {'legitimate':>10} {'spam':>6}")
+        click.echo(f"  {'legitimate':<10} {s.true_ham:>10} {s.false_spam:>6}")
+        click.echo(f"  {'spam':<10} {s.missed_spam:>10} {s.true_spam:>6}")
+    if result.folds:
+        click.echo(f"{folds}-fold cross-validation on {train_path.name} (probability 0.5):")
+        for name in ("precision", "recall", "f1"):
+            values = [getattr(fold, name) for fold in result.folds]
+            label = "F1" if name == "f1" else name
+            click.echo(
+                f"  {label:<9} {statistics.mean(values):.3f} ± {statistics.pstdev(values):.3f}"
+                f"  (folds: {', '.join(f'{v:.3f}' for v in values)})"
+            )

@@ -1,0 +1,65 @@
+"""`flask --app wsgi privacy export|erase EMAIL` and `flask --app wsgi purge`: commenters'
+rights from the command line, around the use cases in personal_data.py."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import with_appcontext
+
+from service.privacy import personal_data
+from service.privacy.personal_data import ErasureMode
+
+
+@click.group("privacy")
+def privacy_group() -> None:
+    """Answer a commenter's request: what do you hold about me, and delete it."""
+
+
+@privacy_group.command("export")
+@click.argument("email")
+@with_appcontext
+def privacy_export(email: str) -> None:
+    """Print every comment stored under EMAIL, with its state, as JSON."""
+    click.echo(json.dumps(personal_data.export_person(email), ensure_ascii=False, indent=2))
+
+
+@privacy_group.command("erase")
+@click.argument("email")
+@click.option(
+    "--anonymise",
+    "mode",
+    flag_value=ErasureMode.ANONYMISE.value,
+    help="Keep the comments' text, under 'Anonymous'.",
+)
+@click.option(
+    "--delete",
+    "mode",
+    flag_value=ErasureMode.DELETE.value,
+    help="Remove the comments' text too; replies stay under a placeholder.",
+)
+@with_appcontext
+def privacy_erase(email: str, mode: str | None) -> None:
+    """Erase the address, IP data and name of every comment stored under EMAIL."""
+    if mode is None:
+        raise click.UsageError("Say what to do with the comments: --anonymise or --delete.")
+    erasure = personal_data.erase_person(email, ErasureMode(mode))
+    # The address is not repeated: this output may end up in a log.
+    click.echo(
+        f"Erased the commenter's data from {erasure.comments} comments ({erasure.mode.value}); "
+        "an audit event records it."
+    )
+
+
+@click.command("purge")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    help="Instead of RETENTION_DAYS: forget client data older than this many days.",
+)
+@with_appcontext
+def purge(days: int | None) -> None:
+    """Forget IP hashes and user agents of comments older than RETENTION_DAYS (for cron)."""
+    purged = personal_data.purge_client_data(days)
+    click.echo(f"Removed IP hashes and user agents from {purged} comments.")

@@ -1,0 +1,283 @@
+"""Articles: the site's own keys, created on first comment."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from flask import current_app
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from service.errors import ArticleClosed, ArticleNotFound, FieldError, InvalidTransition, NotAllowed
+from service.extensions import db
+from service.models import Article, Comment, CommentStatus, ModerationEvent, ModerationMode
+from service.ops.database import write_transaction
+
+KEY_MAX = 255
+# Where create_app keeps the short-lived cache of articles' feed state (see service/feed/caches.py).
+STATE_CACHE = "commentdesk.article_states"
+
+
+def check_key(key: str) -> str:
+    if not key or len(key) > KEY_MAX:
+        raise FieldError("article", f"An article key has 1 to {KEY_MAX} characters.")
+    if any(unicodedata.category(ch) == "Cc" for ch in key):
+        raise FieldError("article", "An article key cannot contain control characters.")
+    return key
+
+
+def find(key: str) -> Article | None:
+    return db.session.scalars(select(Article).where(Article.key == key)).one_or_none()
+
+
+def _existing(session: Session, key: str) -> Article:
+    article = session.scalars(select(Article).where(Article.key == key)).one_or_none()
+    if article is None:
+        raise ArticleNotFound(f"There is no article {key!r} (it has no comments yet).")
+    return article
+
+
+def lock_or_create(session: Session, key: str) -> Article:
+    """The article row, created if new and locked for this write transaction.
+
+    The lock (row lock on PostgreSQL; SQLite's write transaction locks everything) serialises
+    submissions to one article, so duplicate checks cannot race each other.
+    """
+    locked = select(Article).where(Article.key == key).with_for_update()
+    if article := session.scalars(locked).one_or_none():
+        return article
+    _create_missing(session, [key])
+    return session.scalars(locked).one()
+
+
+def ids_creating_missing(session: Session, keys: Collection[str]) -> dict[str, int]:
+    """Each key's article id, creating the articles that do not exist yet (bulk, unlocked:
+    for imports, which check no duplicates)."""
+    _create_missing(session, keys)
+    found = session.execute(select(Article.key, Article.id).where(Article.key.in_(keys)))
+    return dict(found.all())
+
+
+def _create_missing(session: Session, keys: Collection[str]) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # Two first comments may race to create the article; the loser just uses it.
+    rows = [{"key": key, "approved_count": 0, "feed_version": 0} for key in keys]
+    session.execute(insert(Article).values(rows).on_conflict_do_nothing())
+
+
+def record_public_change(session: Session, article_id: int, approved_delta: int) -> None:
+    """The set of public comments changed: adjust the count and invalidate cached feeds."""
+    session.execute(
+        update(Article)
+        .where(Article.id == article_id)
+        .values(
+            approved_count=Article.approved_count + approved_delta,
+            feed_version=Article.feed_version + 1,
+        )
+    )
+    forget_states()
+
+
+def forget_states() -> None:
+    """This worker stops trusting the article states it cached (counts, versions, lock and
+    close date); other workers catch up within FEED_STATE_SECONDS."""
+    current_app.extensions[STATE_CACHE].clear()
+
+
+class Openable(Protocol):
+    """An article row, or the feed's cached state of one (feed.ArticleState)."""
+
+    locked: bool
+    closes_at: datetime | None
+    created_at: Any
+
+
+def check_open(article: Openable, now: datetime) -> None:
+    """Refuse new comments on a locked article, one past its close date, or one past the
+    site's closing age."""
+    if article.locked:
+        raise ArticleClosed("Comments on this article have been closed by the moderators.")
+    if article.closes_at is not None and article.closes_at <= now:
+        raise ArticleClosed(
+            f"Comments on this article closed on {article.closes_at:%d %B %Y, %H:%M} UTC."
+        )
+    days = current_app.config["CLOSE_AFTER_DAYS"]
+    if days and article.created_at + timedelta(days=days) < now:
+        raise ArticleClosed(f"Comments on this article closed {days} days after the first one.")
+
+
+def accepts_comments(article: Openable, now: datetime) -> bool:
+    """Whether a new comment on this article would be taken; one nobody has commented on
+    yet (no `created_at`) would."""
+    if article.created_at is None:
+        return True
+    try:
+        check_open(article, now)
+    except ArticleClosed:
+        return False
+    return True
+
+
+def set_locked(key: str, locked: bool, moderator_id: int, note: str | None = None) -> Article:
+    """A moderator closes (or reopens) an article to new comments; audited."""
+    check_key(key)
+    with write_transaction() as session:
+        article = _existing(session, key)
+        if article.locked == locked:
+            state = "locked" if locked else "open"
+            raise InvalidTransition(f"Article {key!r} is already {state}.")
+        article.locked = locked
+        session.add(
+            ModerationEvent(
+                article_id=article.id,
+                moderator_id=moderator_id,
+                actor="moderator",
+                action="lock" if locked else "unlock",
+                note=note or None,
+            )
+        )
+    forget_states()
+    return article
+
+
+TITLE_MAX = 300
+URL_MAX = 2048
+# Settings an admin may change; moderators may change the others (as they may lock).
+ADMIN_SETTINGS = frozenset({"title", "url"})
+SETTINGS = ADMIN_SETTINGS | {"closes_at", "moderation"}
+
+
+def clean_title(title: str) -> str:
+    """A page title as shown to moderators: one line, no control characters, bounded."""
+    printable = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in title)
+    return " ".join(printable.split())[:TITLE_MAX]
+
+
+def note_page(article: Article, title: str | None, url: str | None) -> None:
+    """What the widget says the page is, kept the first time only: an admin's edit (or the
+    first report) is not overwritten by every later comment. The caller has checked that
+    both came from one of the site's own pages; nothing is ever fetched."""
+    if title and article.title is None:
+        article.title = clean_title(title) or None
+    if url and article.url is None and len(url) <= URL_MAX:
+        article.url = url
+
+
+def update_settings(
+    key: str, changes: dict[str, Any], moderator_id: int, is_admin: bool
+) -> dict[str, Any]:
+    """Change an article's title, URL, close date or moderation mode; audited with the
+    values before and after. Title and URL are for admins."""
+    check_key(key)
+    unknown = set(changes) - SETTINGS
+    if unknown:
+        raise FieldError(sorted(unknown)[0], "This is not an article setting.")
+    if not is_admin and ADMIN_SETTINGS & set(changes):
+        raise NotAllowed("Only admins may change an article's title or URL.")
+    if "title" in changes and changes["title"] is not None:
+        changes["title"] = clean_title(changes["title"]) or None
+    if changes.get("moderation") is not None:
+        changes["moderation"] = ModerationMode(changes["moderation"])
+    with write_transaction() as session:
+        article = _existing(session, key)
+        before = {name: getattr(article, name) for name in changes}
+        for name, value in changes.items():
+            setattr(article, name, value)
+        changed = {
+            name: [_plain(before[name]), _plain(value)]
+            for name, value in changes.items()
+            if before[name] != value
+        }
+        if changed:
+            session.add(
+                ModerationEvent(
+                    article_id=article.id,
+                    moderator_id=moderator_id,
+                    actor="moderator",
+                    action="article_settings",
+                    data={"changes": changed},
+                )
+            )
+        session.flush()
+        view = article_view(article, _pending_count(session, article.id))
+    forget_states()
+    return view
+
+
+def _plain(value: Any) -> Any:
+    """A setting's value as JSON can keep it in the audit log."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, ModerationMode):
+        return value.value
+    return value
+
+
+def _pending_count(session: Session, article_id: int) -> int:
+    return session.scalar(
+        select(func.count()).where(
+            Comment.article_id == article_id, Comment.status == CommentStatus.PENDING
+        )
+    )
+
+
+def pending_by_key(keys: set[str]) -> dict[str, int]:
+    """Pending comments of each of these articles."""
+    if not keys:
+        return {}
+    rows = db.session.execute(
+        select(Article.key, func.count(Comment.id))
+        .join(Comment, Comment.article_id == Article.id)
+        .where(Article.key.in_(keys), Comment.status == CommentStatus.PENDING)
+        .group_by(Article.key)
+    ).all()
+    return {key: 0 for key in keys} | dict(rows)
+
+
+def article_view(article: Article, pending: int) -> dict[str, Any]:
+    return {
+        "article": article.key,
+        "title": article.title,
+        "url": article.url,
+        "locked": article.locked,
+        "closes_at": article.closes_at,
+        "moderation": article.moderation.value if article.moderation else None,
+        "approved_count": article.approved_count,
+        "pending_count": pending,
+        "created_at": article.created_at,
+    }
+
+
+def settings(key: str) -> dict[str, Any]:
+    check_key(key)
+    article = _existing(db.session, key)
+    return article_view(article, _pending_count(db.session, article.id))
+
+
+def with_pending(q: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Articles for moderators, those with the most pending comments first (then the newest);
+    `q` searches keys and titles."""
+    pending = (
+        select(Comment.article_id, func.count().label("pending"))
+        .where(Comment.status == CommentStatus.PENDING)
+        .group_by(Comment.article_id)
+        .subquery()
+    )
+    count = func.coalesce(pending.c.pending, 0)
+    stmt = select(Article, count).outerjoin(pending, pending.c.article_id == Article.id)
+    if q and (needle := q.strip().lower()):
+        stmt = stmt.where(
+            or_(
+                func.lower(Article.key).contains(needle, autoescape=True),
+                func.lower(Article.title).contains(needle, autoescape=True),
+            )
+        )
+    rows = db.session.execute(
+        stmt.order_by(count.desc(), Article.created_at.desc(), Article.id.desc()).limit(limit)
+    ).all()
+    return [article_view(article, pending_count) for article, pending_count in rows]

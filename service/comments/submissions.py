@@ -1,0 +1,344 @@
+"""Use cases: a reader submits a comment, then (for a while, with its edit token) edits or
+withdraws it."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeSerializer
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from service import notifications
+from service.comments import articles, withdrawals
+from service.comments.rendering import render_body
+from service.errors import (
+    CommentNotFound,
+    EditWindowClosed,
+    FieldError,
+    InvalidEditToken,
+    InvalidTransition,
+    TooSoon,
+)
+from service.extensions import db
+from service.models import MAX_ID, Article, Comment, CommentStatus, ModerationEvent, utcnow
+from service.moderation import bans
+from service.ops import observability
+from service.ops.database import write_transaction
+from service.privacy import my_comments, vault
+from service.screening import akismet_check, classifier, policy, rules, similarity, surges, traps
+
+_PARENT_GONE = "The comment you are replying to does not exist or is no longer public."
+
+
+@dataclass(frozen=True)
+class NewComment:
+    article_key: str
+    name: str
+    email: str
+    body: str
+    website: str | None = None
+    parent_id: int | None = None
+    # The form's bot traps (see service/screening/traps.py); absent for plain API clients.
+    honeypot: str | None = None
+    form_token: str | None = None
+    # What the page says it is, when it came from one of the site's own pages (the caller
+    # checks); kept on the article the first time.
+    page_title: str | None = None
+    page_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    ip: str | None
+    user_agent: str | None
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    comment: Comment
+    # None when a resubmission came from elsewhere: only the original client may edit.
+    edit_token: str | None
+    created: bool
+
+
+def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
+    articles.check_key(new.article_key)
+    email_vault = vault.vault()
+    email_hash = email_vault.email_hash(new.email)
+    ip_hash = email_vault.ip_hash(client.ip)
+    bans.check_allowed(email_hash, vault.email_domain(new.email), ip_hash)
+    # Everything that needs no lock (and may take a while) happens before the write
+    # transaction, so submissions to one article queue behind each other only briefly.
+    current = rules.current_rules()
+    trap = traps.inspect(new.honeypot, new.form_token)
+    spam_probability = classifier.spam_score(new.body)
+    akismet_spam = akismet_check.is_spam(
+        body=new.body,
+        name=new.name,
+        website=new.website,
+        ip=client.ip,
+        user_agent=client.user_agent,
+    )
+    body_html = render_body(new.body)
+    with write_transaction() as session:
+        article = articles.lock_or_create(session, new.article_key)
+        if earlier := _recent_duplicate(session, article.id, email_hash, new.body):
+            token = edit_token(earlier.id) if earlier.ip_hash == ip_hash else None
+            return SubmissionResult(earlier, token, created=False)
+        now = utcnow()
+        articles.check_open(article, now)
+        articles.note_page(article, new.page_title, new.page_url)
+        if article.moderation is not None:
+            # One heated article may be held for moderation while the site runs `trusted`.
+            current = dataclasses.replace(current, moderation=article.moderation.value)
+        _check_flood(session, email_hash, ip_hash, now)
+        parent = _reply_target(session, article.id, new.parent_id)
+        surge = surges.refresh(session, article, now)
+        decision = policy.evaluate(
+            policy.Candidate(
+                name=new.name,
+                body=new.body,
+                website=new.website,
+                history=_history(session, email_hash),
+                trap=trap,
+                surge_until=surge.until,
+                spam_probability=spam_probability,
+                akismet_spam=akismet_spam,
+            ),
+            current,
+        )
+        comment = Comment(
+            article_id=article.id,
+            parent_id=parent.id if parent else None,
+            depth=parent.depth + 1 if parent else 0,
+            status=decision.status,
+            name=new.name,
+            email_encrypted=email_vault.encrypt(new.email),
+            email_hash=email_hash,
+            website=new.website,
+            body=new.body,
+            body_html=body_html,
+            ip_hash=ip_hash,
+            user_agent=(client.user_agent or "")[:512] or None,
+            reasons=[reason.as_dict() for reason in decision.reasons],
+            fingerprint=similarity.fingerprint(new.body),
+        )
+        session.add(comment)
+        session.flush()
+        if comment.status == CommentStatus.APPROVED:
+            articles.record_public_change(session, article.id, +1)
+    observability.count_submission(comment.status.value)
+    if surge.until and surge.started_because:
+        notifications.surge_started(new.article_key, surge.until, surge.started_because)
+    if comment.status == CommentStatus.PENDING:
+        notifications.comment_held(comment, new.article_key)
+    my_comments.after_submission(comment, new.email)
+    return SubmissionResult(comment, edit_token(comment.id), created=True)
+
+
+def _history(session: Session, email_hash: str) -> policy.History:
+    counts = dict(
+        session.execute(
+            select(Comment.status, func.count())
+            .where(
+                Comment.email_hash == email_hash,
+                Comment.status.in_([CommentStatus.APPROVED, CommentStatus.SPAM]),
+            )
+            .group_by(Comment.status)
+        ).all()
+    )
+    return policy.History(
+        approved=counts.get(CommentStatus.APPROVED, 0), spam=counts.get(CommentStatus.SPAM, 0)
+    )
+
+
+def _check_flood(session: Session, email_hash: str, ip_hash: str | None, now: datetime) -> None:
+    """The same person (by address or by client IP) may not post again within seconds."""
+    interval = current_app.config["FLOOD_SECONDS"]
+    if not interval or not current_app.config["RATELIMIT_ENABLED"]:
+        return
+    since = now - timedelta(seconds=interval)
+    same_person = Comment.email_hash == email_hash
+    if ip_hash:
+        same_person = or_(same_person, Comment.ip_hash == ip_hash)
+    last = session.scalar(
+        select(func.max(Comment.created_at)).where(same_person, Comment.created_at >= since)
+    )
+    if last is not None:
+        wait = max(1, math.ceil(interval - (now - last).total_seconds()))
+        raise TooSoon(
+            f"You posted a comment a moment ago. Please wait {wait} seconds before posting "
+            "another.",
+            retry_after=wait,
+        )
+
+
+def _recent_duplicate(
+    session: Session, article_id: int, email_hash: str, body: str
+) -> Comment | None:
+    """The same text from the same address on the same article a moment ago: a double click,
+    a retry after a timeout, or a reload that re-posted the form."""
+    since = utcnow() - timedelta(seconds=current_app.config["DUPLICATE_WINDOW_SECONDS"])
+    return session.scalars(
+        select(Comment)
+        .where(
+            Comment.email_hash == email_hash,
+            Comment.created_at >= since,
+            Comment.article_id == article_id,
+            Comment.body == body,
+            Comment.status != CommentStatus.DELETED,
+        )
+        .order_by(Comment.id)
+        .limit(1)
+    ).first()
+
+
+def _reply_target(session: Session, article_id: int, parent_id: int | None) -> Comment | None:
+    """The comment a reply attaches to; past the depth limit, the deepest allowed ancestor."""
+    if parent_id is None:
+        return None
+    parent = session.get(Comment, parent_id)
+    if parent is None or parent.article_id != article_id or parent.status != CommentStatus.APPROVED:
+        raise FieldError("parent_id", _PARENT_GONE)
+    max_depth = current_app.config["MAX_REPLY_DEPTH"]
+    while parent is not None and parent.depth >= max_depth:
+        parent = session.get(Comment, parent.parent_id) if parent.parent_id else None
+    return parent
+
+
+def _edit_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="commentdesk.edit-token")
+
+
+def edit_token(comment_id: int) -> str:
+    return str(_edit_serializer().dumps(comment_id))
+
+
+def _comment_id_in(token: str) -> int | None:
+    try:
+        value = _edit_serializer().loads(token)
+    except BadData:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def edit_comment(
+    comment_id: int, token: str | None, changes: Mapping[str, str | None], client: ClientInfo
+) -> Comment:
+    """The commenter changes the text (and/or name, website) of their own comment.
+
+    The edited comment is re-rendered and goes through the policy again (see
+    policy.evaluate_edit): it may go back to the moderators, and never becomes public by
+    editing alone. Audited as an "edit" by the "commenter".
+    """
+    # The slow parts (classifier, Akismet, rendering) happen before the write lock, on the
+    # comment as read now; the transaction checks again that it may still be edited.
+    seen = _own_comment(db.session(), comment_id, token)
+    name = changes.get("name") or seen.name
+    body = changes.get("body") or seen.body
+    # A website sent as null or "" removes it; one not sent stays.
+    website = changes.get("website", seen.website)
+    current = rules.current_rules()
+    spam_probability = classifier.spam_score(body)
+    akismet_spam = akismet_check.is_spam(
+        body=body,
+        name=name,
+        website=website,
+        ip=client.ip,
+        user_agent=client.user_agent,
+    )
+    body_html = render_body(body)
+    with write_transaction() as session:
+        comment = _own_comment(session, comment_id, token, lock=True)
+        now = utcnow()
+        article = session.get_one(Article, comment.article_id)
+        # Moderators close an article to stop the conversation: edits stop too (a
+        # withdrawal does not).
+        articles.check_open(article, now)
+        before = comment.status
+        decision = policy.evaluate_edit(
+            policy.Candidate(
+                name=name,
+                body=body,
+                website=website,
+                history=_history(session, comment.email_hash),
+                # A surge in force holds edits too; an edit does not count towards one.
+                surge_until=surges.in_force(article, now),
+                spam_probability=spam_probability,
+                akismet_spam=akismet_spam,
+            ),
+            current,
+            before,
+        )
+        comment.name, comment.body, comment.website = name, body, website
+        # Whatever it was imported as, the text is now what the commenter typed here.
+        comment.body_html, comment.body_format = body_html, "markdown"
+        comment.fingerprint = similarity.fingerprint(body)
+        comment.status = decision.status
+        comment.reasons = [reason.as_dict() for reason in decision.reasons]
+        comment.edited_at = now
+        _audit(session, comment, "edit", before)
+        if CommentStatus.APPROVED in (before, comment.status):
+            # Even an approved comment that stays approved changed what readers see.
+            change = (comment.status == CommentStatus.APPROVED) - (before == CommentStatus.APPROVED)
+            articles.record_public_change(session, comment.article_id, change)
+        article_key = article.key
+    if comment.status == CommentStatus.PENDING and before != CommentStatus.PENDING:
+        notifications.comment_held(comment, article_key)
+    return comment
+
+
+def withdraw_comment(comment_id: int, token: str | None) -> Comment:
+    """The commenter takes their comment down. It becomes `deleted` (moderators can still
+    see and restore it); audited as a "withdraw" by the "commenter"."""
+    with write_transaction() as session:
+        comment = _own_comment(session, comment_id, token, lock=True)
+        withdrawals.take_down(session, comment)
+    return comment
+
+
+def _own_comment(
+    session: Session, comment_id: int, token: str | None, lock: bool = False
+) -> Comment:
+    """The comment, if this token is its edit token and it may still be changed."""
+    stmt = select(Comment).where(Comment.id == comment_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    comment = session.scalars(stmt).one_or_none() if 0 < comment_id <= MAX_ID else None
+    if comment is None:
+        raise CommentNotFound(f"There is no comment {comment_id}.")
+    if not token or _comment_id_in(token) != comment.id:
+        raise InvalidEditToken(
+            "This comment can only be changed from the browser that posted it "
+            "(its edit token is missing or not valid for this comment)."
+        )
+    if comment.status == CommentStatus.DELETED:
+        raise InvalidTransition("This comment has been removed; it can no longer be changed.")
+    if comment.status not in policy.EDITABLE:
+        raise InvalidTransition("This comment can no longer be changed.")
+    minutes = current_app.config["EDIT_WINDOW_MINUTES"]
+    if utcnow() >= comment.created_at + timedelta(minutes=minutes):
+        window = f"{minutes} minute{'' if minutes == 1 else 's'}"
+        raise EditWindowClosed(
+            f"Comments can be edited or withdrawn only within {window} of posting; "
+            "that time has passed."
+        )
+    return comment
+
+
+def _audit(session: Session, comment: Comment, action: str, before: CommentStatus) -> None:
+    session.add(
+        ModerationEvent(
+            comment_id=comment.id,
+            actor="commenter",
+            action=action,
+            from_status=before.value,
+            to_status=comment.status.value,
+        )
+    )

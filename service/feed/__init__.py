@@ -1,0 +1,1 @@
+"""The public feed: an article's thread, its caches, repeat reads, Atom."""

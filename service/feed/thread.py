@@ -1,0 +1,213 @@
+"""Use cases for readers: the public thread of an article (as a page, or as a tree for the
+server-rendered thread), recent comments for the Atom feeds, and comment counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Row, and_, bindparam, or_, select
+from sqlalchemy.orm import aliased
+
+from service import cursors
+from service.comments import articles
+from service.models import Article, Comment, CommentStatus
+from service.ops import database
+from service.privacy import vault
+
+
+@dataclass(frozen=True)
+class ArticleState:
+    """What the feed needs before it reads any comment: enough to answer a revalidation,
+    and to tell whether the article still takes comments (articles.accepts_comments)."""
+
+    article_id: int | None
+    count: int
+    feed_version: int
+    created_at: datetime | None
+    locked: bool = False
+    closes_at: datetime | None = None
+
+    @property
+    def etag(self) -> str:
+        # Nothing was ever public (feed_version 0): the same empty feed as an unknown article,
+        # so a first comment held for moderation does not invalidate readers' caches.
+        if self.article_id is None or self.created_at is None or self.feed_version == 0:
+            return "empty"
+        return f"{self.article_id}.{int(self.created_at.timestamp())}.{self.feed_version}"
+
+
+# Built once: the feed's hot path should not rebuild statements (or aliases) per request.
+_STATE = select(
+    Article.id,
+    Article.approved_count,
+    Article.feed_version,
+    Article.created_at,
+    Article.locked,
+    Article.closes_at,
+).where(Article.key == bindparam("key"))
+_PARENT = aliased(Comment, name="parent")
+
+
+def article_state(key: str) -> ArticleState:
+    articles.check_key(key)
+    return current_app.extensions[articles.STATE_CACHE].get_or_make(key, lambda: _load_state(key))
+
+
+def _load_state(key: str) -> ArticleState:
+    # A plain connection, not the ORM session: this runs for every read of every feed.
+    with database.reads_engine().connect() as connection:
+        row = connection.execute(_STATE, {"key": key}).first()
+    if row is None:
+        return ArticleState(None, 0, 0, None)
+    return ArticleState(*row)
+
+
+def avatar_path(email_hash: str) -> str:
+    return f"/api/v1/avatars/{vault.vault().avatar_seed(email_hash)}.svg"
+
+
+def public_comment(comment: Comment | Row[Any], parent_removed: bool = False) -> dict[str, Any]:
+    """What readers see of a comment (an ORM object or a feed query row)."""
+    return {
+        "id": comment.id,
+        "parent_id": comment.parent_id,
+        "parent_removed": parent_removed,
+        "name": comment.name,
+        "website": comment.website,
+        "avatar": avatar_path(comment.email_hash),
+        "body_html": comment.body_html,
+        "created_at": comment.created_at,
+        "moderator_edited": comment.moderator_edited_at is not None,
+        "pinned": comment.pinned_at is not None,
+        "edited": comment.edited_at is not None,
+    }
+
+
+def page(
+    key: str, state: ArticleState, limit: int, cursor: str | None, order: str
+) -> dict[str, Any]:
+    """One page of approved comments, flat and in time order, each with its parent's id.
+
+    In `oldest` order a parent always comes before its replies. A reply whose parent has
+    since left the public thread keeps its place and says `parent_removed`. The first page
+    starts with the pinned comments (oldest pin first, at most MAX_PINNED_COMMENTS, not
+    counted in `limit`); the time-ordered pages that follow leave them out, so the cursor
+    walks the same set whatever is pinned.
+    """
+    after = cursors.decode(cursor) if cursor else None
+    if state.article_id is None:
+        return {"article": key, "count": 0, "comments": [], "next_cursor": None}
+    newest = order == "newest"
+    stmt = (
+        select(
+            Comment.id,
+            Comment.parent_id,
+            Comment.name,
+            Comment.website,
+            Comment.email_hash,
+            Comment.body_html,
+            Comment.created_at,
+            Comment.moderator_edited_at,
+            Comment.pinned_at,
+            Comment.edited_at,
+            _PARENT.status,
+        )
+        .outerjoin(_PARENT, _PARENT.id == Comment.parent_id)
+        .where(Comment.article_id == state.article_id, Comment.status == CommentStatus.APPROVED)
+    )
+    pinned_first = stmt.where(Comment.pinned_at.is_not(None)).order_by(
+        Comment.pinned_at, Comment.id
+    )
+    stmt = stmt.where(Comment.pinned_at.is_(None))
+    if after:
+        stamp, last_id = after
+        if newest:
+            stmt = stmt.where(
+                or_(
+                    Comment.created_at < stamp,
+                    and_(Comment.created_at == stamp, Comment.id < last_id),
+                )
+            )
+        else:
+            stmt = stmt.where(
+                or_(
+                    Comment.created_at > stamp,
+                    and_(Comment.created_at == stamp, Comment.id > last_id),
+                )
+            )
+    sort = (
+        (Comment.created_at.desc(), Comment.id.desc())
+        if newest
+        else (Comment.created_at, Comment.id)
+    )
+    with database.reads_engine().connect() as connection:
+        pinned = [] if after else connection.execute(pinned_first).all()
+        rows = connection.execute(stmt.order_by(*sort).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    comments = [
+        public_comment(
+            row, parent_removed=row.parent_id is not None and row.status != CommentStatus.APPROVED
+        )
+        for row in [*pinned, *rows]
+    ]
+    next_cursor = cursors.encode(rows[-1].created_at, rows[-1].id) if more else None
+    return {"article": key, "count": state.count, "comments": comments, "next_cursor": next_cursor}
+
+
+def counts(keys: list[str]) -> dict[str, int]:
+    with database.reads_engine().connect() as connection:
+        found = dict(
+            connection.execute(
+                select(Article.key, Article.approved_count).where(Article.key.in_(keys))
+            ).all()
+        )
+    return {key: found.get(key, 0) for key in keys}
+
+
+def threaded(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Public comments (oldest first, as `page` gives them) as a tree: each gets `replies`.
+
+    Replies to a comment that is no longer public gather under one placeholder per removed
+    parent (`{"removed": True, "id": ..., "replies": [...]}`), where its first reply stood.
+    """
+    nodes: dict[int, dict[str, Any]] = {}
+    roots: list[dict[str, Any]] = []
+    for comment in comments:
+        node = comment | {"replies": []}
+        nodes[comment["id"]] = node
+        parent_id = comment["parent_id"]
+        if parent_id is None:
+            roots.append(node)
+        elif parent_id in nodes:
+            nodes[parent_id]["replies"].append(node)
+        else:
+            placeholder = {"removed": True, "id": parent_id, "replies": []}
+            nodes[parent_id] = placeholder
+            roots.append(placeholder)
+            placeholder["replies"].append(node)
+    return roots
+
+
+def recent(key: str | None, limit: int) -> list[dict[str, Any]]:
+    """The newest approved comments of one article (or of all), for the Atom feeds."""
+    stmt = (
+        select(
+            Comment.id,
+            Comment.name,
+            Comment.body_html,
+            Comment.created_at,
+            Comment.edited_at,
+            Article.key,
+        )
+        .join(Article, Article.id == Comment.article_id)
+        .where(Comment.status == CommentStatus.APPROVED)
+    )
+    if key is not None:
+        stmt = stmt.where(Article.key == key)
+    stmt = stmt.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)
+    with database.reads_engine().connect() as connection:
+        return [row._asdict() for row in connection.execute(stmt)]

@@ -1,0 +1,1 @@
+"""The HTTP layer: the JSON API, the web pages, errors, the OpenAPI document."""

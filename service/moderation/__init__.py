@@ -1,0 +1,1 @@
+"""Moderation: the queue, decisions, the audit trail, bans, commenters, moderator accounts."""

@@ -1,0 +1,112 @@
+"""Use cases for a moderator's editorial hand on single comments: editing the text (a typo,
+a doxxing removal) with the original kept in the audit log, and pinning comments to the top
+of their article's thread."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.comments import articles
+from service.comments.rendering import render_body
+from service.errors import CommentNotFound, FieldError, InvalidTransition
+from service.models import MAX_ID, Article, Comment, CommentStatus, ModerationEvent, utcnow
+from service.moderation import decisions
+from service.ops.database import write_transaction
+from service.screening import similarity
+
+
+def _comment(session: Session, comment_id: int) -> Comment:
+    comment = (
+        session.scalars(select(Comment).where(Comment.id == comment_id).with_for_update()).first()
+        if 0 < comment_id <= MAX_ID
+        else None
+    )
+    if comment is None:
+        raise CommentNotFound(f"There is no comment {comment_id}.")
+    return comment
+
+
+def _view(session: Session, comment: Comment) -> dict[str, Any]:
+    key = session.scalar(select(Article.key).where(Article.id == comment.article_id))
+    return decisions.moderation_view(comment, key or "")
+
+
+def _public_change(session: Session, comment: Comment) -> None:
+    # Only a public comment's change is one readers' cached feeds must see.
+    if comment.status == CommentStatus.APPROVED:
+        articles.record_public_change(session, comment.article_id, 0)
+
+
+def edit(comment_id: int, body: str, moderator_id: int, note: str | None = None) -> dict[str, Any]:
+    """Replace a comment's text; the audit event keeps the original, the new text is rendered
+    and sanitized like any other, and readers see that a moderator edited it."""
+    body_html = render_body(body)
+    with write_transaction() as session:
+        comment = _comment(session, comment_id)
+        if comment.body == body:
+            raise InvalidTransition(f"Comment {comment_id} already says exactly that.")
+        session.add(
+            ModerationEvent(
+                comment_id=comment.id,
+                moderator_id=moderator_id,
+                actor="moderator",
+                action="moderator_edit",
+                from_status=comment.status.value,
+                to_status=comment.status.value,
+                note=note or None,
+                data={"original_body": comment.body},
+            )
+        )
+        comment.body = body
+        comment.body_html, comment.body_format = body_html, "markdown"
+        comment.fingerprint = similarity.fingerprint(body)
+        comment.moderator_edited_at = utcnow()
+        _public_change(session, comment)
+        session.flush()
+        return _view(session, comment)
+
+
+def set_pinned(comment_id: int, pinned: bool, moderator_id: int) -> dict[str, Any]:
+    """Pin an approved top-level comment to the top of its thread (up to
+    MAX_PINNED_COMMENTS per article), or unpin it; audited."""
+    limit = current_app.config["MAX_PINNED_COMMENTS"]
+    with write_transaction() as session:
+        comment = _comment(session, comment_id)
+        if pinned == (comment.pinned_at is not None):
+            state = "pinned" if pinned else "not pinned"
+            raise InvalidTransition(f"Comment {comment_id} is already {state}.")
+        if pinned:
+            if comment.status != CommentStatus.APPROVED:
+                raise FieldError("comment", "Only an approved comment can be pinned.")
+            if comment.parent_id is not None:
+                raise FieldError("comment", "Only a top-level comment can be pinned, not a reply.")
+            already = session.scalar(
+                select(func.count()).where(
+                    Comment.article_id == comment.article_id,
+                    Comment.pinned_at.is_not(None),
+                    Comment.status == CommentStatus.APPROVED,
+                )
+            )
+            if already >= limit:
+                raise InvalidTransition(
+                    f"This article already has {already} pinned comments (the most allowed is "
+                    f"{limit}); unpin one first."
+                )
+        comment.pinned_at = utcnow() if pinned else None
+        session.add(
+            ModerationEvent(
+                comment_id=comment.id,
+                moderator_id=moderator_id,
+                actor="moderator",
+                action="pin" if pinned else "unpin",
+                from_status=comment.status.value,
+                to_status=comment.status.value,
+            )
+        )
+        _public_change(session, comment)
+        session.flush()
+        return _view(session, comment)

@@ -1,0 +1,1 @@
+"""Operations: settings, the database, observability, backups."""

@@ -1,0 +1,367 @@
+"""Operations: health and readiness probes, Prometheus metrics, access and audit logs.
+
+Labels and log fields are endpoint names, statuses and counts: never an email, an IP in clear,
+an article key (user input) or comment text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_request_context,
+    request,
+)
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from service.extensions import db
+from service.models import Comment, CommentStatus, Moderator
+from service.ops import database
+from service.privacy import vault
+
+EXTENSION_KEY = "commentdesk.observability"
+REQUEST_ID_HEADER = "X-Request-ID"
+READY_RETRY_AFTER = "5"
+# What a client may name its own request id; anything else is replaced by a fresh one.
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+access_log = logging.getLogger("commentdesk.access")
+audit_log = logging.getLogger("commentdesk.audit")
+
+blp = Blueprint("ops", __name__)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    registry: CollectorRegistry | None
+    requests: Counter
+    latency: Histogram
+    submissions: Counter
+    rate_limited: Counter
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION_KEY] = _metrics()
+    _configure_logging(app.config["LOG_FORMAT"])
+    # First of all before_request hooks, so a refusal by the rate limiter is timed too.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start_timer)
+    app.after_request(_observe)
+    app.register_blueprint(blp)
+
+
+def _multiprocess_dir() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def _metrics() -> Metrics:
+    # In gunicorn's multiprocess mode every worker writes its values to files in
+    # PROMETHEUS_MULTIPROC_DIR and a scrape reads them all; metrics then belong to no registry.
+    registry = None if _multiprocess_dir() else CollectorRegistry()
+    if registry is not None:
+        registry.register(QueueCollector())
+    return Metrics(
+        registry=registry,
+        requests=Counter(
+            "commentdesk_http_requests",
+            "HTTP requests answered, by endpoint, method and status.",
+            ["endpoint", "method", "status"],
+            registry=registry,
+        ),
+        latency=Histogram(
+            "commentdesk_http_request_duration_seconds",
+            "Time to answer an HTTP request, by endpoint and method.",
+            ["endpoint", "method"],
+            registry=registry,
+        ),
+        submissions=Counter(
+            "commentdesk_submissions",
+            "Comments stored, by the policy's verdict.",
+            ["verdict"],
+            registry=registry,
+        ),
+        rate_limited=Counter(
+            "commentdesk_rate_limited",
+            "Requests refused with 429 (rate limits and flood checks), by endpoint.",
+            ["endpoint"],
+            registry=registry,
+        ),
+    )
+
+
+class QueueCollector(Collector):
+    """Comments by status, counted at scrape time with one GROUP BY."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        gauge = GaugeMetricFamily(
+            "commentdesk_comments", "Comments in the database, by status.", labels=["status"]
+        )
+        rows = db.session.execute(select(Comment.status, func.count()).group_by(Comment.status))
+        counts = {status.value: count for status, count in rows}
+        for status in CommentStatus:
+            gauge.add_metric([status.value], counts.get(status.value, 0))
+        yield gauge
+
+
+def _metrics_for_app() -> Metrics | None:
+    return current_app.extensions.get(EXTENSION_KEY)
+
+
+def count_submission(verdict: str) -> None:
+    """Called by the submission use case after its commit."""
+    if metrics := _metrics_for_app():
+        metrics.submissions.labels(verdict=verdict).inc()
+
+
+# -- request hooks -------------------------------------------------------------------------
+
+
+def request_id() -> str:
+    """The client's X-Request-ID when it is sane, otherwise a fresh one; fixed per request."""
+    if "request_id" not in g:
+        g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER, ""))
+    return g.request_id
+
+
+def request_id_from(given: str) -> str:
+    return given if _SANE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+def _start_timer() -> None:
+    g.request_started = time.perf_counter()
+    request_id()
+
+
+def _observe(response: Response) -> Response:
+    # Runs for every request, the public feed's included: each proxy lookup counts here.
+    elapsed = time.perf_counter() - g.get("request_started", time.perf_counter())
+    rid = request_id()
+    response.headers[REQUEST_ID_HEADER] = rid
+    record_request(
+        current_app,
+        AnsweredRequest(
+            endpoint=request.endpoint or "unmatched",
+            method=request.method,
+            path=_path_template(),
+            status=response.status_code,
+            elapsed=elapsed,
+            request_id=rid,
+            remote_addr=request.remote_addr,
+        ),
+    )
+    return response
+
+
+@dataclass(frozen=True)
+class AnsweredRequest:
+    endpoint: str
+    method: str
+    # The URL rule, never the raw path: article keys are whatever a client typed.
+    path: str
+    status: int
+    elapsed: float
+    request_id: str
+    remote_addr: str | None
+
+
+def record_request(app: Flask, answered: AnsweredRequest) -> None:
+    """Count, time and log one answered request (also for answers given in front of Flask,
+    see service/feed/repeat_reads.py)."""
+    # Clients may send any method token; labels take a known few so they stay bounded.
+    method = answered.method if answered.method in _METHODS else "other"
+    endpoint, status = answered.endpoint, answered.status
+    if metrics := app.extensions.get(EXTENSION_KEY):
+        metrics.requests.labels(endpoint, method, str(status)).inc()
+        metrics.latency.labels(endpoint, method).observe(answered.elapsed)
+        if status == 429:
+            metrics.rate_limited.labels(endpoint).inc()
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    path = answered.path
+    duration_ms = round(answered.elapsed * 1000, 2)
+    email_vault: vault.EmailVault = app.extensions[vault.EXTENSION_KEY]
+    _emit(
+        access_log,
+        app.config["LOG_FORMAT"],
+        lambda: f"{method} {path} {status} {duration_ms}ms",
+        {
+            "request_id": answered.request_id,
+            "method": method,
+            "path": path,
+            "endpoint": endpoint,
+            "status": status,
+            "duration_ms": duration_ms,
+            # A keyed hash, truncated: enough to spot one noisy client, not to find them.
+            "client": (email_vault.ip_hash(answered.remote_addr) or "")[:12] or None,
+        },
+    )
+
+
+def _path_template() -> str:
+    return request.url_rule.rule if request.url_rule else "<unmatched>"
+
+
+# -- logs ----------------------------------------------------------------------------------
+
+
+class _Formatter(logging.Formatter):
+    """Access and audit lines arrive as JSON already; any other commentdesk record (a
+    warning, a traceback) is wrapped so that a JSON log stays one object a line."""
+
+    def __init__(self, log_format: str) -> None:
+        text_format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+        super().__init__("%(message)s" if log_format == "json" else text_format)
+        self.json = log_format == "json"
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if not self.json or (message.startswith("{") and not record.exc_info):
+            return super().format(record)
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "logger": record.name,
+            "level": record.levelname.lower(),
+            "message": message,
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, separators=(",", ":"))
+
+
+def _configure_logging(log_format: str) -> None:
+    logger = logging.getLogger("commentdesk")
+    logger.setLevel(logging.INFO)
+    if logger.handlers or logging.getLogger().handlers:
+        # Someone (an embedding app, pytest's log capture) already handles records.
+        for handler in logger.handlers:
+            handler.setFormatter(_Formatter(log_format))
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter(log_format))
+    logger.addHandler(handler)
+    logger.propagate = False
+
+
+def _emit(
+    logger: logging.Logger, log_format: str, summary: Callable[[], str], fields: dict[str, Any]
+) -> None:
+    if log_format == "json":
+        line = json.dumps(
+            {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "logger": logger.name}
+            | fields,
+            separators=(",", ":"),
+        )
+    else:
+        details = " ".join(f"{key}={value}" for key, value in fields.items())
+        line = f"{summary()} {details}"
+    logger.info(line)
+
+
+def audit(action: str, count: int, moderator_id: int, batch: str) -> None:
+    """One line per moderation decision (called after the commit)."""
+    # On a connection of its own: a read on the session would leave a transaction open
+    # after the use case's commit (on SQLite, a snapshot that hides later writes).
+    with db.engine.connect() as connection:
+        username = connection.scalar(select(Moderator.username).where(Moderator.id == moderator_id))
+    _emit(
+        audit_log,
+        current_app.config["LOG_FORMAT"],
+        lambda: f"{action} x{count}",
+        {
+            "request_id": request_id() if has_request_context() else None,
+            "action": action,
+            "count": count,
+            "moderator": username,
+            "batch": batch,
+        },
+    )
+
+
+# -- probes and the scrape -----------------------------------------------------------------
+
+
+@blp.get("/healthz")
+def healthz() -> Any:
+    return {"status": "ok"}
+
+
+@blp.get("/readyz")
+def readyz() -> Any:
+    checks = {"database": _database_state()}
+    if database.REPLICA in db.engines:
+        checks["replica"] = _replica_state()
+    storage = current_app.config.get("RATELIMIT_STORAGE_URI", "")
+    if storage.startswith(("redis://", "rediss://")):
+        checks["redis"] = _redis_state(storage)
+    if all(state == "ok" for state in checks.values()):
+        return checks
+    return checks, 503, {"Retry-After": READY_RETRY_AFTER}
+
+
+def _database_state() -> str:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except DBAPIError:
+        return "unreachable"
+    finally:
+        db.session.rollback()
+    return "ok"
+
+
+def _replica_state() -> str:
+    try:
+        with database.reads_engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError:
+        return "unreachable"
+    return "ok"
+
+
+def _redis_state(url: str) -> str:
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError:
+        return "unreachable"
+    finally:
+        client.close()
+    return "ok"
+
+
+@blp.get("/metrics")
+def metrics() -> Response:
+    own = _metrics_for_app()
+    if own is not None and own.registry is not None:
+        registry = own.registry
+    else:
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        registry.register(QueueCollector())
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,272 @@
+"""Commenters' rights: what we hold about an address (export), forgetting it (erase), and
+the retention limit on client data (purge).
+
+An address is only ever looked up through its keyed hash (vault.py). Erasure walks every
+table that holds data about a person (`_ERASERS`); a table added later that does must add
+its eraser there.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from service.comments import articles
+from service.comments.rendering import render
+from service.extensions import db
+from service.models import (
+    Article,
+    Ban,
+    BanKind,
+    Comment,
+    CommenterNote,
+    CommentStatus,
+    ModerationEvent,
+    utcnow,
+)
+from service.ops.database import write_transaction
+from service.portability.exporter import comment_record
+from service.portability.importer import ANONYMOUS
+from service.privacy import vault
+
+REMOVED_NAME = "Deleted"
+ADDRESS_PLACEHOLDER = "[address removed]"
+NOTE_ERASED = "[note removed with the commenter's data]"
+ERASED_BAN = "erased"
+
+
+class ErasureMode(enum.StrEnum):
+    # Keep the comments' text under "Anonymous"; only the person's data goes.
+    ANONYMISE = "anonymise"
+    # Also remove their text: the thread shows a placeholder where they wrote.
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class Person:
+    """Whom an erasure is about: the address, its keyed hash, and a pattern that finds the
+    address where someone typed it (a name, a comment body)."""
+
+    email: str
+    email_hash: str
+    pattern: re.Pattern[str]
+
+    @classmethod
+    def of(cls, email: str) -> Person:
+        email = vault.normalise_email(email)
+        return cls(email, vault.vault().email_hash(email), re.compile(re.escape(email), re.I))
+
+
+@dataclass(frozen=True)
+class Erasure:
+    mode: ErasureMode
+    # Records changed, by table.
+    records: dict[str, int]
+
+    @property
+    def comments(self) -> int:
+        return self.records.get("comments", 0)
+
+
+def comments_of(email: str) -> list[tuple[Comment, str]]:
+    """Every comment stored under this address, with its article's key, oldest first."""
+    rows = db.session.execute(
+        select(Comment, Article.key)
+        .join(Article, Article.id == Comment.article_id)
+        .where(Comment.email_hash == vault.vault().email_hash(email))
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return [(comment, key) for comment, key in rows]
+
+
+def export_person(email: str) -> dict[str, Any]:
+    """Every comment stored under this address, with its state and why it was held."""
+    return {
+        "exported_at": utcnow().isoformat(),
+        "comments": [comment_record(comment, key) for comment, key in comments_of(email)],
+    }
+
+
+def erase_person(
+    email: str, mode: ErasureMode, moderator_id: int | None = None, actor: str | None = None
+) -> Erasure:
+    """Remove everything that identifies the person behind `email`, keep the threads readable,
+    and audit that an erasure happened (the event names neither the address nor its hash)."""
+    person = Person.of(email)
+    with write_transaction() as session:
+        records = {table: eraser(session, person, mode) for table, eraser in _ERASERS}
+        session.add(
+            ModerationEvent(
+                moderator_id=moderator_id,
+                actor=actor or ("moderator" if moderator_id else "system"),
+                action="erase",
+                note=f"Erased one commenter's personal data ({mode.value}): "
+                f"{records['comments']} comments.",
+                # Not a `batch`: an erasure cannot be undone.
+            )
+        )
+    _scrub_sqlite_files()
+    return Erasure(mode, records)
+
+
+def _erase_comments(session: Session, person: Person, mode: ErasureMode) -> int:
+    comments = session.scalars(
+        select(Comment).where(Comment.email_hash == person.email_hash).with_for_update()
+    ).all()
+    public_changes: dict[int, int] = defaultdict(int)
+    for comment in comments:
+        comment.email_encrypted = ""
+        comment.email_hash = ""
+        comment.ip_hash = None
+        comment.user_agent = None
+        comment.website = None
+        if mode == ErasureMode.DELETE:
+            if comment.status == CommentStatus.APPROVED:
+                public_changes[comment.article_id] -= 1
+            comment.status = CommentStatus.DELETED
+            # Nothing left to restore.
+            comment.status_before_delete = None
+            comment.name = REMOVED_NAME
+            comment.body = comment.body_html = ""
+            comment.fingerprint = None
+            comment.reasons = []
+            continue
+        # A name identifies a person as much as an address does.
+        comment.name = ANONYMOUS
+        if person.pattern.search(comment.body):
+            comment.body = person.pattern.sub(ADDRESS_PLACEHOLDER, comment.body)
+            comment.body_html = render(comment.body, comment.body_format)
+        if comment.status == CommentStatus.APPROVED:
+            # Same count, but the public thread changed: cached feeds must not keep the name.
+            public_changes.setdefault(comment.article_id, 0)
+    for article_id, delta in public_changes.items():
+        articles.record_public_change(session, article_id, delta)
+    return len(comments)
+
+
+def _erase_event_notes(session: Session, person: Person, _mode: ErasureMode) -> int:
+    """A moderator may have written the address into a decision's note."""
+    events = session.scalars(
+        select(ModerationEvent).where(
+            func.lower(ModerationEvent.note).contains(person.email, autoescape=True)
+        )
+    ).all()
+    for event in events:
+        event.note = person.pattern.sub(ADDRESS_PLACEHOLDER, event.note or "")
+    return len(events)
+
+
+def _erase_commenter_notes(session: Session, person: Person, _mode: ErasureMode) -> int:
+    """Moderators' notes about the person are about them, whatever the mode."""
+    notes = session.scalars(
+        select(CommenterNote).where(CommenterNote.email_hash == person.email_hash)
+    ).all()
+    for note in notes:
+        session.delete(note)
+    return len(notes)
+
+
+def _erase_bans(session: Session, person: Person, _mode: ErasureMode) -> int:
+    """A ban of the person's address ends with the erasure: keeping it would keep their
+    hash. The ban's row stays, emptied and lifted, so the audit trail still reads."""
+    bans = session.scalars(
+        select(Ban).where(Ban.kind == BanKind.EMAIL, Ban.value == person.email_hash)
+    ).all()
+    now = utcnow()
+    for ban in bans:
+        ban.value = ERASED_BAN
+        ban.lifted_at = ban.lifted_at or now
+    return len(bans)
+
+
+def _erase_commenter_events(session: Session, person: Person, mode: ErasureMode) -> int:
+    """Audit events about the person (notes, bans) carry their hash and a note's text, and a
+    moderator's edit of their comment keeps the original text they typed."""
+    events = session.scalars(
+        select(ModerationEvent).where(
+            or_(
+                ModerationEvent.commenter_hash == person.email_hash,
+                ModerationEvent.comment_id.in_(
+                    select(Comment.id).where(Comment.email_hash == person.email_hash)
+                ),
+            )
+        )
+    ).all()
+    changed = 0
+    for event in events:
+        data = dict(event.data or {})
+        if event.commenter_hash == person.email_hash:
+            event.commenter_hash = None
+            if event.action == "note":
+                event.note = NOTE_ERASED
+            changed += 1
+        if "original_body" in data:
+            data["original_body"] = (
+                ""
+                if mode == ErasureMode.DELETE
+                else person.pattern.sub(ADDRESS_PLACEHOLDER, data["original_body"])
+            )
+            event.data = data
+            changed += 1
+    return changed
+
+
+# Every table with data about a person: (table, eraser(session, person, mode) -> how many of
+# its records changed). The events come before the comments: they are found through the
+# comments' hash, which the comments' eraser removes.
+_ERASERS: list[tuple[str, Callable[[Session, Person, ErasureMode], int]]] = [
+    ("moderation_events", _erase_event_notes),
+    ("commenter_events", _erase_commenter_events),
+    ("commenter_notes", _erase_commenter_notes),
+    ("bans", _erase_bans),
+    ("comments", _erase_comments),
+]
+
+
+def _scrub_sqlite_files() -> None:
+    """On SQLite, make the erased bytes leave the files too: secure_delete (set on every
+    connection) zeroes freed cells; the checkpoint moves the new pages from the write-ahead
+    log into the database and truncates the log, which still held the old ones."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    with db.engine.connect() as connection:
+        connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
+def purge_client_data(days: int | None = None) -> int:
+    """Forget IP hashes and user agents of comments older than the retention period
+    (RETENTION_DAYS; 0 keeps them); how many comments were purged."""
+    days = current_app.config["RETENTION_DAYS"] if days is None else days
+    if days <= 0:
+        return 0
+    cutoff = utcnow() - timedelta(days=days)
+    with write_transaction() as session:
+        purged = session.execute(
+            update(Comment)
+            .where(
+                Comment.created_at < cutoff,
+                or_(Comment.ip_hash.is_not(None), Comment.user_agent.is_not(None)),
+            )
+            .values(ip_hash=None, user_agent=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if purged:
+            session.add(
+                ModerationEvent(
+                    actor="system",
+                    action="purge",
+                    note=f"Removed IP hashes and user agents of {purged} comments older than "
+                    f"{days} days.",
+                )
+            )
+    _scrub_sqlite_files()
+    return purged

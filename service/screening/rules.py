@@ -1,0 +1,204 @@
+"""Use cases for the policy's editable rules: word and domain lists, numeric settings, and the
+simulator that replays a proposed change over decisions moderators already made."""
+
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, exists, select
+
+from service.errors import FieldError
+from service.extensions import db
+from service.models import (
+    Comment,
+    CommentStatus,
+    ModerationEvent,
+    PolicyRule,
+    PolicySetting,
+    RuleKind,
+)
+from service.ops.database import write_transaction
+from service.screening import classifier, policy
+
+# Settings an admin may change in the UI, with their bounds.
+EDITABLE_SETTINGS = {
+    "link_limit": (0, 100),
+    "classifier_hold": (0.0, 1.0),
+    "classifier_spam": (0.0, 1.0),
+}
+LIST_FIELDS = {
+    RuleKind.HOLD_WORD: "hold_words",
+    RuleKind.DENY_WORD: "deny_words",
+    RuleKind.DENY_DOMAIN: "deny_domains",
+}
+ENTRY_MAX = 255
+
+
+def admin_lists() -> dict[RuleKind, list[str]]:
+    """The lists as admins edited them (without the environment's entries)."""
+    lists: dict[RuleKind, list[str]] = {kind: [] for kind in RuleKind}
+    for kind, value in db.session.execute(
+        select(PolicyRule.kind, PolicyRule.value).order_by(PolicyRule.id)
+    ):
+        lists[kind].append(value)
+    return lists
+
+
+def configured_rules() -> policy.Rules:
+    """The rules from the environment alone (the starting point admins edit)."""
+    config = current_app.config
+    return policy.Rules(
+        moderation=config["MODERATION"],
+        link_limit=config["LINK_LIMIT"],
+        hold_words=tuple(config["HOLD_WORDS"]),
+        deny_words=tuple(config["DENY_WORDS"]),
+        deny_domains=tuple(config["DENY_DOMAINS"]),
+        min_form_seconds=config["MIN_FORM_SECONDS"],
+        classifier_hold=config["CLASSIFIER_HOLD_THRESHOLD"],
+        classifier_spam=config["CLASSIFIER_SPAM_THRESHOLD"],
+    )
+
+
+def current_rules() -> policy.Rules:
+    """The environment's rules with the admins' lists added and their settings applied."""
+    rules = configured_rules()
+    changes: dict[str, Any] = {
+        LIST_FIELDS[kind]: tuple(dict.fromkeys((*getattr(rules, LIST_FIELDS[kind]), *values)))
+        for kind, values in admin_lists().items()
+    }
+    for name, value in db.session.execute(select(PolicySetting.name, PolicySetting.value)):
+        if name in EDITABLE_SETTINGS:
+            changes[name] = int(value) if name == "link_limit" else value
+    return dataclasses.replace(rules, **changes)
+
+
+def clean_entries(kind: RuleKind, lines: list[str]) -> list[str]:
+    """Entries as stored: trimmed, one per line, duplicates dropped; domains lower-cased."""
+    entries: list[str] = []
+    seen: set[str] = set()
+    for line in lines:
+        entry = unicodedata.normalize("NFKC", line).strip()
+        if kind == RuleKind.DENY_DOMAIN:
+            entry = entry.lower().removeprefix("https://").removeprefix("http://").strip("/.")
+        if not entry:
+            continue
+        if len(entry) > ENTRY_MAX or not entry.isprintable():
+            raise FieldError(
+                LIST_FIELDS[kind], f"Entries have 1 to {ENTRY_MAX} printable characters."
+            )
+        if entry.casefold() not in seen:
+            seen.add(entry.casefold())
+            entries.append(entry)
+    return entries
+
+
+def check_settings(settings: dict[str, float]) -> dict[str, float]:
+    for name, value in settings.items():
+        low, high = EDITABLE_SETTINGS[name]
+        if not low <= value <= high:
+            raise FieldError(name, f"{name.replace('_', ' ')} must be between {low} and {high}.")
+    if settings.get("classifier_hold", 0) > settings.get("classifier_spam", 1):
+        raise FieldError("classifier_hold", "The hold threshold cannot exceed the spam threshold.")
+    return settings
+
+
+def save(lists: dict[RuleKind, list[str]], settings: dict[str, float]) -> policy.Rules:
+    """Replace the admin-edited lists and settings."""
+    cleaned = {kind: clean_entries(kind, lines) for kind, lines in lists.items()}
+    check_settings(settings)
+    with write_transaction() as session:
+        for kind, entries in cleaned.items():
+            session.execute(delete(PolicyRule).where(PolicyRule.kind == kind))
+            session.add_all(PolicyRule(kind=kind, value=entry) for entry in entries)
+        for name, value in settings.items():
+            setting = session.get(PolicySetting, name)
+            if setting is None:
+                session.add(PolicySetting(name=name, value=value))
+            else:
+                setting.value = value
+    return current_rules()
+
+
+def proposed(lists: dict[RuleKind, list[str]], settings: dict[str, float]) -> policy.Rules:
+    """The rules as they would be after `save`, without saving anything."""
+    changes: dict[str, Any] = {
+        LIST_FIELDS[kind]: tuple(
+            dict.fromkeys(
+                (*getattr(configured_rules(), LIST_FIELDS[kind]), *clean_entries(kind, lines))
+            )
+        )
+        for kind, lines in lists.items()
+    }
+    for name, value in check_settings(settings).items():
+        changes[name] = int(value) if name == "link_limit" else value
+    return dataclasses.replace(current_rules(), **changes)
+
+
+@dataclass(frozen=True)
+class Replay:
+    flagged: int
+    flagged_approved: int
+    flagged_refused: int
+
+    @property
+    def false_positive_rate(self) -> float | None:
+        return self.flagged_approved / self.flagged if self.flagged else None
+
+
+@dataclass(frozen=True)
+class Simulation:
+    considered: int
+    current: Replay
+    proposed: Replay
+
+
+def simulate(candidate_rules: policy.Rules, last: int = 1000) -> Simulation:
+    """Replay the content checks over the last `last` comments a moderator decided, under the
+    current rules and under the proposed ones: what each would have held, and how many of
+    those the moderators approved (false positives) or refused (rejected or spam)."""
+    decided_by_moderator = exists().where(
+        ModerationEvent.comment_id == Comment.id, ModerationEvent.actor == "moderator"
+    )
+    rows = db.session.execute(
+        select(Comment.name, Comment.body, Comment.website, Comment.status)
+        .where(
+            Comment.status.in_(
+                [CommentStatus.APPROVED, CommentStatus.REJECTED, CommentStatus.SPAM]
+            ),
+            decided_by_moderator,
+        )
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(last)
+    ).all()
+    scores = classifier.spam_scores([row.body for row in rows])
+    candidates = [
+        (
+            policy.Candidate(
+                name=row.name, body=row.body, website=row.website, spam_probability=score
+            ),
+            row.status,
+        )
+        for row, score in zip(rows, scores, strict=True)
+    ]
+    return Simulation(
+        considered=len(rows),
+        current=_replay(candidates, current_rules()),
+        proposed=_replay(candidates, candidate_rules),
+    )
+
+
+def _replay(
+    candidates: list[tuple[policy.Candidate, CommentStatus]], rules: policy.Rules
+) -> Replay:
+    flagged = [
+        status
+        for candidate, status in candidates
+        if policy.evaluate(candidate, rules, policy.CONTENT_CHECKS).verdict
+        != policy.Verdict.APPROVE
+    ]
+    approved = sum(status == CommentStatus.APPROVED for status in flagged)
+    return Replay(len(flagged), approved, len(flagged) - approved)

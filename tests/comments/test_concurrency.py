@@ -1,0 +1,188 @@
+"""Many requests at the same moment against a real threaded server: every 201 stored exactly
+once, double-submits collapsed, decisions serialised, never a 500 ("database is locked")."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import pytest
+import requests
+from flask import Flask
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from service.extensions import db
+from service.models import Article, Comment, CommentStatus, ModerationEvent
+from service.privacy import vault
+from tests.conftest import submit
+
+pytestmark = pytest.mark.slow
+
+T = TypeVar("T")
+TIMEOUT = 60
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """The app behind a real multi-threaded HTTP server on a free port; its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=TIMEOUT)
+
+
+def all_at_once(calls: list[Callable[[], T]]) -> list[T]:
+    """Run every call on its own thread, released together by a barrier."""
+    barrier = threading.Barrier(len(calls), timeout=TIMEOUT)
+
+    def run(call: Callable[[], T]) -> T:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def post(url: str, **kwargs: Any) -> Callable[[], tuple[int, Any]]:
+    def call() -> tuple[int, Any]:
+        response = requests.post(url, timeout=TIMEOUT, **kwargs)
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text
+        return response.status_code, body
+
+    return call
+
+
+def test_concurrent_submissions_store_every_comment_exactly_once(make_app):
+    # Published at once, so every request also moves the public count of its article; and
+    # one client sends all of them, which is a test of storage here, not of rate limits.
+    app = make_app(MODERATION="off", RATELIMIT_ENABLED=False)
+    articles = ["race/one", "race/two", "race/three"]
+    distinct = [
+        {
+            "article": articles[n % 3],
+            "name": f"Reader {n}",
+            "email": f"reader{n}@example.org",
+            "body": f"Comment {n}: an opinion of my own about this article.",
+        }
+        for n in range(50)
+    ]
+    # The first ten are double-submitted: both copies leave at the same moment.
+    sends = distinct + distinct[:10]
+
+    with serving(app) as base:
+        answers = all_at_once(
+            [
+                post(
+                    f"{base}/api/v1/articles/{c['article']}/comments",
+                    json={k: v for k, v in c.items() if k != "article"},
+                )
+                for c in sends
+            ]
+        )
+
+    statuses = Counter(status for status, _ in answers)
+    assert set(statuses) <= {200, 201}, [a for a in answers if a[0] not in (200, 201)]
+    assert statuses == {201: 50, 200: 10}
+    created = [body["id"] for status, body in answers if status == 201]
+    assert len(set(created)) == 50
+    for n in range(10):
+        (first_status, first), (second_status, second) = answers[n], answers[50 + n]
+        assert first["id"] == second["id"], f"double-submit {n} stored twice"
+        assert {first_status, second_status} == {200, 201}
+
+    with app.app_context():
+        email_vault = vault.vault()
+        rows = db.session.execute(
+            select(Comment.id, Article.key, Comment.email_hash, Comment.body, Comment.status).join(
+                Article, Article.id == Comment.article_id
+            )
+        ).all()
+        assert sorted(row.id for row in rows) == sorted(created)
+        assert {(row.key, row.email_hash, row.body) for row in rows} == {
+            (c["article"], email_vault.email_hash(c["email"]), c["body"]) for c in distinct
+        }
+        approved: dict[str, int] = defaultdict(int)
+        for row in rows:
+            approved[row.key] += row.status == CommentStatus.APPROVED
+        stored_counts = dict(db.session.execute(select(Article.key, Article.approved_count)).all())
+    # The kept count matches the rows: no increment was lost to a race.
+    assert stored_counts == dict(approved)
+    assert sum(approved.values()) == 50
+    client = app.test_client()
+    for article in articles:
+        feed = client.get(f"/api/v1/articles/{article}/comments", query_string={"limit": 200})
+        assert feed.get_json()["count"] == approved[article]
+        assert len(feed.get_json()["comments"]) == approved[article]
+
+
+def test_concurrent_approvals_of_one_comment_let_exactly_one_through(
+    app, client, moderator_headers
+):
+    comment_id = submit(client).get_json()["id"]
+
+    with serving(app) as base:
+        answers = all_at_once(
+            [
+                post(
+                    f"{base}/api/v1/moderation/comments/{comment_id}/approve",
+                    headers=moderator_headers,
+                )
+                for _ in range(20)
+            ]
+        )
+
+    statuses = Counter(status for status, _ in answers)
+    assert statuses == {200: 1, 409: 19}, answers
+    assert all(
+        body["error"]["code"] == "invalid_transition" for status, body in answers if status == 409
+    )
+    counts = client.get("/api/v1/counts", query_string={"article": "posts/hello"}).get_json()
+    assert counts == {"counts": {"posts/hello": 1}}
+    assert client.get("/api/v1/articles/posts/hello/comments").get_json()["count"] == 1
+    with app.app_context():
+        events = db.session.scalar(
+            select(func.count())
+            .select_from(ModerationEvent)
+            .where(ModerationEvent.comment_id == comment_id)
+        )
+    assert events == 1
+
+
+def test_concurrent_opposite_decisions_leave_a_consistent_count(app, client, moderator_headers):
+    # Approvals and rejections of the same comments racing each other: whatever order they
+    # land in, the public count equals the comments that ended up approved.
+    ids = [submit(client, body=f"Contested {n}").get_json()["id"] for n in range(5)]
+    decisions = [(i, a) for i in ids for a in ("approve", "reject", "approve", "spam")]
+
+    with serving(app) as base:
+        answers = all_at_once(
+            [
+                post(f"{base}/api/v1/moderation/comments/{i}/{a}", headers=moderator_headers)
+                for i, a in decisions
+            ]
+        )
+
+    assert {status for status, _ in answers} <= {200, 409}, answers
+    with app.app_context():
+        approved = db.session.scalar(
+            select(func.count())
+            .select_from(Comment)
+            .where(Comment.status == CommentStatus.APPROVED)
+        )
+        moves = db.session.scalar(select(func.count()).select_from(ModerationEvent))
+    counts = client.get("/api/v1/counts", query_string={"article": "posts/hello"}).get_json()
+    assert counts == {"counts": {"posts/hello": approved}}
+    assert moves == sum(status == 200 for status, _ in answers)
