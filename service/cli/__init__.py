@@ -73,7 +73,7 @@ def create_token(username: str, label: str) -> None:
     click.echo(token)
 
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @click.command("serve")

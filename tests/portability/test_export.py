@@ -120,7 +120,7 @@ def test_wxr_export_imports_back_into_the_same_comments(
     target = create_app(base_config(empty_database_url))
     try:
         with target.app_context():
-            db.create_all()
+            db.create_all(bind_key=None)
 
         imported = target.test_cli_runner().invoke(
             args=["import", "wordpress", str(out), "--no-progress"]

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 blp = Blueprint("widget", __name__)
 
-WIDGET_FILE = Path(__file__).resolve().parent.parent / "static" / "widget" / "widget.js"
+WIDGET_FILE = Path(__file__).resolve().parents[2] / "static" / "widget" / "widget.js"
 # Unversioned /widget.js (what sites embed) is fresh for a day and revalidated by ETag after
 # that, so a release reaches every site within a day; /widget.js?v=<version> never changes.
 MAX_AGE = 24 * 3600
