@@ -95,6 +95,13 @@ def _summary(report: ImportReport) -> None:
         f"Imported {report.imported} of {report.found} comments from {report.source} "
         f"into {len(report.article_ids)} articles."
     )
+    if report.held:
+        click.echo(
+            f"  held {report.held} comments of posts that are not public (password-protected, "
+            "private, draft or trashed) for moderation, reason private_post."
+        )
+    if report.locked:
+        click.echo(f"  locked {report.locked} articles closed to comments in {report.source}.")
     for reason, count in report.skipped.most_common():
         click.echo(f"  skipped {count}: {reason}")
     if report.orphans:
