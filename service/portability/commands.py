@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from service.portability import exporter
+from service.portability.commentdesk import CommentdeskReader
 from service.portability.disqus import DisqusReader
 from service.portability.importer import ImportReport, Reader, run_import
 from service.portability.isso import IssoReader
@@ -24,12 +25,14 @@ READERS: dict[str, Callable[[Path, ArticleKeyRule], Reader]] = {
     "wordpress": WordPressReader,
     "disqus": DisqusReader,
     "isso": IssoReader,
+    "commentdesk": CommentdeskReader,
 }
 
 
 @click.group("import")
 def import_group() -> None:
-    """Import comments from WordPress (WXR), Disqus (XML) or Isso (SQLite)."""
+    """Import comments from WordPress (WXR), Disqus (XML), Isso (SQLite) or a commentdesk
+    JSON export (README: Import)."""
 
 
 def _import_command(name: str, help_text: str) -> None:
@@ -113,6 +116,11 @@ def _summary(report: ImportReport) -> None:
 _import_command("wordpress", "Import the comments of a WordPress export (WXR) FILE.")
 _import_command("disqus", "Import the posts of a Disqus XML export FILE.")
 _import_command("isso", "Import the comments of an Isso SQLite database FILE.")
+_import_command(
+    "commentdesk",
+    "Restore a commentdesk JSON export FILE (flask export --format json); its article keys "
+    "are kept as they are, so the --article-key options do not apply.",
+)
 
 
 @click.command("export")

@@ -52,6 +52,7 @@ NAME_MAX = 80
 WEBSITE_MAX = 2048
 USER_AGENT_MAX = 512
 ALREADY_IMPORTED = "already imported"
+ALREADY_HERE = "already in this database (the export was made from it)"
 SOURCE_ID_MAX = 64
 # Unicode's control characters (category Cc) but tab, line feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -152,6 +153,7 @@ class _Batcher:
                     )
                 )
             )
+            known_here = _already_here(session, batch)
             self._add_articles(session, batch)
             rows: list[dict[str, Any]] = []
             origins: list[SourceComment] = []
@@ -163,6 +165,9 @@ class _Batcher:
                     continue
                 if record.source_id in known:
                     report.skipped[ALREADY_IMPORTED] += 1
+                    continue
+                if record.same_id is not None and record.same_id in known_here:
+                    report.skipped[ALREADY_HERE] += 1
                     continue
                 known.add(record.source_id)
                 row = self._row(record)
@@ -315,6 +320,22 @@ class _Batcher:
         return self.emails[address]
 
 
+def _already_here(
+    session: Session, batch: list[SourceArticle | SourceComment | Skipped]
+) -> set[int]:
+    """The ids of the batch's exported comments that are still in this database: same id,
+    same creation time."""
+    created = {
+        r.same_id: r.created_at
+        for r in batch
+        if isinstance(r, SourceComment) and r.same_id is not None
+    }
+    if not created:
+        return set()
+    rows = session.execute(select(Comment.id, Comment.created_at).where(Comment.id.in_(created)))
+    return {comment_id for comment_id, moment in rows if moment == created[comment_id]}
+
+
 def _insert_comments(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Insert the rows (Core, not ORM: no objects to build); their ids, in order."""
     comments = Comment.__table__
@@ -391,7 +412,8 @@ def _link_replies(session: Session, source: str) -> int:
     session.execute(
         update(Comment)
         .where(Comment.parent_id.is_(None), Comment.id.in_(replies))
-        .values(parent_id=parent_id)
+        # updated_at as it was: linking is no change to the comment (onupdate would say so).
+        .values(parent_id=parent_id, updated_at=Comment.updated_at)
         .execution_options(synchronize_session=False)
     )
     new_depth = (
@@ -403,7 +425,7 @@ def _link_replies(session: Session, source: str) -> int:
     while session.execute(
         update(Comment)
         .where(Comment.id.in_(replies), Comment.parent_id.is_not(None), Comment.depth != new_depth)
-        .values(depth=new_depth)
+        .values(depth=new_depth, updated_at=Comment.updated_at)
         .execution_options(synchronize_session=False)
     ).rowcount:
         pass

@@ -44,6 +44,9 @@ class SourceComment:
     ip_hash: str | None = None
     reasons: tuple[dict[str, str], ...] | None = None
     updated_at: datetime | None = None
+    # The id it had where it was exported: in that same database, a comment with this id and
+    # this creation time is this comment, and is not imported twice.
+    same_id: int | None = None
 
 
 @dataclass(frozen=True)
