@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import statistics
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
-import flask_migrate
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError
 
 from service import notifications
 from service.cli import moderation
@@ -19,7 +21,7 @@ from service.cli.privacy import privacy_group, purge
 from service.errors import DomainError
 from service.models import RuleKind
 from service.moderation import accounts
-from service.ops import backups
+from service.ops import backups, database
 from service.screening import classifier, rules
 
 
@@ -39,6 +41,44 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_command)
     app.cli.add_command(privacy_group)
     app.cli.add_command(purge)
+    for registered in app.cli.commands.values():
+        if registered not in SCHEMA_AS_IT_IS:
+            _needs_schema(registered)
+
+
+def ensure_schema() -> None:
+    """The one step before any command that reads or writes the database: apply the pending
+    migrations (a first run on an empty database included), or say in one line why not."""
+    try:
+        if database.apply_pending_migrations():
+            click.echo("commentdesk: database migrations applied.", err=True)
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else "unreachable"
+        raise click.ClickException(
+            f"Cannot use the database ({reason}). Check DATABASE_URL, then run "
+            "`flask --app wsgi db upgrade`."
+        ) from None
+
+
+def _needs_schema(command: click.Command) -> None:
+    """Run ensure_schema before the command (each subcommand of a group). The commands are
+    module-level objects shared by every app, so each is wrapped only once."""
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            _needs_schema(subcommand)
+        return
+    callback = command.callback
+    if callback is None or getattr(callback, "ensures_schema", False):
+        return
+
+    @with_appcontext
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        ensure_schema()
+        return callback(*args, **kwargs)
+
+    run.ensures_schema = True  # type: ignore[attr-defined]
+    command.callback = run
 
 
 @click.command("create-moderator")
@@ -86,7 +126,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 @with_appcontext
 def serve(bind: str) -> None:
     """Apply migrations, then run the service under gunicorn."""
-    flask_migrate.upgrade()
+    ensure_schema()
     args = ["gunicorn", "--chdir", str(REPO_ROOT), "--bind", bind, "--no-control-socket"]
     if (config_file := REPO_ROOT / "gunicorn.conf.py").exists():
         args += ["--config", str(config_file)]
@@ -106,6 +146,11 @@ def backup(destination: Path) -> None:
     except DomainError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Backed up the database to {report.path} ({report.size} bytes).")
+
+
+# Commands that take the database as they find it: serve applies the migrations itself
+# (through ensure_schema), and a backup must copy the database from before any upgrade.
+SCHEMA_AS_IT_IS: set[click.Command] = {serve, backup}
 
 
 @click.command("notify")

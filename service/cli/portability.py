@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from service.portability import exporter
+from service.portability.commentdesk import CommentdeskReader
 from service.portability.disqus import DisqusReader
 from service.portability.importer import ImportReport, Reader, run_import
 from service.portability.isso import IssoReader
@@ -24,12 +25,14 @@ READERS: dict[str, Callable[[Path, ArticleKeyRule], Reader]] = {
     "wordpress": WordPressReader,
     "disqus": DisqusReader,
     "isso": IssoReader,
+    "commentdesk": CommentdeskReader,
 }
 
 
 @click.group("import")
 def import_group() -> None:
-    """Import comments from WordPress (WXR), Disqus (XML) or Isso (SQLite)."""
+    """Import comments from WordPress (WXR), Disqus (XML), Isso (SQLite) or a commentdesk
+    JSON export (README: Import)."""
 
 
 def _import_command(name: str, help_text: str) -> None:
@@ -95,6 +98,13 @@ def _summary(report: ImportReport) -> None:
         f"Imported {report.imported} of {report.found} comments from {report.source} "
         f"into {len(report.article_ids)} articles."
     )
+    if report.held:
+        click.echo(
+            f"  held {report.held} comments of posts that are not public (password-protected, "
+            "private, draft or trashed) for moderation, reason private_post."
+        )
+    if report.locked:
+        click.echo(f"  locked {report.locked} articles closed to comments in {report.source}.")
     for reason, count in report.skipped.most_common():
         click.echo(f"  skipped {count}: {reason}")
     if report.orphans:
@@ -106,6 +116,11 @@ def _summary(report: ImportReport) -> None:
 _import_command("wordpress", "Import the comments of a WordPress export (WXR) FILE.")
 _import_command("disqus", "Import the posts of a Disqus XML export FILE.")
 _import_command("isso", "Import the comments of an Isso SQLite database FILE.")
+_import_command(
+    "commentdesk",
+    "Restore a commentdesk JSON export FILE (flask export --format json); its article keys "
+    "are kept as they are, so the --article-key options do not apply.",
+)
 
 
 @click.command("export")

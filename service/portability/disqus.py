@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -11,6 +12,7 @@ from service.portability.records import (
     ArticleKeyRule,
     BodyFormat,
     Skipped,
+    SourceArticle,
     SourceComment,
     parse_time,
 )
@@ -27,9 +29,10 @@ class DisqusReader:
     def __init__(self, path: Path, rule: ArticleKeyRule) -> None:
         self.path = path
         self.rule = rule
-        # Thread dsq:id -> article key, learnt by validate(): threads are few (one per
-        # page), and posts may name a thread that comes later in the file.
-        self.threads: dict[str, str | None] = {}
+        # Thread dsq:id -> what the posts need of it, learnt by validate(): threads are few
+        # (one per page), and posts may name a thread that comes later in the file.
+        self.threads: dict[str, _Thread] = {}
+        self.announced: set[str] = set()
 
     def _elements(self) -> Iterator[Element]:
         """Each top-level <thread>, <post> or <category>, parsed, then dropped."""
@@ -41,24 +44,39 @@ class DisqusReader:
             name = local_name(element.tag)
             if name == "thread":
                 link = text_of(element, f"{DISQUS}link")
-                self.threads[element.get(DSQ_ID, "")] = self.rule.key_for(link)
+                self.threads[element.get(DSQ_ID, "")] = _Thread(
+                    key=self.rule.key_for(link),
+                    no_key=self.rule.why_no_key(link),
+                    title=text_of(element, f"{DISQUS}title") or None,
+                    closed=_true(element, "isClosed"),
+                    deleted=_true(element, "isDeleted"),
+                )
             elif name == "post":
                 posts += 1
         return posts
 
-    def records(self) -> Iterator[SourceComment | Skipped]:
+    def records(self) -> Iterator[SourceArticle | SourceComment | Skipped]:
         for element in self._elements():
             if local_name(element.tag) == "post":
-                yield self._post(element)
+                thread = self._thread_of(element)
+                if thread and thread.key and thread.key not in self.announced:
+                    self.announced.add(thread.key)
+                    yield SourceArticle(thread.key, title=thread.title, locked=thread.closed)
+                yield self._post(element, thread)
 
-    def _post(self, post: Element) -> SourceComment | Skipped:
+    def _thread_of(self, post: Element) -> _Thread | None:
+        thread = post.find(f"{DISQUS}thread")
+        return self.threads.get(thread.get(DSQ_ID, "")) if thread is not None else None
+
+    def _post(self, post: Element, thread: _Thread | None) -> SourceComment | Skipped:
         source_id = post.get(DSQ_ID, "")
         if not source_id:
             return Skipped("?", "a post without dsq:id")
-        thread = post.find(f"{DISQUS}thread")
-        key = self.threads.get(thread.get(DSQ_ID, "")) if thread is not None else None
+        if thread is None:
+            return Skipped(source_id, "its thread is not in the file")
+        key = thread.key
         if not key:
-            return Skipped(source_id, "its thread is missing or has no link")
+            return Skipped(source_id, f"its thread has {thread.no_key}")
         created = parse_time(text_of(post, f"{DISQUS}createdAt"))
         if created is None:
             return Skipped(source_id, "no valid createdAt")
@@ -69,6 +87,11 @@ class DisqusReader:
         before = None
         if _true(post, "isDeleted"):
             status, before = CommentStatus.DELETED, status
+        hold = "Its Disqus thread was deleted." if thread.deleted else None
+        if hold and status == CommentStatus.APPROVED:
+            status = CommentStatus.PENDING
+        if hold and before == CommentStatus.APPROVED:
+            before = CommentStatus.PENDING
         parent = post.find(f"{DISQUS}parent")
         author = post.find(f"{DISQUS}author")
         return SourceComment(
@@ -84,7 +107,17 @@ class DisqusReader:
             body_format=BodyFormat.HTML,
             status=status,
             status_before_delete=before,
+            hold_reason=hold,
         )
+
+
+@dataclass(frozen=True)
+class _Thread:
+    key: str | None
+    no_key: str
+    title: str | None
+    closed: bool
+    deleted: bool
 
 
 def _true(post: Element, name: str) -> bool:

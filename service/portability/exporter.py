@@ -87,8 +87,12 @@ def export_json(out: TextIO) -> int:
     for index, article in enumerate(db.session.scalars(stmt)):
         record = {
             "key": article.key,
+            "title": article.title,
+            "url": article.url,
             "created_at": _iso(article.created_at),
             "locked": article.locked,
+            "closes_at": _iso(article.closes_at),
+            "moderation": article.moderation.value if article.moderation else None,
             "approved_count": article.approved_count,
         }
         out.write(("," if index else "") + "\n  " + json.dumps(record, ensure_ascii=False))
@@ -111,11 +115,18 @@ def export_wxr(out: TextIO) -> int:
     out.write(_WXR_HEAD.format(site=_text(site), date=utcnow().strftime("%a, %d %b %Y %H:%M:%S")))
     written = 0
     current: str | None = None
+    # Titles and locks by key: one small row per article, read once.
+    articles = {
+        key: (title, locked)
+        for key, title, locked in db.session.execute(
+            select(Article.key, Article.title, Article.locked)
+        )
+    }
     for comment, key in _comments():
         if key != current:
             if current is not None:
                 out.write("\t</item>\n")
-            out.write(_item(site, key))
+            out.write(_item(site, key, *articles[key]))
             current = key
         out.write(_wxr_comment(comment))
         written += 1
@@ -129,13 +140,16 @@ def _text(value: str | None) -> str:
     return escape(_NOT_XML.sub("", value or ""))
 
 
-def _item(site: str, key: str) -> str:
+def _item(site: str, key: str, title: str | None, locked: bool) -> str:
     link = key if key.startswith(("http://", "https://")) else f"{site}/{key.lstrip('/')}"
     slug = key.rstrip("/").rsplit("/", 1)[-1]
+    # An empty <title> when the article has none (WordPress shows "(no title)"): the key in
+    # its place would come back from an import as the title.
     return (
         "\t<item>\n"
-        f"\t\t<title>{_text(key)}</title>\n\t\t<link>{_text(link)}</link>\n"
+        f"\t\t<title>{_text(title)}</title>\n\t\t<link>{_text(link)}</link>\n"
         f"\t\t<wp:post_name>{_text(slug)}</wp:post_name>\n"
+        f"\t\t<wp:comment_status>{'closed' if locked else 'open'}</wp:comment_status>\n"
         "\t\t<wp:post_type>post</wp:post_type>\n\t\t<wp:status>publish</wp:status>\n"
         f"{_meta('postmeta', wordpress.ARTICLE_META, key)}"
     )

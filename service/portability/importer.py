@@ -19,15 +19,28 @@ from itertools import islice
 from typing import Any, Protocol
 
 from flask import current_app
-from sqlalchemy import and_, func, insert, or_, select, text, update
+from sqlalchemy import and_, case, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from service.comments import articles
 from service.comments.rendering import render
 from service.errors import FieldError
-from service.models import Article, Comment, CommentStatus, ImportedComment, ModerationEvent
+from service.models import (
+    Article,
+    Comment,
+    CommentStatus,
+    ImportedComment,
+    ModerationEvent,
+    ModerationMode,
+)
 from service.ops.database import write_transaction
-from service.portability.records import ImportRefused, Skipped, SourceComment
+from service.portability.records import (
+    HOLD_CODE,
+    ImportRefused,
+    Skipped,
+    SourceArticle,
+    SourceComment,
+)
 from service.privacy import vault
 from service.screening import similarity
 
@@ -41,6 +54,7 @@ NAME_MAX = 80
 WEBSITE_MAX = 2048
 USER_AGENT_MAX = 512
 ALREADY_IMPORTED = "already imported"
+ALREADY_HERE = "already in this database (the export was made from it)"
 SOURCE_ID_MAX = 64
 # Unicode's control characters (category Cc) but tab, line feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -51,7 +65,7 @@ class Reader(Protocol):
 
     def validate(self) -> int: ...
 
-    def records(self) -> Iterator[SourceComment | Skipped]: ...
+    def records(self) -> Iterator[SourceArticle | SourceComment | Skipped]: ...
 
 
 @dataclass
@@ -63,6 +77,11 @@ class ImportReport:
     # Replies whose parent is not in the file (or not before them): kept as top-level.
     orphans: int = 0
     article_ids: set[int] = field(default_factory=set)
+    # Comments held because their post was not public, and articles locked as the source had them.
+    held: int = 0
+    locked: int = 0
+    # Articles whose start came from the source (a commentdesk export), not their oldest comment.
+    dated_ids: set[int] = field(default_factory=set)
 
 
 def run_import(
@@ -83,13 +102,13 @@ def run_import(
     for batch in _batches(reader.records(), BATCH_SIZE):
         batcher.store(batch)
         if progress:
-            progress(len(batch))
+            progress(sum(not isinstance(record, SourceArticle) for record in batch))
     with write_transaction() as session:
         if session.get_bind().dialect.name != "sqlite":
             # Fresh statistics for the joins that link replies (see _Batcher.store).
             session.execute(text("ANALYZE comments, imported_comments"))
         report.orphans = _link_replies(session, report.source)
-        _refresh_articles(session, report.article_ids)
+        _refresh_articles(session, report.article_ids, report.dated_ids)
         if report.imported:
             session.add(
                 ModerationEvent(
@@ -112,12 +131,14 @@ class _Batcher:
         self.report = report
         self.vault = vault.vault()
         self.article_ids: dict[str, int] = {}
+        # What the source says of articles not created or met yet in this run, by key.
+        self.described: dict[str, SourceArticle] = {}
         # Commenters come back: encrypt and hash each address (and IP) once, not per comment.
         self.emails: dict[str, tuple[str, str]] = {}
         self.ips: dict[str | None, str | None] = {}
         self.batches = 0
 
-    def store(self, batch: list[SourceComment | Skipped]) -> None:
+    def store(self, batch: list[SourceArticle | SourceComment | Skipped]) -> None:
         report = self.report
         self.batches += 1
         with write_transaction() as session:
@@ -134,15 +155,21 @@ class _Batcher:
                     )
                 )
             )
+            known_here = _already_here(session, batch)
             self._add_articles(session, batch)
             rows: list[dict[str, Any]] = []
             origins: list[SourceComment] = []
             for record in batch:
+                if isinstance(record, SourceArticle):
+                    continue
                 if isinstance(record, Skipped):
                     report.skipped[record.reason] += 1
                     continue
                 if record.source_id in known:
                     report.skipped[ALREADY_IMPORTED] += 1
+                    continue
+                if record.same_id is not None and record.same_id in known_here:
+                    report.skipped[ALREADY_HERE] += 1
                     continue
                 known.add(record.source_id)
                 row = self._row(record)
@@ -153,6 +180,7 @@ class _Batcher:
                 origins.append(record)
             if not rows:
                 return
+            report.held += sum(1 for origin in origins if origin.hold_reason)
             ids = _insert_comments(session, rows)
             _insert_source_ids(
                 session,
@@ -202,8 +230,8 @@ class _Batcher:
             "body_html": body_html,
             "body_format": record.body_format.value,
             "created_at": record.created_at,
-            "updated_at": record.created_at,
-            "ip_hash": self._ip_hash(record.ip),
+            "updated_at": record.updated_at or record.created_at,
+            "ip_hash": record.ip_hash or self._ip_hash(record.ip),
             "user_agent": _clean(record.user_agent or "")[:USER_AGENT_MAX] or None,
             "reasons": _reasons(record, self.report.source),
             # Waves (moderation.waves) group held comments only: the rest need none.
@@ -212,17 +240,67 @@ class _Batcher:
             else None,
         }
 
-    def _add_articles(self, session: Session, batch: list[SourceComment | Skipped]) -> None:
-        """Create the batch's new articles in one statement (article_id reports bad keys)."""
-        new = set()
+    def _add_articles(
+        self, session: Session, batch: list[SourceArticle | SourceComment | Skipped]
+    ) -> None:
+        """Create the batch's new articles in one statement (article_id reports bad keys),
+        then give them what the source says about them."""
+        wanted = set()
         for record in batch:
-            if isinstance(record, SourceComment) and record.article_key not in self.article_ids:
-                try:
-                    new.add(articles.check_key(record.article_key))
-                except FieldError:
-                    continue
-        if new:
-            self.article_ids.update(articles.ids_creating_missing(session, new))
+            if isinstance(record, SourceArticle):
+                if record.key not in self.article_ids:
+                    self.described[record.key] = record
+                if record.create:
+                    wanted.add(record.key)
+            elif isinstance(record, SourceComment):
+                wanted.add(record.article_key)
+        new = set()
+        for key in wanted - self.article_ids.keys():
+            try:
+                new.add(articles.check_key(key))
+            except FieldError:
+                self.described.pop(key, None)
+        if not new:
+            return
+        existing = set(session.scalars(select(Article.key).where(Article.key.in_(new))))
+        self.article_ids.update(articles.ids_creating_missing(session, new))
+        for key in new:
+            if info := self.described.pop(key, None):
+                self._describe(session, self.article_ids[key], info, created=key not in existing)
+
+    def _describe(
+        self, session: Session, article_id: int, info: SourceArticle, created: bool
+    ) -> None:
+        """The source's title fills in a missing one; the rest (lock, settings, start) only
+        goes to an article this import created, so a re-run or an import over a live site
+        does not undo a moderator's change."""
+        if info.title and (title := articles.clean_title(info.title)):
+            session.execute(
+                update(Article)
+                .where(Article.id == article_id, Article.title.is_(None))
+                .values(title=title)
+            )
+        if not created:
+            return
+        values: dict[str, Any] = {"locked": info.locked, "closes_at": info.closes_at}
+        if info.url and len(info.url) <= articles.URL_MAX:
+            values["url"] = info.url
+        if info.moderation in {mode.value for mode in ModerationMode}:
+            values["moderation"] = ModerationMode(info.moderation)
+        if info.created_at:
+            values["created_at"] = info.created_at
+            self.report.dated_ids.add(article_id)
+        session.execute(update(Article).where(Article.id == article_id).values(**values))
+        if info.locked:
+            self.report.locked += 1
+            session.add(
+                ModerationEvent(
+                    article_id=article_id,
+                    actor="system",
+                    action="lock",
+                    note=f"Closed to comments in {self.report.source}.",
+                )
+            )
 
     def _article_id(self, key: str) -> int:
         if key not in self.article_ids:
@@ -242,6 +320,22 @@ class _Batcher:
                 self.emails.clear()
             self.emails[address] = (self.vault.encrypt(address), self.vault.email_hash(address))
         return self.emails[address]
+
+
+def _already_here(
+    session: Session, batch: list[SourceArticle | SourceComment | Skipped]
+) -> set[int]:
+    """The ids of the batch's exported comments that are still in this database: same id,
+    same creation time."""
+    created = {
+        r.same_id: r.created_at
+        for r in batch
+        if isinstance(r, SourceComment) and r.same_id is not None
+    }
+    if not created:
+        return set()
+    rows = session.execute(select(Comment.id, Comment.created_at).where(Comment.id.in_(created)))
+    return {comment_id for comment_id, moment in rows if moment == created[comment_id]}
 
 
 def _insert_comments(session: Session, rows: list[dict[str, Any]]) -> list[int]:
@@ -278,8 +372,13 @@ def _clean(text: str) -> str:
 
 
 def _reasons(record: SourceComment, source: str) -> list[dict[str, str]]:
-    if record.status != CommentStatus.PENDING:
+    if record.reasons is not None:
+        return list(record.reasons)
+    if CommentStatus.PENDING not in (record.status, record.status_before_delete):
         return []
+    if record.hold_reason:
+        message = f"{record.hold_reason} Approve it only if it may be public."
+        return [{"code": HOLD_CODE, "message": message}]
     return [{"code": "imported", "message": f"Was awaiting moderation in {source}."}]
 
 
@@ -315,7 +414,8 @@ def _link_replies(session: Session, source: str) -> int:
     session.execute(
         update(Comment)
         .where(Comment.parent_id.is_(None), Comment.id.in_(replies))
-        .values(parent_id=parent_id)
+        # updated_at as it was: linking is no change to the comment (onupdate would say so).
+        .values(parent_id=parent_id, updated_at=Comment.updated_at)
         .execution_options(synchronize_session=False)
     )
     new_depth = (
@@ -327,7 +427,7 @@ def _link_replies(session: Session, source: str) -> int:
     while session.execute(
         update(Comment)
         .where(Comment.id.in_(replies), Comment.parent_id.is_not(None), Comment.depth != new_depth)
-        .values(depth=new_depth)
+        .values(depth=new_depth, updated_at=Comment.updated_at)
         .execution_options(synchronize_session=False)
     ).rowcount:
         pass
@@ -346,9 +446,10 @@ def _link_replies(session: Session, source: str) -> int:
     )
 
 
-def _refresh_articles(session: Session, article_ids: set[int]) -> None:
+def _refresh_articles(session: Session, article_ids: set[int], dated_ids: set[int]) -> None:
     """Recount the public comments of the articles an import touched, and invalidate their
-    cached feeds; an article's start is its oldest comment (CLOSE_AFTER_DAYS counts from it)."""
+    cached feeds; an article's start is its oldest comment (CLOSE_AFTER_DAYS counts from it)
+    unless the source said when it started."""
     if not article_ids:
         return
     approved = (
@@ -363,7 +464,12 @@ def _refresh_articles(session: Session, article_ids: set[int]) -> None:
         .values(
             approved_count=approved,
             feed_version=Article.feed_version + 1,
-            created_at=func.coalesce(oldest.scalar_subquery(), Article.created_at),
+            created_at=case(
+                (Article.id.in_(dated_ids), Article.created_at),
+                else_=func.coalesce(oldest.scalar_subquery(), Article.created_at),
+            )
+            if dated_ids
+            else func.coalesce(oldest.scalar_subquery(), Article.created_at),
         )
         .execution_options(synchronize_session=False)
     )

@@ -13,6 +13,7 @@ from service.portability.records import (
     BodyFormat,
     ImportRefused,
     Skipped,
+    SourceArticle,
     SourceComment,
 )
 
@@ -22,11 +23,12 @@ _NEEDED = {
     "threads": {"id", "uri"},
     "comments": {"tid", "id", "parent", "created", "mode", "remote_addr", "text", "author"},
 }
+# Ordered by thread, so each thread's title is read once, before its comments.
 _QUERY = """
     SELECT c.id, c.parent, t.uri, c.created, c.mode, c.remote_addr, c.text, c.author,
-           c.email, c.website
+           c.email, c.website, {title}
     FROM comments c JOIN threads t ON t.id = c.tid
-    ORDER BY c.id
+    ORDER BY t.id, c.id
 """
 
 
@@ -59,10 +61,19 @@ class IssoReader:
         finally:
             connection.close()
 
-    def records(self) -> Iterator[SourceComment | Skipped]:
+    def records(self) -> Iterator[SourceArticle | SourceComment | Skipped]:
         connection = self._connect()
         try:
-            for row in connection.execute(_QUERY):
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(threads)")}
+            # Isso fills threads.title from the page's <h1> or data-isso-title; very old
+            # databases have no such column.
+            query = _QUERY.format(title="t.title" if "title" in columns else "NULL")
+            announced: set[str] = set()
+            for *row, title in connection.execute(query):
+                key = self.rule.key_for(row[2] or "")
+                if key and key not in announced:
+                    announced.add(key)
+                    yield SourceArticle(key, title=str(title or "").strip() or None)
                 yield self._comment(*row)
         finally:
             connection.close()
@@ -83,9 +94,9 @@ class IssoReader:
         status = _MODES.get(mode)
         if status is None:
             return Skipped(str(id_), f"unknown Isso mode {mode!r}")
-        key = self.rule.key_for(uri)
+        key = self.rule.key_for(uri or "")
         if not key:
-            return Skipped(str(id_), "its thread has no uri to make an article key from")
+            return Skipped(str(id_), f"its thread has {self.rule.why_no_key(uri or '')}")
         try:
             created_at = datetime.fromtimestamp(created, UTC)
         except (TypeError, ValueError, OverflowError, OSError):

@@ -16,6 +16,10 @@ class BodyFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
+# The reason a comment of a non-public post is held with (SourceComment.hold_reason).
+HOLD_CODE = "private_post"
+
+
 @dataclass(frozen=True)
 class SourceComment:
     """One comment as the source system had it, before anything is hashed or encrypted."""
@@ -33,6 +37,35 @@ class SourceComment:
     status: CommentStatus
     status_before_delete: CommentStatus | None = None
     user_agent: str | None = None
+    # Why the comment is held although the source had it public (its post was private).
+    hold_reason: str | None = None
+    # Only a commentdesk export has these: the stored keyed hash of the IP (the IP itself
+    # was never kept), the policy's reasons and the last change.
+    ip_hash: str | None = None
+    reasons: tuple[dict[str, str], ...] | None = None
+    updated_at: datetime | None = None
+    # The id it had where it was exported: in that same database, a comment with this id and
+    # this creation time is this comment, and is not imported twice.
+    same_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SourceArticle:
+    """What the source knows about an article beyond its comments (a post, a thread).
+
+    It is applied when the import creates the article, so a re-run does not undo what a
+    moderator changed since (a reopened article stays open); the title also fills in an
+    article that has none yet. `create`: make the article even when no comment names it
+    (a commentdesk export keeps articles without comments, such as a locked one)."""
+
+    key: str
+    title: str | None = None
+    locked: bool = False
+    url: str | None = None
+    closes_at: datetime | None = None
+    moderation: str | None = None
+    created_at: datetime | None = None
+    create: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,13 +102,31 @@ class ArticleKeyRule:
             match = self.pattern.search(link)
             if match is None:
                 return None
-            return match.group(1) if match.groups() else match.group(0)
+            # An optional group that took no part in the match, or matched nothing.
+            return (match.group(1) if match.groups() else match.group(0)) or None
         if self.mode == "url":
             return link or None
-        path = unquote(urlsplit(link).path).strip("/")
+        try:
+            parts = urlsplit(link)
+        except ValueError:  # unbalanced brackets in the host ("http://[::1")
+            return None
+        path = unquote(parts.path).strip("/")
+        # A site's front page ("https://example.org/") is an article too. Its key is "/",
+        # which is also what the widget sends there by default (location.pathname). A link
+        # with only a query ("/?p=12", WordPress's plain permalinks) is not the front page:
+        # the slug names it.
+        front = "/" if link and not path and not parts.query else None
         if self.mode == "slug":
-            return slug or path.rsplit("/", 1)[-1] or None
-        return path or slug or None
+            return slug or path.rsplit("/", 1)[-1] or front
+        return path or front or slug or None
+
+    def why_no_key(self, link: str) -> str:
+        """Why key_for gave no key for this link, for the import's summary."""
+        if not link.strip():
+            return "no link to make an article key from"
+        if self.pattern is not None:
+            return "a link that --article-key-pattern does not match"
+        return "a link that gives no article key"
 
 
 def parse_time(value: str) -> datetime | None:

@@ -11,6 +11,7 @@ from service.portability.records import (
     ArticleKeyRule,
     BodyFormat,
     Skipped,
+    SourceArticle,
     SourceComment,
     parse_time,
 )
@@ -23,6 +24,17 @@ _STATES = {
     "spam": CommentStatus.SPAM,
     "trash": CommentStatus.DELETED,
     "post-trashed": CommentStatus.DELETED,
+}
+# Post states whose comments a reader of the site can see; any other (private, draft,
+# pending, future, trash, or one WordPress adds later) keeps its comments held.
+_PUBLIC_POSTS = {"publish", "inherit"}
+_NOT_PUBLIC = {
+    "private": "private",
+    "draft": "a draft",
+    "auto-draft": "a draft",
+    "pending": "awaiting review, not published",
+    "future": "scheduled, not yet published",
+    "trash": "in the trash",
 }
 # Our own exports (exporter.py) say what WordPress has no word for.
 STATUS_META = "commentdesk_status"
@@ -49,14 +61,37 @@ class WordPressReader:
         """Parse the whole file without storing anything; the number of comments in it."""
         return sum(len(item.findall("{*}comment")) for item in self._items())
 
-    def records(self) -> Iterator[SourceComment | Skipped]:
+    def records(self) -> Iterator[SourceArticle | SourceComment | Skipped]:
         for item in self._items():
+            comments = item.findall("{*}comment")
+            if not comments:
+                continue
             link = text_of(item, "link")
             key = _post_meta(item, ARTICLE_META) or self.rule.key_for(
                 link, text_of(item, "{*}post_name") or None
             )
-            for comment in item.iterfind("{*}comment"):
-                yield _comment(comment, key)
+            if key:
+                yield SourceArticle(
+                    key=key,
+                    title=text_of(item, "title") or None,
+                    locked=text_of(item, "{*}comment_status") == "closed",
+                )
+            no_key = self.rule.why_no_key(link)
+            hold = _hold_reason(item)
+            for comment in comments:
+                yield _comment(comment, key, no_key, hold)
+
+
+def _hold_reason(item: Element) -> str | None:
+    """Why this post's comments must not be public here, or None for a published post.
+
+    A post without wp:status (some converters write none) claims no privacy: public."""
+    if text_of(item, "{*}post_password"):
+        return "Its WordPress post is password-protected."
+    state = text_of(item, "{*}status")
+    if not state or state in _PUBLIC_POSTS:
+        return None
+    return f"Its WordPress post is {_NOT_PUBLIC.get(state, f'not published ({state})')}."
 
 
 def _post_meta(item: Element, name: str) -> str | None:
@@ -66,7 +101,9 @@ def _post_meta(item: Element, name: str) -> str | None:
     return None
 
 
-def _comment(comment: Element, article_key: str | None) -> SourceComment | Skipped:
+def _comment(
+    comment: Element, article_key: str | None, no_key: str, hold: str | None
+) -> SourceComment | Skipped:
     fields = {local_name(child.tag): child.text or "" for child in comment}
     meta = {
         text_of(m, "{*}meta_key"): text_of(m, "{*}meta_value")
@@ -79,7 +116,7 @@ def _comment(comment: Element, article_key: str | None) -> SourceComment | Skipp
     if kind not in ("", "comment"):
         return Skipped(source_id, f"a {kind}, not a comment")
     if not article_key:
-        return Skipped(source_id, "its post has no link to make an article key from")
+        return Skipped(source_id, f"its post has {no_key}")
     approved = fields.get("comment_approved", "").strip()
     status = _our_status(meta.get(STATUS_META)) or _STATES.get(approved)
     if status is None:
@@ -96,6 +133,11 @@ def _comment(comment: Element, article_key: str | None) -> SourceComment | Skipp
     )
     if created is None:
         return Skipped(source_id, "no valid comment_date_gmt")
+    if hold and status == CommentStatus.APPROVED:
+        status = CommentStatus.PENDING
+    if hold and before == CommentStatus.APPROVED:
+        # A restore must not make it public either.
+        before = CommentStatus.PENDING
     parent = fields.get("comment_parent", "").strip()
     return SourceComment(
         source_id=source_id,
@@ -113,6 +155,7 @@ def _comment(comment: Element, article_key: str | None) -> SourceComment | Skipp
         status=status,
         status_before_delete=before,
         user_agent=fields.get("comment_agent", "").strip() or None,
+        hold_reason=hold,
     )
 
 

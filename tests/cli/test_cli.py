@@ -1,16 +1,23 @@
-"""The operator's commands: create-moderator and create-token."""
+"""The operator's commands: create-moderator and create-token, and the schema every command
+that uses the database finds in place."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
+from service import cli, create_app
 from service.extensions import db
-from service.models import ApiToken, Moderator, ModeratorRole
+from service.models import ApiToken, Comment, Moderator, ModeratorRole
+from tests.conftest import base_config, dispose
+
+WXR = Path(__file__).parent / "data" / "imports" / "wordpress.xml"
 
 PASSWORD = "a perfectly long password"
 
@@ -122,3 +129,74 @@ def test_create_token_for_an_unknown_moderator_fails(app, runner):
     assert result.exit_code != 0
     assert "nobody" in result.output
     assert token_rows(app) == 0
+
+
+def _revision(app: Flask) -> tuple[str, ...]:
+    with app.app_context(), db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_heads()
+
+
+# Every command that needs the schema, run first thing against an empty database.
+FIRST_COMMANDS = [
+    (["import", "wordpress", str(WXR), "--no-progress"], "Imported 6 of 7 comments"),
+    (["export", "--format", "json"], '"format": "commentdesk-export"'),
+    (["create-moderator", "mia", "--password-stdin"], "Created moderator 'mia'."),
+    (["privacy", "export", "ada@example.org"], '"comments": []'),
+]
+
+
+@pytest.mark.parametrize(("args", "expected"), FIRST_COMMANDS)
+def test_a_first_command_on_an_empty_database_applies_the_migrations(
+    empty_database_url, args, expected
+):
+    app = create_app(base_config(empty_database_url))
+    try:
+        result = app.test_cli_runner().invoke(args=args, input=f"{PASSWORD}\n")
+
+        assert result.exit_code == 0, result.output
+        assert expected in result.output
+        assert "commentdesk: database migrations applied." in result.output
+        assert len(_revision(app)) == 1
+        again = app.test_cli_runner().invoke(args=args, input=f"{PASSWORD}\n")
+        assert "migrations applied" not in again.output
+    finally:
+        dispose([app])
+
+
+def test_every_command_that_uses_the_database_checks_the_schema_first(app):
+    exempt = {command.name for command in cli.SCHEMA_AS_IT_IS}
+    unchecked = []
+
+    def visit(command: Any, path: str) -> None:
+        if hasattr(command, "commands"):
+            for name, sub in command.commands.items():
+                visit(sub, f"{path} {name}")
+        elif not getattr(command.callback, "ensures_schema", False):
+            unchecked.append(path.strip())
+
+    for name, command in app.cli.commands.items():
+        if name not in exempt:
+            visit(command, name)
+    assert unchecked == []
+    assert exempt == {"serve", "backup"}
+
+
+def test_a_database_that_cannot_be_opened_is_one_line_of_error(tmp_path):
+    app = create_app(base_config(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}"))
+
+    result = app.test_cli_runner().invoke(args=["import", "wordpress", str(WXR)])
+
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Cannot use the database (")
+    assert "`flask --app wsgi db upgrade`" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+    with app.app_context():
+        assert not Path(tmp_path / "missing").exists()
+
+
+def test_a_schema_made_without_migrations_is_left_alone(app, runner):
+    assert create_moderator(runner, "mia").exit_code == 0
+    assert _revision(app) == ()
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 0

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from service.extensions import db
 from service.models import Article, Comment, CommentStatus, ImportedComment, ModerationEvent
+from service.portability.records import ArticleKeyRule
 from service.privacy import vault
 
 DATA = Path(__file__).parents[1] / "data" / "imports"
@@ -189,7 +190,7 @@ def test_disqus_import_puts_every_field_in_place(app, client):
 
     assert result.exit_code == 0, result.output
     assert "Imported 4 of 5 comments from disqus into 2 articles." in result.output
-    assert "skipped 1: its thread is missing or has no link" in result.output
+    assert "skipped 1: its thread is not in the file" in result.output
     comments = imported(app, "disqus")
     first, reply = comments["3001"], comments["3002"]
     ada_hash, ada_ip = hashes(app, "ada@example.org", "198.51.100.23")
@@ -398,3 +399,174 @@ def test_a_source_name_that_cannot_be_stored_is_refused(app):
     assert result.exit_code == 1
     assert "A source name has 1 to 64 characters" in result.output
     assert count(app, Comment) == 0
+
+
+HIDDEN_WXR = DATA / "wordpress-hidden.xml"
+HOMEPAGE_DISQUS = DATA / "disqus-homepage.xml"
+
+
+def reasons_of(app: Flask, comment_id: int) -> list[str]:
+    with app.app_context():
+        return [r["code"] for r in db.session.get(Comment, comment_id).reasons]
+
+
+def articles_by_key(app: Flask) -> dict[str, Article]:
+    with app.app_context():
+        found = {a.key: a for a in db.session.scalars(select(Article))}
+        db.session.expunge_all()
+        return found
+
+
+def test_comments_of_posts_that_are_not_public_stay_held_with_a_reason(app, client):
+    result = run_import(app, "wordpress", HIDDEN_WXR)
+
+    assert result.exit_code == 0, result.output
+    assert "Imported 7 of 10 comments from wordpress into 5 articles." in result.output
+    assert "held 4 comments of posts that are not public" in result.output
+    assert "skipped 1: a pingback, not a comment" in result.output
+    assert "skipped 1: a trackback, not a comment" in result.output
+    # A draft's link is "?p=103" and it has no slug yet: no key to file it under.
+    assert "skipped 1: its post has a link that gives no article key" in result.output
+    comments = imported(app, "wordpress")
+    for source_id in ("501", "502", "504"):  # password-protected, pending there, private
+        assert comments[source_id]["status"] == CommentStatus.PENDING
+        assert reasons_of(app, comments[source_id]["id"]) == ["private_post"]
+    # A trashed post's comments: a restore brings them back held, never public.
+    trashed = comments["506"]
+    assert (trashed["status"], trashed["before"]) == (CommentStatus.DELETED, CommentStatus.PENDING)
+    with app.app_context():
+        messages = [r["message"] for r in db.session.get(Comment, comments["501"]["id"]).reasons]
+    assert messages == [
+        "Its WordPress post is password-protected. Approve it only if it may be public."
+    ]
+    for key in ("2024/06/council-minutes", "staff-notice", "2024/06/withdrawn-story"):
+        feed = client.get(f"/api/v1/articles/{key}/comments").get_json()
+        assert feed["count"] == 0 and feed["comments"] == [], key
+    assert comments["507"]["status"] == CommentStatus.APPROVED  # a published post's
+
+
+def test_post_and_thread_titles_become_article_titles(app, client, make_app, isso_db):
+    assert run_import(app, "wordpress", HIDDEN_WXR).exit_code == 0
+    assert run_import(app, "disqus", HOMEPAGE_DISQUS, "--article-key", "url").exit_code == 0
+    assert run_import(app, "isso", isso_db, "--article-key", "slug").exit_code == 0
+
+    titles = {key: article.title for key, article in articles_by_key(app).items()}
+    assert titles["2024/06/ferry-strike"] == "Ferry strike: talks collapse"
+    assert titles["2024/06/council-minutes"] == "Council minutes (members only)"
+    assert titles["/"] == "Home"
+    assert titles["http://example.org/"] == "The Harbour Gazette"
+    assert titles["hello-world"] == "Hello world"
+    assert titles["uber-strassen"] == "Ü"
+    atom = client.get("/articles/2024/06/ferry-strike/comments.atom").get_data(as_text=True)
+    assert "<title>Comments on Ferry strike: talks collapse</title>" in atom
+
+
+def test_an_import_does_not_replace_a_title_the_article_has(app):
+    with app.app_context():
+        db.session.add(Article(key="2024/06/ferry-strike", title="Ferry strike (live)"))
+        db.session.commit()
+
+    assert run_import(app, "wordpress", HIDDEN_WXR).exit_code == 0
+
+    assert articles_by_key(app)["2024/06/ferry-strike"].title == "Ferry strike (live)"
+
+
+def test_a_closed_post_becomes_a_locked_article_once(app, client, moderator_headers):
+    result = run_import(app, "wordpress", HIDDEN_WXR)
+
+    assert "locked 1 articles closed to comments in wordpress." in result.output
+    found = articles_by_key(app)
+    assert found["2024/06/ferry-strike"].locked
+    assert not found["/"].locked and not found["2024/06/council-minutes"].locked
+    with app.app_context():
+        event = db.session.scalars(
+            select(ModerationEvent).where(ModerationEvent.action == "lock")
+        ).one()
+        assert (event.actor, event.article_id) == ("system", found["2024/06/ferry-strike"].id)
+    refused = client.post("/api/v1/articles/2024/06/ferry-strike/comments", json={
+        "name": "Ada", "email": "ada@example.org", "body": "Too late?"})  # fmt: skip
+    assert refused.status_code == 403, refused.get_json()
+    # A moderator reopens it; importing the file again does not close it behind their back.
+    unlock = "/api/v1/moderation/articles/2024/06/ferry-strike/unlock"
+    assert client.post(unlock, headers=moderator_headers, json={}).status_code == 200
+
+    assert run_import(app, "wordpress", HIDDEN_WXR).exit_code == 0
+
+    assert not articles_by_key(app)["2024/06/ferry-strike"].locked
+
+
+def test_disqus_homepage_thread_is_the_front_page_article(app, client):
+    result = run_import(app, "disqus", HOMEPAGE_DISQUS)
+
+    assert result.exit_code == 0, result.output
+    assert "Imported 4 of 5 comments from disqus into 3 articles." in result.output
+    assert "skipped 1: its thread is not in the file" in result.output
+    assert "locked 1 articles" in result.output
+    comments = imported(app, "disqus")
+    assert comments["9001"]["article"] == "/"
+    assert (comments["9002"]["parent"], comments["9002"]["name"]) == ("9001", "Guest")
+    assert comments["9004"]["status"] == CommentStatus.PENDING  # its thread was deleted
+    assert reasons_of(app, comments["9004"]["id"]) == ["private_post"]
+    feed = client.get("/api/v1/articles/%2F/comments").get_json()
+    assert feed["count"] == 2
+    assert articles_by_key(app)["2024/06/ferry-strike"].locked
+
+
+def test_a_pattern_that_misses_says_so(app):
+    result = run_import(
+        app, "disqus", HOMEPAGE_DISQUS, "--article-key-pattern", r"/\d{4}/\d\d/([^/]+)/$"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "skipped 2: its thread has a link that --article-key-pattern does not match" in (
+        result.output
+    )
+    assert set(articles_by_key(app)) == {"ferry-strike", "retracted"}
+
+
+def test_an_isso_front_page_thread_is_imported(app, isso_db):
+    connection = sqlite3.connect(isso_db)
+    connection.execute("INSERT INTO threads VALUES (3, '/', 'Start')")
+    connection.execute(
+        "INSERT INTO comments (tid, id, created, mode, text, voters) "
+        "VALUES (3, 6, 1714575600.0, 1, 'On the front page', x'00')"
+    )
+    connection.commit()
+    connection.close()
+
+    result = run_import(app, "isso", isso_db)
+
+    assert "Imported 6 of 6 comments from isso into 3 articles." in result.output
+    assert imported(app, "isso")["6"]["article"] == "/"
+    assert articles_by_key(app)["/"].title == "Start"
+
+
+@pytest.mark.parametrize(
+    ("mode", "pattern", "link", "slug", "key"),
+    [
+        ("path", None, "https://example.org/2024/05/hello/", "hello", "2024/05/hello"),
+        ("path", None, "http://example.org/", None, "/"),
+        ("path", None, "http://example.org", None, "/"),
+        ("path", None, "https://example.org/", "home", "/"),  # a static front page
+        ("path", None, "/", None, "/"),  # Isso's uri of the front page
+        ("path", None, "https://example.org/?p=12", "plain-permalink", "plain-permalink"),
+        ("path", None, "https://example.org/?p=12", None, None),
+        ("path", None, "", "no-link", "no-link"),
+        ("path", None, "", None, None),
+        ("path", None, "http://[::1/broken", None, None),
+        ("path", None, "https://example.org/caf%C3%A9/", None, "café"),
+        ("slug", None, "https://example.org/2024/05/hello/", None, "hello"),
+        ("slug", None, "https://example.org/2024/05/hello/", "wp-slug", "wp-slug"),
+        ("slug", None, "https://example.org/", None, "/"),
+        ("slug", None, "https://example.org/?p=3", None, None),
+        ("url", None, "https://example.org/", None, "https://example.org/"),
+        ("url", None, "  ", None, None),
+        ("path", r"/(\d+)/", "https://example.org/2024/x", None, "2024"),
+        ("path", r"example\.org/\S*", "https://example.org/a", None, "example.org/a"),
+        ("path", r"/(\d+)/", "https://example.org/x", None, None),
+        ("path", r"/post/(\d*)", "https://example.org/post/", None, None),  # empty group
+        ("path", r"/post(/\d+)?", "https://example.org/post", None, None),  # unused group
+    ],
+)
+def test_every_path_of_the_article_key_rule(mode, pattern, link, slug, key):
+    assert ArticleKeyRule(mode, pattern).key_for(link, slug) == key

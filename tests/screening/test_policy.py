@@ -577,3 +577,41 @@ def test_edits_go_through_the_policy_and_never_publish_a_held_comment(
     )
 
     assert (decision.verdict, [reason.code for reason in decision.reasons]) == (verdict, codes)
+
+
+@pytest.mark.parametrize(
+    ("written", "entry"),
+    [
+        ("v1agra", "viagra"),
+        ("V1AGRA", "viagra"),
+        ("c1al1s", "cialis"),
+        ("fr33", "free"),
+        ("ca$h", "cash"),
+        ("c@sino", "casino"),
+        ("ca5in0", "casino"),
+        ("cryp7o", "crypto"),
+        ("4dult", "adult"),
+        ("ki11 yourse1f", "kill yourself"),  # a 1 for an l
+        ("v\u0456agr4", "viagra"),  # a Cyrillic letter and a digit together
+    ],
+)
+def test_digits_and_symbols_for_letters_are_read_as_letters(written, entry):
+    assert text.find_entries(f"Get {written} now!", (entry,)) == [entry]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "It happened in 2024, not 2023.",
+        "The budget grew by 1.5 million euros, or $5 a head.",
+        "Call 0800 123 4567 or write to desk@example.org.",
+        "Flight LH 457 leaves at 7:30; gate B4.",
+        "Score: 3-0, then 4:1 after 70 minutes.",
+        "Open 24/7, about 10% off, prices from $0.99.",
+    ],
+)
+def test_real_numbers_trigger_nothing(body):
+    # Words that the numbers above would spell if they were folded ("457" is no "ast").
+    lists = ("free", "ios", "lo", "sale", "eat", "oil", "toll", "sole", "ast", "i5")
+    assert text.find_entries(body, lists) == []
+    assert decide(body) == (Verdict.APPROVE, [])

@@ -169,9 +169,16 @@ def article_atom(article: str) -> Response:
     page = origins.article_page(current_app.config["SITE_URL"], article)
     return _cached(
         f"{state.etag}.atom",
-        lambda: _atom(f"Comments on {article}", self_url, page, article),
+        lambda: _atom(f"Comments on {_title_of(article)}", self_url, page, article),
         "application/atom+xml",
     )
+
+
+def _title_of(key: str) -> str:
+    """The article's title (from the widget or an import) where known, else its key; asked
+    only when the feed is rebuilt."""
+    found = articles.find(key)
+    return found.title if found is not None and found.title else key
 
 
 @blp.get("/comments.atom")

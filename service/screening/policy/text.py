@@ -1,6 +1,6 @@
 """Text as rules see it: links found by a real linkifier, and words matched after undoing the
-tricks used to dodge word lists (case, width, accents, look-alike letters, zero-width
-characters)."""
+tricks used to dodge word lists (case, width, accents, look-alike letters, digits and
+symbols for letters, zero-width characters)."""
 
 from __future__ import annotations
 
@@ -51,14 +51,39 @@ def _visible(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
+# Digits and symbols written for the letters they look like ("v1agra", "fr33", "ca$h").
+# A 1 stands for an i or an l, so there are two foldings.
+_LOOKALIKES = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+_FOLD_I = str.maketrans(_LOOKALIKES | {"1": "i"})
+_FOLD_L = str.maketrans(_LOOKALIKES | {"1": "l"})
+# A run of letters, digits and those symbols: folded only when it has a letter, so numbers
+# ("2024", "1.5 million", "$5") stay numbers.
+_TOKEN = re.compile(r"[\w@$]+")
+_HAS_LOOKALIKE = re.compile(r"[0134570@$]")
+
+
+def _fold_lookalikes(text: str, table: dict[int, str]) -> str:
+    def fold(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if _HAS_LOOKALIKE.search(token) and any(ch.isalpha() for ch in token):
+            return token.translate(table)
+        return token
+
+    return _TOKEN.sub(fold, text)
+
+
 @lru_cache(maxsize=256)
 def variants(text: str) -> tuple[str, ...]:
-    """The text folded two ways: plainly (keeps every script, for non-Latin word lists) and
-    with look-alike letters (Cyrillic, Greek, mathematical bold, ...) cured to Latin ones."""
+    """The text folded several ways: plainly (keeps every script, for non-Latin word
+    lists), with look-alike letters (Cyrillic, Greek, mathematical bold, ...) cured to Latin
+    ones, and then with digits and symbols in words read as letters."""
     visible = _visible(text)
     plain = unicodedata.normalize("NFKC", visible).casefold()
     cured = str(decancer_py.parse(visible))
-    return (plain, cured) if cured != plain else (plain,)
+    forms = [plain, cured]
+    if _HAS_LOOKALIKE.search(cured):
+        forms += [_fold_lookalikes(cured, _FOLD_I), _fold_lookalikes(cured, _FOLD_L)]
+    return tuple(dict.fromkeys(forms))
 
 
 @lru_cache(maxsize=64)
