@@ -17,7 +17,7 @@ from service.extensions import db
 from service.models import ApiToken, Comment, Moderator, ModeratorRole
 from tests.conftest import base_config, dispose
 
-WXR = Path(__file__).parent / "data" / "imports" / "wordpress.xml"
+WXR = Path(__file__).parents[1] / "data" / "imports" / "wordpress.xml"
 
 PASSWORD = "a perfectly long password"
 
