@@ -28,7 +28,8 @@ workers = _workers()
 # connections, sync and gthread in the same run on a quiet 2-core machine): the cached feed
 # answered 8,631 req/s with 4 threads a worker against 7,110 with sync workers, at the cost
 # of 5% on pages rendered per request (610 against 640 req/s), which are rare once pages are
-# cached. Threads also keep connections open and do not block a worker on a slow client.
+# cached. Threads also keep idle keep-alive connections open without holding a worker; a
+# client that sends slowly does hold a thread, which is why compose puts nginx in front.
 # GUNICORN_WORKER_CLASS=sync restores one request per process.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "").strip() or "gthread"
 # gunicorn turns a sync worker with more than one thread into gthread: only gthread gets 4.

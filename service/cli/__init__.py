@@ -41,8 +41,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_command)
     app.cli.add_command(privacy_group)
     app.cli.add_command(purge)
-    for registered in app.cli.commands.values():
-        if registered not in SCHEMA_AS_IT_IS:
+    for name, registered in app.cli.commands.items():
+        # Flask-Migrate's `db` group is how migrations are run, shown and held back by hand.
+        if registered not in SCHEMA_AS_IT_IS and name != "db":
             _needs_schema(registered)
 
 

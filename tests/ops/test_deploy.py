@@ -1,6 +1,7 @@
-"""Deployment files as an operator runs them: the Dockerfile, docker-compose, the entrypoint
-and gunicorn.conf.py. There is no Docker engine here, so the container files are checked by
-reading them (and hadolint, when installed), and the entrypoint runs outside a container."""
+"""Deployment files as an operator runs them: the Dockerfile, docker-compose, the entrypoint,
+gunicorn.conf.py and nginx/nginx.conf. The compose files are checked by reading them (there is
+no Docker engine here), the entrypoint and nginx run outside a container, and the image itself
+is built and run by tests/ops/test_image.py."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import feedparser
 import psycopg
 import pytest
 import requests
@@ -31,6 +33,8 @@ from tests.faults import Forwarder
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
+HEALTHCHECK = ROOT / "docker" / "healthcheck.py"
+NGINX_CONF = ROOT / "nginx" / "nginx.conf"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 SECRET = "deploy-test-secret-key-long-enough-for-hkdf"
 
@@ -103,14 +107,20 @@ def test_compose_app_starts_only_after_migrations_and_healthy_dependencies(compo
     assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
 
 
-def test_compose_publishes_the_app_on_localhost_only_by_default(compose):
-    (port,) = compose["services"]["app"]["ports"]
-    default = re.fullmatch(r"\$\{APP_PORT:-(.+)\}:8000", port)
+def test_compose_publishes_only_nginx_and_on_localhost_by_default(compose):
+    # gunicorn alone is starved by a dozen slow clients: readers reach it through nginx.
+    nginx = compose["services"]["nginx"]
+    (port,) = nginx["ports"]
+    default = re.fullmatch(r"\$\{APP_PORT:-(.+)\}:80", port)
     assert default, port
-    assert default.group(1).startswith("127.0.0.1:")
+    assert default.group(1) == "127.0.0.1:8000"
     for name, service in compose["services"].items():
-        if name != "app":
+        if name != "nginx":
             assert "ports" not in service, f"{name} should not be published"
+    assert "./nginx/nginx.conf:/etc/nginx/nginx.conf:ro" in nginx["volumes"]
+    assert nginx["depends_on"]["app"]["condition"] == "service_healthy"
+    # The app believes the one X-Forwarded-For entry nginx adds, whatever .env says.
+    assert compose["services"]["app"]["environment"]["TRUSTED_PROXIES"] == "1"
 
 
 def test_compose_settings_come_from_the_env_file(compose):
@@ -131,16 +141,14 @@ def test_env_example_documents_the_compose_settings():
     assert not re.search(r"^WEB_CONCURRENCY=\s*$", example, re.MULTILINE)
 
 
-def test_scale_override_runs_several_apps_behind_nginx():
+def test_scale_override_runs_several_apps_behind_the_same_nginx(compose):
     scale = load_compose("docker-compose.scale.yml")
+    assert set(scale["services"]) == {"app"}  # nginx and the rest come from the base file
     app = scale["services"]["app"]
     assert app["deploy"]["replicas"] > 1
-    assert app["ports"] == []  # replicas cannot share a host port: nginx publishes it
-    assert app["environment"]["TRUSTED_PROXIES"] == "1"
-    nginx = scale["services"]["nginx"]
-    assert any(v.startswith("./nginx/nginx.conf:") for v in nginx["volumes"])
-    assert nginx["ports"][0].startswith("${APP_PORT:-127.0.0.1:")
-    conf = (ROOT / "nginx" / "nginx.conf").read_text()
+    # Replicas could not share a host port; the app publishes none in either file.
+    assert "ports" not in app and "ports" not in compose["services"]["app"]
+    conf = NGINX_CONF.read_text()
     assert re.search(r"upstream \w+ \{\s*server app:8000;", conf)
     assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in conf
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf
@@ -164,14 +172,30 @@ def test_dockerfile_builds_in_two_stages_and_runs_as_a_user_that_is_not_root():
 
 
 def test_dockerfile_checks_health_and_starts_through_the_entrypoint():
-    instructions = dict(dockerfile_instructions())
-    assert "http://127.0.0.1:8000/healthz" in instructions["HEALTHCHECK"]
-    assert instructions["ENTRYPOINT"] == '["/app/docker/entrypoint.sh"]'
+    instructions = dockerfile_instructions()
+    keywords = dict(instructions)
+    # The check reads BIND (docker/healthcheck.py), not a port written into the image.
+    assert keywords["HEALTHCHECK"].endswith('CMD ["python", "/app/docker/healthcheck.py"]')
+    assert ("COPY", "docker/healthcheck.py ./docker/healthcheck.py") in instructions
+    assert keywords["ENTRYPOINT"] == '["/app/docker/entrypoint.sh"]'
+
+
+def test_dockerfile_installs_the_locked_dependencies_then_the_package_alone():
+    instructions = dockerfile_instructions()
+    builder = instructions[: [k for k, _ in instructions].index("FROM", 1)]
+    runs = [args for keyword, args in builder if keyword == "RUN" and "pip install" in args]
+    assert runs == [
+        "pip install --require-hashes -r requirements/base.txt",
+        "pip install --no-deps .",
+    ]
+    assert ("COPY", "requirements/base.txt ./requirements/base.txt") in builder
 
 
 def test_dockerignore_keeps_secrets_and_local_state_out_of_the_image():
-    ignored = (ROOT / ".dockerignore").read_text().split()
-    assert {".env", ".git", "instance", "tests"} <= set(ignored)
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".env", ".git", "instance", "tests"} <= ignored
+    # The build needs the lock and the container scripts.
+    assert not {"requirements", "requirements/", "docker", "docker/"} & ignored
 
 
 def test_entrypoint_migrates_then_becomes_gunicorn():
@@ -354,6 +378,11 @@ def test_entrypoint_migrates_serves_and_stops_gracefully_on_sigterm(tmp_path, st
     server.wait_until_serving()
 
     comment = post_comment(server.url, "deploy/entrypoint", body="Survives a restart.")
+    # The image's HEALTHCHECK script finds the server where BIND put it, and nothing elsewhere.
+    check = [sys.executable, str(HEALTHCHECK)]
+    subprocess.run(check, env=environ, timeout=10, check=True)
+    elsewhere = environ | {"BIND": f"127.0.0.1:{free_port()}"}
+    assert subprocess.run(check, env=elsewhere, timeout=10, check=False).returncode == 1
     assert server.stop() == 0, server.output()
 
     output = server.output()
@@ -585,3 +614,175 @@ def test_two_instances_share_one_postgresql_database_and_redis_rate_limits(
 
     assert first.stop() == 0, first.output()
     assert second.stop() == 0, second.output()
+
+
+# --- nginx/nginx.conf in front of gunicorn --------------------------------------------------
+
+
+class Nginx:
+    """Debian's nginx running the very nginx/nginx.conf that compose mounts, with only what
+    the compose network supplies swapped in: the upstream (`app:8000` there) and the port
+    (compose maps APP_PORT to the container's port 80)."""
+
+    def __init__(self, executable: str, folder: Path, upstream: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = folder / "nginx.log"
+        conf = NGINX_CONF.read_text()
+        for old, new in (
+            ("server app:8000;", f"server {upstream};"),
+            ("listen 80;", f"listen 127.0.0.1:{self.port};"),
+            ("access_log /dev/stdout;", f"access_log {folder / 'access.log'};"),
+        ):
+            assert conf.count(old) == 1, f"nginx.conf no longer has {old!r}"
+            conf = conf.replace(old, new)
+        (folder / "nginx.conf").write_text(conf)
+        command = [executable, "-p", str(folder), "-c", str(folder / "nginx.conf")]
+        command += ["-e", str(self.log), "-g", f"daemon off; pid {folder / 'nginx.pid'};"]
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while True:
+            if self.process.poll() is not None:
+                pytest.fail(f"nginx exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"nginx is not listening after 10 s:\n{self.output()}")
+                time.sleep(0.1)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def proxied(tmp_path: Path, start_server: Callable[..., Server]) -> Iterator[tuple[Server, Nginx]]:
+    """gunicorn as the image starts it (the entrypoint), with nginx in front as compose has
+    it: one worker of four threads, so a handful of stuck connections would show."""
+    executable = shutil.which("nginx")
+    if executable is None:
+        pytest.skip("nginx is not installed (apt-get install -y nginx)")
+    environ = service_environment(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'proxied.db'}",
+        BIND=f"127.0.0.1:{free_port()}",
+        WEB_CONCURRENCY="1",
+        TRUSTED_PROXIES="1",
+    )
+    server = start_server([str(ENTRYPOINT)], environ)
+    server.wait_until_serving()
+    folder = tmp_path / "nginx"
+    folder.mkdir()
+    nginx = Nginx(executable, folder, environ["BIND"])
+    yield server, nginx
+    nginx.stop()
+
+
+@pytest.mark.slow
+def test_absolute_urls_keep_the_published_port_through_nginx(proxied):
+    _server, nginx = proxied
+    # As a browser would ask for http://127.0.0.1:8000/, the compose default: the Host it
+    # sends carries the port, and with no PUBLIC_URL the service builds its links from it.
+    atom = requests.get(f"{nginx.url}/comments.atom", timeout=10)
+    assert atom.status_code == 200, atom.text
+    feed = feedparser.parse(atom.content)
+    (self_link,) = [link.href for link in feed.feed.links if link.rel == "self"]
+    assert self_link == f"{nginx.url}/comments.atom"
+    thread = requests.get(f"{nginx.url}/articles/deploy/port/comments.html", timeout=10)
+    assert thread.status_code == 200, thread.text
+    assert f'action="{nginx.url}/api/v1/articles/deploy/port/comments"' in thread.text
+
+
+SLOW_CLIENTS = 16
+HEADER_TIMEOUT = 10  # nginx.conf's client_header_timeout
+
+
+def open_slow_clients(port: int, count: int, start: bytes) -> list[socket.socket]:
+    clients = []
+    for _ in range(count):
+        client = socket.create_connection(("127.0.0.1", port), timeout=5)
+        client.sendall(start)
+        clients.append(client)
+    return clients
+
+
+def trickle(clients: list[socket.socket], chunk: bytes) -> list[socket.socket]:
+    """One more piece from every client still connected; the ones the server has closed."""
+    closed = []
+    for client in clients:
+        try:
+            client.sendall(chunk)
+            client.setblocking(False)
+            if client.recv(1024) == b"":
+                closed.append(client)
+        except BlockingIOError:
+            pass  # open, and nothing to read: the server is still waiting for the rest
+        except OSError:
+            closed.append(client)
+        finally:
+            client.setblocking(True)
+    return closed
+
+
+def health_seconds(base_url: str, timeout: float = 2) -> float | None:
+    """How long /healthz took to answer 200, or None when it did not within the timeout."""
+    started = time.monotonic()
+    try:
+        response = requests.get(f"{base_url}/healthz", timeout=timeout)
+    except requests.Timeout:
+        return None
+    return time.monotonic() - started if response.status_code == 200 else None
+
+
+@pytest.mark.slow
+def test_slow_clients_do_not_starve_the_service_behind_nginx(proxied):
+    server, nginx = proxied
+    slow_header = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    gunicorn_port = int(server.url.rsplit(":", 1)[1])
+
+    # Without nginx the same clients take every gunicorn thread (the issue's outage); if
+    # they did not, this test would show nothing about the proxy.
+    direct = open_slow_clients(gunicorn_port, SLOW_CLIENTS, slow_header)
+    try:
+        assert health_seconds(server.url) is None
+    finally:
+        for client in direct:
+            client.close()
+    server.wait_until_serving(seconds=10)
+
+    # Through nginx: half send their headers a line a second, half a body a byte a second.
+    started = time.monotonic()
+    headers = open_slow_clients(nginx.port, SLOW_CLIENTS // 2, slow_header)
+    bodies = open_slow_clients(
+        nginx.port,
+        SLOW_CLIENTS // 2,
+        b"POST /api/v1/articles/deploy/slow/comments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 4096\r\n\r\n{",
+    )
+    answers: list[float | None] = []
+    headers_closed: list[socket.socket] = []
+    bodies_closed: list[socket.socket] = []
+    try:
+        # Past client_header_timeout, bounded: about 13 rounds of one second.
+        while time.monotonic() - started < HEADER_TIMEOUT + 3:
+            headers_closed = trickle(headers, b"X-Slow: 1\r\n")
+            bodies_closed = trickle(bodies, b" ")
+            answers.append(health_seconds(nginx.url))
+            time.sleep(max(0.0, 1 - (answers[-1] or 0)))
+    finally:
+        for client in headers + bodies:
+            client.close()
+
+    assert None not in answers, answers  # every probe answered 200 within 2 s
+    print(f"/healthz through nginx: slowest of {len(answers)} in {max(answers):.3f} s")
+    # Headers that take longer than client_header_timeout are cut off...
+    assert len(headers_closed) == len(headers)
+    # ...while a body still arriving is held by nginx (it buffers requests), not gunicorn.
+    assert bodies_closed == []
