@@ -219,10 +219,13 @@ def _plain(value: Any) -> Any:
 
 
 def _pending_count(session: Session, article_id: int) -> int:
-    return session.scalar(
-        select(func.count()).where(
-            Comment.article_id == article_id, Comment.status == CommentStatus.PENDING
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Comment.article_id == article_id, Comment.status == CommentStatus.PENDING
+            )
         )
+        or 0
     )
 
 
@@ -255,8 +258,8 @@ def article_view(article: Article, pending: int) -> dict[str, Any]:
 
 def settings(key: str) -> dict[str, Any]:
     check_key(key)
-    article = _existing(db.session, key)
-    return article_view(article, _pending_count(db.session, article.id))
+    article = _existing(db.session(), key)
+    return article_view(article, _pending_count(db.session(), article.id))
 
 
 def with_pending(q: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
