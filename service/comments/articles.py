@@ -92,9 +92,13 @@ def forget_states() -> None:
 class Openable(Protocol):
     """An article row, or the feed's cached state of one (feed.ArticleState)."""
 
-    locked: bool
-    closes_at: datetime | None
-    created_at: Any
+    # Read-only: the feed's cached state is a frozen dataclass.
+    @property
+    def locked(self) -> bool: ...
+    @property
+    def closes_at(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> Any: ...
 
 
 def check_open(article: Openable, now: datetime) -> None:

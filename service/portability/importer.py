@@ -68,7 +68,7 @@ class ImportReport:
 def run_import(
     reader: Reader,
     source_name: str | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     on_validated: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Validate the whole source, then store it; ImportRefused (nothing stored) if invalid."""
