@@ -1,5 +1,7 @@
 """Flask extensions, created unbound; create_app binds them to an app."""
 
+from typing import TYPE_CHECKING
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,9 +28,17 @@ class Base(DeclarativeBase):
 
 # Use cases return objects after committing; expiring them would reload each one.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+if TYPE_CHECKING:
+    # db.Model is built at run time as a subclass of Base, and mypy cannot take a base class
+    # from an attribute; models subclass Model, which mypy checks as the typed Base.
+    Model = Base
+else:
+    Model = db.Model
+
 migrate = Migrate()
 api = CommentdeskApi()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
-__all__ = ["api", "csrf", "db", "limiter", "login_manager", "migrate"]
+__all__ = ["Model", "api", "csrf", "db", "limiter", "login_manager", "migrate"]

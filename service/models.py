@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.extensions import db
+from service.extensions import Model
 
 # The largest id an INTEGER primary key holds on every backend (PostgreSQL's int4). Ids from
 # clients are checked against it, so an absurd number is "not found", never a driver error.
@@ -97,7 +97,7 @@ def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
     )
 
 
-class Article(db.Model):
+class Article(Model):
     __tablename__ = "articles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,7 +123,7 @@ class Article(db.Model):
     )
 
 
-class Comment(db.Model):
+class Comment(Model):
     __tablename__ = "comments"
     __table_args__ = (
         Index("ix_comments_feed", "article_id", "status", "created_at", "id"),
@@ -174,7 +174,7 @@ class Comment(db.Model):
     parent: Mapped[Comment | None] = relationship(remote_side=[id], lazy="raise")
 
 
-class ImportedComment(db.Model):
+class ImportedComment(Model):
     """Where an imported comment came from: re-running an import finds it here instead of
     adding it twice, and replies found before their parent are linked at the end."""
 
@@ -189,7 +189,7 @@ class ImportedComment(db.Model):
     parent_source_id: Mapped[str | None] = mapped_column(String(64))
 
 
-class Moderator(UserMixin, db.Model):
+class Moderator(UserMixin, Model):
     __tablename__ = "moderators"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -210,7 +210,7 @@ class Moderator(UserMixin, db.Model):
         return f"{self.id}:{self.password_hash[-12:]}"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -224,7 +224,7 @@ class ApiToken(db.Model):
     moderator: Mapped[Moderator] = relationship(lazy="joined")
 
 
-class ModerationEvent(db.Model):
+class ModerationEvent(Model):
     """One entry of the audit trail: who moved which comment from which state to which."""
 
     __tablename__ = "moderation_events"
@@ -253,7 +253,7 @@ class ModerationEvent(db.Model):
     moderator: Mapped[Moderator | None] = relationship(lazy="raise")
 
 
-class Ban(db.Model):
+class Ban(Model):
     """A commenter (keyed email hash), an email domain or a client (keyed IP hash) that may
     not comment: for good, or until a moment (a suspension). Lifted bans are kept."""
 
@@ -272,7 +272,7 @@ class Ban(db.Model):
     lifted_by: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
 
 
-class CommenterNote(db.Model):
+class CommenterNote(Model):
     """A moderator's free-text note about a commenter, keyed by their email hash (so erasing
     an address's data is one delete by hash)."""
 
@@ -285,7 +285,7 @@ class CommenterNote(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Notification(db.Model):
+class Notification(Model):
     """What the `notify` command told moderators: a held comment that went out in an email
     digest (so the next digest skips it), or a stale-queue alert (so it is not repeated at
     every run)."""
@@ -306,7 +306,7 @@ class RuleKind(enum.StrEnum):
     DENY_DOMAIN = "deny_domain"
 
 
-class PolicyRule(db.Model):
+class PolicyRule(Model):
     """One entry of an admin-edited list: a word to hold or deny, or a domain to deny."""
 
     __tablename__ = "policy_rules"
@@ -318,7 +318,7 @@ class PolicyRule(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class PolicySetting(db.Model):
+class PolicySetting(Model):
     """An admin's override of a numeric policy setting (link limit, classifier thresholds)."""
 
     __tablename__ = "policy_settings"
@@ -328,7 +328,7 @@ class PolicySetting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class ClassifierModel(db.Model):
+class ClassifierModel(Model):
     """A spam classifier trained on moderators' decisions (service/classifier/): its weights
     as NumPy arrays (never a pickle), what it learned from, and how well it did on comments
     it was not trained on."""

@@ -53,7 +53,7 @@ def bans_add(
     moderator: str,
 ) -> None:
     """Ban (or, with --days, suspend) one commenter, domain or client."""
-    named = {
+    named: dict[str, tuple[BanKind, dict[str, Any]]] = {
         "email": (BanKind.EMAIL, {"email": email}),
         "commenter": (BanKind.EMAIL, {"value": email_hash}),
         "domain": (BanKind.DOMAIN, {"value": domain}),

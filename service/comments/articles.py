@@ -92,9 +92,13 @@ def forget_states() -> None:
 class Openable(Protocol):
     """An article row, or the feed's cached state of one (feed.ArticleState)."""
 
-    locked: bool
-    closes_at: datetime | None
-    created_at: Any
+    # Read-only: the feed's cached state is a frozen dataclass.
+    @property
+    def locked(self) -> bool: ...
+    @property
+    def closes_at(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> Any: ...
 
 
 def check_open(article: Openable, now: datetime) -> None:
@@ -219,10 +223,13 @@ def _plain(value: Any) -> Any:
 
 
 def _pending_count(session: Session, article_id: int) -> int:
-    return session.scalar(
-        select(func.count()).where(
-            Comment.article_id == article_id, Comment.status == CommentStatus.PENDING
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Comment.article_id == article_id, Comment.status == CommentStatus.PENDING
+            )
         )
+        or 0
     )
 
 
@@ -255,8 +262,8 @@ def article_view(article: Article, pending: int) -> dict[str, Any]:
 
 def settings(key: str) -> dict[str, Any]:
     check_key(key)
-    article = _existing(db.session, key)
-    return article_view(article, _pending_count(db.session, article.id))
+    article = _existing(db.session(), key)
+    return article_view(article, _pending_count(db.session(), article.id))
 
 
 def with_pending(q: str | None = None, limit: int = 100) -> list[dict[str, Any]]:

@@ -53,7 +53,8 @@ def document(info: FeedInfo, comments: list[dict[str, Any]]) -> bytes:
         entry.published(comment["created_at"])
         entry.updated(_updated(comment))
         entry.content(_xml_text(comment["body_html"]), type="html")
-    return generator.atom_str(pretty=False)
+    feed: bytes = generator.atom_str(pretty=False)  # feedgen has no hints
+    return feed
 
 
 def _xml_text(text: str) -> str:
@@ -61,4 +62,5 @@ def _xml_text(text: str) -> str:
 
 
 def _updated(comment: dict[str, Any]) -> datetime:
-    return comment["edited_at"] or comment["created_at"]
+    updated: datetime = comment["edited_at"] or comment["created_at"]
+    return updated

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from flask import Flask
 from flask_cors.core import get_cors_headers
@@ -29,6 +29,9 @@ from service.ops import observability
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    # flask-cors names the type of its computed options privately.
+    from flask_cors.core import _ComputedCorsOptions
 
     from service.feed.thread import ArticleState
 
@@ -50,7 +53,11 @@ class RepeatFeedReads:
     and its rendered `pages`, answering with its `cors` options (see public.init_app)."""
 
     def __init__(
-        self, app: Flask, downstream: WSGIApplication, pages: LockedCache, cors: dict[str, Any]
+        self,
+        app: Flask,
+        downstream: WSGIApplication,
+        pages: LockedCache,
+        cors: _ComputedCorsOptions,
     ) -> None:
         self.app = app
         self.downstream = downstream
@@ -109,5 +116,7 @@ class RepeatFeedReads:
         ]
         if "HTTP_ORIGIN" in environ:
             cors = get_cors_headers(self.cors, EnvironHeaders(environ), "GET")
-            headers += cors.items(multi=True)
+            # Typed loosely (str | int | None): on a GET every value is a string; the one int,
+            # max-age, is for preflights.
+            headers += cast("Iterable[tuple[str, str]]", cors.items(multi=True))
         return headers

@@ -53,7 +53,9 @@ _PARENT = aliased(Comment, name="parent")
 
 def article_state(key: str) -> ArticleState:
     articles.check_key(key)
-    return current_app.extensions[articles.STATE_CACHE].get_or_make(key, lambda: _load_state(key))
+    cache = current_app.extensions[articles.STATE_CACHE]
+    state: ArticleState = cache.get_or_make(key, lambda: _load_state(key))
+    return state
 
 
 def _load_state(key: str) -> ArticleState:
@@ -69,7 +71,9 @@ def avatar_path(email_hash: str) -> str:
     return f"/api/v1/avatars/{vault.vault().avatar_seed(email_hash)}.svg"
 
 
-def public_comment(comment: Comment | Row[Any], parent_removed: bool = False) -> dict[str, Any]:
+def public_comment(
+    comment: Comment | Row[*tuple[Any, ...]], parent_removed: bool = False
+) -> dict[str, Any]:
     """What readers see of a comment (an ORM object or a feed query row)."""
     return {
         "id": comment.id,

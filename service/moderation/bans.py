@@ -309,7 +309,7 @@ def bans_page(
     records = db.session.scalars(stmt.order_by(Ban.id.desc()).limit(limit + 1)).all()
     more = len(records) > limit
     records = records[:limit]
-    usernames = _usernames(db.session, records)
+    usernames = _usernames(db.session(), records)
     return {
         "bans": [_as_dict(record, now, usernames) for record in records],
         "next_cursor": cursors.encode_id(records[-1].id) if more else None,

@@ -219,4 +219,5 @@ def init_app(app: Flask) -> None:
 
 
 def notifier(app: Flask | None = None) -> Notifier:
-    return (app or current_app).extensions[EXTENSION_KEY]
+    found: Notifier = (app or current_app).extensions[EXTENSION_KEY]
+    return found

@@ -147,7 +147,8 @@ def request_id() -> str:
     """The client's X-Request-ID when it is sane, otherwise a fresh one; fixed per request."""
     if "request_id" not in g:
         g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER, ""))
-    return g.request_id
+    found: str = g.request_id
+    return found
 
 
 def request_id_from(given: str) -> str:

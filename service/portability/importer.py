@@ -16,10 +16,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from flask import current_app
-from sqlalchemy import and_, case, func, insert, or_, select, text, update
+from sqlalchemy import CursorResult, Table, and_, case, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from service.comments import articles
@@ -87,7 +87,7 @@ class ImportReport:
 def run_import(
     reader: Reader,
     source_name: str | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     on_validated: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Validate the whole source, then store it; ImportRefused (nothing stored) if invalid."""
@@ -340,7 +340,8 @@ def _already_here(
 
 def _insert_comments(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Insert the rows (Core, not ORM: no objects to build); their ids, in order."""
-    comments = Comment.__table__
+    # Declarative types __table__ as any FromClause; a model with a __tablename__ has a Table.
+    comments = cast(Table, Comment.__table__)
     if session.get_bind().dialect.name != "sqlite":
         return list(
             session.scalars(
@@ -357,7 +358,7 @@ def _insert_comments(session: Session, rows: list[dict[str, Any]]) -> list[int]:
 
 
 def _insert_source_ids(session: Session, rows: list[dict[str, Any]]) -> None:
-    table = ImportedComment.__table__
+    table = cast(Table, ImportedComment.__table__)  # a Table, as above
     statement = insert(table)
     if session.get_bind().dialect.name != "sqlite":
         # With RETURNING, SQLAlchemy sends multi-row INSERTs ("insertmanyvalues"); without
@@ -424,11 +425,17 @@ def _link_replies(session: Session, source: str) -> int:
         .scalar_subquery()
     )
     # One level of the threads per round; parents always come first, so this ends.
-    while session.execute(
-        update(Comment)
-        .where(Comment.id.in_(replies), Comment.parent_id.is_not(None), Comment.depth != new_depth)
-        .values(depth=new_depth, updated_at=Comment.updated_at)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult, which SQLAlchemy's hints leave a plain Result.
+    while cast(
+        CursorResult[Any],
+        session.execute(
+            update(Comment)
+            .where(
+                Comment.id.in_(replies), Comment.parent_id.is_not(None), Comment.depth != new_depth
+            )
+            .values(depth=new_depth, updated_at=Comment.updated_at)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount:
         pass
     return (

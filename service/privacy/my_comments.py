@@ -140,7 +140,12 @@ def _rejection_notes(ids: list[int]) -> dict[int, str]:
         )
         .order_by(ModerationEvent.id)
     ).all()
-    return {comment_id: note for comment_id, note in events}
+    # The query already leaves out events with no comment or no note; this says so to mypy.
+    return {
+        comment_id: note
+        for comment_id, note in events
+        if comment_id is not None and note is not None
+    }
 
 
 def withdraw(email: str, comment_id: int) -> None:

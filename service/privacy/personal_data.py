@@ -14,10 +14,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import CursorResult, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from service.comments import articles
@@ -250,7 +250,7 @@ def purge_client_data(days: int | None = None) -> int:
         return 0
     cutoff = utcnow() - timedelta(days=days)
     with write_transaction() as session:
-        purged = session.execute(
+        result = session.execute(
             update(Comment)
             .where(
                 Comment.created_at < cutoff,
@@ -258,7 +258,9 @@ def purge_client_data(days: int | None = None) -> int:
             )
             .values(ip_hash=None, user_agent=None)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
+        # An UPDATE's result is a CursorResult, which SQLAlchemy's hints leave a plain Result.
+        purged = cast(CursorResult[Any], result).rowcount
         if purged:
             session.add(
                 ModerationEvent(

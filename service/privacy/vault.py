@@ -121,7 +121,8 @@ def init_app(app: Flask) -> None:
 
 
 def vault() -> EmailVault:
-    return current_app.extensions[EXTENSION_KEY]
+    found: EmailVault = current_app.extensions[EXTENSION_KEY]
+    return found
 
 
 def identicon_svg(seed: str) -> str:

@@ -52,7 +52,7 @@ blp = Blueprint(
     url_prefix="/api/v1/moderation",
     description="The moderation queue and decisions; send Authorization: Bearer <token>.",
 )
-SECURITY = {"security": [{"bearerAuth": []}]}
+SECURITY: dict[str, list[dict[str, list[str]]]] = {"security": [{"bearerAuth": []}]}
 
 
 @blp.before_request

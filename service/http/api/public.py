@@ -97,7 +97,8 @@ def allow_site_origins(response: Response) -> Response:
 
 
 def _submit_limit() -> str:
-    return current_app.config["SUBMIT_RATE_LIMIT"]
+    limit: str = current_app.config["SUBMIT_RATE_LIMIT"]
+    return limit
 
 
 def _too_many_message() -> str:

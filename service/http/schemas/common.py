@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -27,7 +28,7 @@ _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _BODY_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
 
-def _has_control_characters(text: str, allowed: set[str] = frozenset()) -> bool:
+def _has_control_characters(text: str, allowed: Collection[str] = frozenset()) -> bool:
     # Lone surrogates ("Cs", e.g. JSON "\ud800") count too: they cannot be encoded for storage.
     return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in text)
 
@@ -132,7 +133,10 @@ class Website(fields.String):
     }
     _url = validate.URL(schemes={"http", "https"}, require_tld=False)
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str | None:
+    # An empty website loads as None, where marshmallow types every String as a str.
+    def _deserialize(  # type: ignore[override]
+        self, value: Any, attr: Any, data: Any, **kwargs: Any
+    ) -> str | None:
         url = super()._deserialize(value, attr, data, **kwargs).strip()
         if not url:
             return None

@@ -26,7 +26,9 @@ from service.http.schemas.moderation import BulkOutcomeSchema
 from service.models import MAX_ID, BanKind, ModerationMode
 
 BAN_KINDS = [kind.value for kind in BanKind]
-HASH_FIELD = {"validate": validate.Regexp(r"^[0-9a-f]{64}$", error="Not a commenter's hash.")}
+HASH_FIELD: dict[str, Any] = {
+    "validate": validate.Regexp(r"^[0-9a-f]{64}$", error="Not a commenter's hash.")
+}
 # A moment near year 1 or 9999 in another zone has no UTC form to store (OverflowError, a 500).
 STORABLE_MOMENT = validate.Range(
     min=datetime(1970, 1, 1, tzinfo=UTC),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from flask import Blueprint, flash, render_template, request
 from flask_login import login_required
 
@@ -20,6 +22,12 @@ def require_login() -> None:
     """Signed-in moderators only."""
 
 
+class _EventFilters(TypedDict):
+    comment_id: int | None
+    moderator: str | None
+    cursor: str | None
+
+
 def _comment_id(text: str) -> int | None:
     """The comment filter as an id; anything else ("abc", "²", a number no id can reach) is
     reported and left out, never handed to the database."""
@@ -34,7 +42,7 @@ def _comment_id(text: str) -> int | None:
 @blp.route("/events")
 def events() -> str:
     moderator = request.args.get("moderator") or None
-    filters = {
+    filters: _EventFilters = {
         "comment_id": _comment_id(request.args.get("comment_id", "").strip()),
         "moderator": moderator,
         "cursor": request.args.get("cursor") or None,

@@ -29,7 +29,8 @@ class LoginForm(FlaskForm):
 
 
 def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+    limit: str = current_app.config["LOGIN_RATE_LIMIT"]
+    return limit
 
 
 def _account_key() -> str:

@@ -74,7 +74,7 @@ def download() -> Response | tuple[str, int]:
 
 
 @blp.route("/erase", methods=["POST"])
-def erase() -> Response | tuple[str, int]:
+def erase() -> str | Response | tuple[str, int]:
     mode = request.form.get("mode", "")
     if mode not in {m.value for m in personal_data.ErasureMode}:
         flash("Choose whether to keep your comments' text (anonymously) or delete it.", "error")

@@ -164,7 +164,7 @@ def decide(comment_id: int, action: str) -> Response:
 
 
 @blp.route("/bulk", methods=["POST"])
-def bulk() -> Response:
+def bulk() -> Response | tuple[Response, int]:
     action = request.form.get("action", "")
     # Short ASCII digits only: "²".isdigit() is true but int("²") fails, and so does a number
     # of thousands of digits; anything longer than an id can be is no comment anyway.
@@ -224,7 +224,7 @@ def article_settings() -> Response:
 
 
 @blp.route("/undo", methods=["POST"])
-def undo() -> Response:
+def undo() -> Response | tuple[Response, int]:
     batch = request.form.get("batch", "")
     try:
         result = decisions.undo(batch, current_user.id)

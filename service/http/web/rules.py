@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -39,7 +41,9 @@ def _submitted() -> tuple[dict[RuleKind, list[str]], dict[str, float]]:
     return lists, settings
 
 
-def _page(lists: dict[RuleKind, list[str]], settings: dict[str, float], **extra: object) -> str:
+def _page(
+    lists: dict[RuleKind, list[str]], settings: Mapping[str, float | str], **extra: object
+) -> str:
     return render_template(
         "moderation/rules.html",
         lists=lists,

@@ -1,13 +1,13 @@
 """Session cookie that is marked Secure whenever the request came over HTTPS."""
 
 from flask import Flask, Request, request
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 SESSIONLESS_PREFIXES = ("/api/", "/articles/", "/comments.atom", "/widget.js")
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
-    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         # The API and the readers' pages (thread snippet, Atom, widget) never use the cookie
         # session: don't decode one, and don't make their cached answers vary by cookie.
         if request.path.startswith(SESSIONLESS_PREFIXES):

@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
@@ -59,7 +60,8 @@ def script() -> Response:
         response.cache_control.stale_while_revalidate = STALE_WHILE_REVALIDATE
     # Pages of any site load it, including ones that isolate themselves (COEP).
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return response.make_conditional(request)
+    # Werkzeug types make_conditional as returning its base Response; it returns self.
+    return cast(Response, response.make_conditional(request))
 
 
 @blp.route("/demo")

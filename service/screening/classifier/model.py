@@ -60,7 +60,11 @@ def features(texts: Sequence[str]) -> sp.csr_matrix:
     HTML entities are decoded first (`&#39;` is an apostrophe), as scraped comments keep them.
     """
     plain = [html.unescape(text) for text in texts]
-    return sp.hstack([_WORDS.transform(plain), _CHARS.transform(plain)], format="csr")
+    # scikit-learn has no hints, so the blocks (and their stack) are untyped.
+    matrix: sp.csr_matrix = sp.hstack(
+        [_WORDS.transform(plain), _CHARS.transform(plain)], format="csr"
+    )
+    return matrix
 
 
 @dataclass(frozen=True, eq=False)
