@@ -175,7 +175,7 @@ def test_every_command_that_uses_the_database_checks_the_schema_first(app):
             unchecked.append(path.strip())
 
     for name, command in app.cli.commands.items():
-        if name not in exempt:
+        if name not in exempt | {cli.MIGRATION_GROUP}:
             visit(command, name)
     assert unchecked == []
     assert exempt == {"serve", "backup"}
