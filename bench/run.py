@@ -200,6 +200,15 @@ def expect_submission(path: str) -> Prepare:
 
 SERVICE_READY = "/api/v1/counts?article=x"
 
+# Word and domain lists of a realistic size, and a link limit: every check on a submission's
+# text has work to do (bench/submissions.py uses them too).
+REALISTIC_LISTS = {
+    "LINK_LIMIT": "2",
+    "HOLD_WORDS": ",".join(f"held{n}" for n in range(50)) + ",casino,viagra,crypto",
+    "DENY_WORDS": ",".join(f"denied{n}" for n in range(25)),
+    "DENY_DOMAINS": ",".join(f"spam{n}.example" for n in range(25)),
+}
+
 SERVERS = [
     ServerSpec(name="bare", app="bench.bare_app:app", ready_path="/"),
     ServerSpec(name="service", app="wsgi:app", ready_path=SERVICE_READY, env={"MODERATION": "pre"}),
@@ -240,10 +249,7 @@ SERVERS = [
             "FLOOD_SECONDS": "15",
             "SURGE_SUBMISSIONS": "1000000",
             "SURGE_SPAM": "1000000",
-            "LINK_LIMIT": "2",
-            "HOLD_WORDS": ",".join(f"held{n}" for n in range(50)) + ",casino,viagra,crypto",
-            "DENY_WORDS": ",".join(f"denied{n}" for n in range(25)),
-            "DENY_DOMAINS": ",".join(f"spam{n}.example" for n in range(25)),
+            **REALISTIC_LISTS,
         },
     ),
 ]

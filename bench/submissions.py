@@ -34,7 +34,7 @@ from pathlib import Path
 
 import servers
 import wrk_runner
-from run import base_environment
+from run import REALISTIC_LISTS, base_environment
 from servers import REPO_ROOT, ServerSpec
 from sqlalchemy import create_engine, make_url, text
 from wrk_runner import LoadSettings, WrkResult
@@ -59,10 +59,7 @@ CHECKS_ON = {
     "FLOOD_SECONDS": "0",
     "SURGE_SUBMISSIONS": "1000000",
     "SURGE_SPAM": "1000000",
-    "LINK_LIMIT": "2",
-    "HOLD_WORDS": ",".join(f"held{n}" for n in range(50)) + ",casino,viagra,crypto",
-    "DENY_WORDS": ",".join(f"denied{n}" for n in range(25)),
-    "DENY_DOMAINS": ",".join(f"spam{n}.example" for n in range(25)),
+    **REALISTIC_LISTS,
 }
 
 
