@@ -13,12 +13,13 @@ WORKDIR /src
 # anything that did need one would stay in this stage.
 # The lock first, in its own layer: a change to the code does not download them again.
 # --require-hashes refuses any file whose hash the lock does not name, and the package goes
-# in with --no-deps, so the image runs exactly the versions the tests ran on.
+# in with --no-deps, so the image runs exactly the versions the tests ran on. The lock holds the
+# build backend too, and --no-build-isolation builds with it instead of fetching an unhashed one.
 COPY requirements/base.txt ./requirements/base.txt
 RUN pip install --require-hashes -r requirements/base.txt
 COPY pyproject.toml README.md ./
 COPY service ./service
-RUN pip install --no-deps .
+RUN pip install --no-deps --no-build-isolation .
 
 FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \

@@ -186,7 +186,7 @@ def test_dockerfile_installs_the_locked_dependencies_then_the_package_alone():
     runs = [args for keyword, args in builder if keyword == "RUN" and "pip install" in args]
     assert runs == [
         "pip install --require-hashes -r requirements/base.txt",
-        "pip install --no-deps .",
+        "pip install --no-deps --no-build-isolation .",
     ]
     assert ("COPY", "requirements/base.txt ./requirements/base.txt") in builder
 
