@@ -73,6 +73,40 @@ def deliver(
     attempts = attempts if attempts is not None else settings.retries + 1
     delivery, sent_at = uuid.uuid4().hex, utcnow()
     body = encode(event, settings.webhook_format, delivery, sent_at)
+    headers = _headers(settings, event, body, delivery, sent_at)
+    where = (delivery, event.name, settings.webhook_host)
+    problem, made = "not attempted", 0
+    for attempt in range(1, attempts + 1):
+        if attempt > 1 and stop.wait(settings.retry_delay * 2 ** (attempt - 2)):
+            break
+        made = attempt
+        answer = _post(settings, body, headers)
+        if answer is None:
+            return True
+        problem, retryable = answer
+        if not retryable:
+            logger.error(
+                "Webhook %s (%s) to %s refused with %s; not retried: check the receiver "
+                "and NOTIFY_WEBHOOK_URL.",
+                *where,
+                problem,
+            )
+            return False
+        if attempt < attempts:
+            logger.warning(
+                "Webhook %s (%s) to %s failed (attempt %d of %d): %s; retrying.",
+                *where,
+                attempt,
+                attempts,
+                problem,
+            )
+    logger.error("Webhook %s (%s) to %s gave up after %d attempt(s): %s.", *where, made, problem)
+    return False
+
+
+def _headers(
+    settings: NotifySettings, event: Event, body: bytes, delivery: str, sent_at: datetime
+) -> dict[str, str]:
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "commentdesk-webhook",
@@ -82,58 +116,32 @@ def deliver(
     }
     if settings.webhook_secret:
         headers[SIGNATURE_HEADER] = sign(settings.webhook_secret, body)
-    problem, made = "not attempted", 0
-    for attempt in range(1, attempts + 1):
-        if attempt > 1 and stop.wait(settings.retry_delay * 2 ** (attempt - 2)):
-            break
-        made = attempt
-        try:
-            response = requests.post(
-                settings.webhook_url,
-                data=body,
-                headers=headers,
-                timeout=(min(CONNECT_TIMEOUT, settings.webhook_timeout), settings.webhook_timeout),
-                allow_redirects=False,
-                # The answer's body is never read: only its status matters.
-                stream=True,
-            )
-        except requests.RequestException as error:
-            # The exception's text repeats the URL, path and token included: name it only.
-            problem = type(error).__name__
-        else:
-            response.close()
-            if 200 <= response.status_code < 300:
-                return True
-            problem = f"HTTP {response.status_code}"
-            if response.status_code < 500 and response.status_code not in _RETRYABLE:
-                logger.error(
-                    "Webhook %s (%s) to %s refused with %s; not retried: check the receiver "
-                    "and NOTIFY_WEBHOOK_URL.",
-                    delivery,
-                    event.name,
-                    settings.webhook_host,
-                    problem,
-                )
-                return False
-        if attempt < attempts:
-            logger.warning(
-                "Webhook %s (%s) to %s failed (attempt %d of %d): %s; retrying.",
-                delivery,
-                event.name,
-                settings.webhook_host,
-                attempt,
-                attempts,
-                problem,
-            )
-    logger.error(
-        "Webhook %s (%s) to %s gave up after %d attempt(s): %s.",
-        delivery,
-        event.name,
-        settings.webhook_host,
-        made,
-        problem,
-    )
-    return False
+    return headers
+
+
+def _post(
+    settings: NotifySettings, body: bytes, headers: dict[str, str]
+) -> tuple[str, bool] | None:
+    """One attempt: None when the receiver took it, else what went wrong and whether trying
+    again could help."""
+    try:
+        response = requests.post(
+            settings.webhook_url,
+            data=body,
+            headers=headers,
+            timeout=(min(CONNECT_TIMEOUT, settings.webhook_timeout), settings.webhook_timeout),
+            allow_redirects=False,
+            # The answer's body is never read: only its status matters.
+            stream=True,
+        )
+    except requests.RequestException as error:
+        # The exception's text repeats the URL, path and token included: name it only.
+        return type(error).__name__, True
+    response.close()
+    if 200 <= response.status_code < 300:
+        return None
+    retryable = response.status_code >= 500 or response.status_code in _RETRYABLE
+    return f"HTTP {response.status_code}", retryable
 
 
 class Notifier:
