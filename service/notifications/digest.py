@@ -12,6 +12,7 @@ from service.extensions import db
 from service.models import Article, Comment, CommentStatus, Notification, NotificationKind, utcnow
 from service.notifications import mail, messages
 from service.notifications.messages import HeldComment, StaleQueue
+from service.notifications.settings import NotifySettings
 from service.notifications.webhook import deliver, notifier
 from service.ops.database import write_transaction
 
@@ -96,12 +97,7 @@ def check_stale_queue(now: datetime | None = None) -> Report:
             f"Queue alert: the oldest pending comment has waited {waited} min "
             f"(threshold {threshold}); no alert."
         )
-    last_alert = db.session.scalar(
-        select(Notification.sent_at)
-        .where(Notification.kind == NotificationKind.STALE_ALERT)
-        .order_by(Notification.sent_at.desc())
-        .limit(1)
-    )
+    last_alert = _last_stale_alert()
     if last_alert is not None and now - last_alert < timedelta(minutes=threshold):
         return Report(
             f"Queue alert: already sent at {last_alert:%H:%M} UTC; not repeated before "
@@ -116,12 +112,7 @@ def check_stale_queue(now: datetime | None = None) -> Report:
         threshold_minutes=threshold,
     )
     db.session.rollback()
-    outcomes = []
-    if settings.webhook_enabled:
-        outcomes.append(deliver(settings, messages.stale_event(stale, settings)))
-    if settings.email_enabled:
-        subject, text = messages.stale_email(stale, settings)
-        outcomes.append(mail.send(settings, mail.message(settings, subject, text)))
+    outcomes = _send_stale_alert(settings, stale)
     if not any(outcomes):
         return Report("Queue alert: sending failed (see the log).", ok=False)
     with write_transaction() as session:
@@ -131,3 +122,23 @@ def check_stale_queue(now: datetime | None = None) -> Report:
     if not all(outcomes):
         return Report(f"Queue alert: {stale.summary} Sent on one channel only.", ok=False)
     return Report(f"Queue alert sent: {stale.summary}")
+
+
+def _last_stale_alert() -> datetime | None:
+    return db.session.scalar(
+        select(Notification.sent_at)
+        .where(Notification.kind == NotificationKind.STALE_ALERT)
+        .order_by(Notification.sent_at.desc())
+        .limit(1)
+    )
+
+
+def _send_stale_alert(settings: NotifySettings, stale: StaleQueue) -> list[bool]:
+    """Whether each configured channel (webhook, email) took the alert."""
+    outcomes = []
+    if settings.webhook_enabled:
+        outcomes.append(deliver(settings, messages.stale_event(stale, settings)))
+    if settings.email_enabled:
+        subject, text = messages.stale_email(stale, settings)
+        outcomes.append(mail.send(settings, mail.message(settings, subject, text)))
+    return outcomes
