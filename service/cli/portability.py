@@ -36,6 +36,7 @@ def import_group() -> None:
 
 
 def _import_command(name: str, help_text: str) -> None:
+    # Long only because of click's option declarations: the body is a dozen lines.
     @import_group.command(name, help=help_text)
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option(

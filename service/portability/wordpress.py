@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -118,14 +118,10 @@ def _comment(
     if not article_key:
         return Skipped(source_id, f"its post has {no_key}")
     approved = fields.get("comment_approved", "").strip()
-    status = _our_status(meta.get(STATUS_META)) or _STATES.get(approved)
-    if status is None:
+    states = _states(approved, meta, hold)
+    if states is None:
         return Skipped(source_id, f"unknown comment_approved {approved!r}")
-    before = None
-    if status == CommentStatus.DELETED:
-        before = _our_status(meta.get(BEFORE_DELETE_META)) or _STATES.get(
-            meta.get("_wp_trash_meta_status", ""), CommentStatus.PENDING
-        )
+    status, before = states
     created = (
         parse_time(meta.get(CREATED_META, ""))
         or parse_time(fields.get("comment_date_gmt", ""))
@@ -133,11 +129,6 @@ def _comment(
     )
     if created is None:
         return Skipped(source_id, "no valid comment_date_gmt")
-    if hold and status == CommentStatus.APPROVED:
-        status = CommentStatus.PENDING
-    if hold and before == CommentStatus.APPROVED:
-        # A restore must not make it public either.
-        before = CommentStatus.PENDING
     parent = fields.get("comment_parent", "").strip()
     return SourceComment(
         source_id=source_id,
@@ -157,6 +148,27 @@ def _comment(
         user_agent=fields.get("comment_agent", "").strip() or None,
         hold_reason=hold,
     )
+
+
+def _states(
+    approved: str, meta: Mapping[str, str | None], hold: str | None
+) -> tuple[CommentStatus, CommentStatus | None] | None:
+    """The comment's state and, if it is deleted, the state a restore returns it to; None if
+    WordPress's state is one we do not know."""
+    status = _our_status(meta.get(STATUS_META)) or _STATES.get(approved)
+    if status is None:
+        return None
+    before = None
+    if status == CommentStatus.DELETED:
+        before = _our_status(meta.get(BEFORE_DELETE_META)) or _STATES.get(
+            meta.get("_wp_trash_meta_status") or "", CommentStatus.PENDING
+        )
+    if hold and status == CommentStatus.APPROVED:
+        status = CommentStatus.PENDING
+    if hold and before == CommentStatus.APPROVED:
+        # A restore must not make it public either.
+        before = CommentStatus.PENDING
+    return status, before
 
 
 def _our_status(value: str | None) -> CommentStatus | None:
