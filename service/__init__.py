@@ -1,35 +1,26 @@
-"""commentdesk: a comment moderation microservice."""
+"""commentdesk: a comment moderation microservice.
+
+create_app builds the app step by step. Each step imports what it registers, as in Flask's
+tutorial: importing one module of the package (the models, the policy, a use case) then
+imports only what that module needs, not the whole app with its HTTP layer.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from service import cli, notifications
-from service.comments import articles
-from service.errors import register_error_handlers
-from service.extensions import api, csrf, db, limiter, login_manager, migrate
-from service.feed import caches
-from service.http.api import moderation as moderation_api
-from service.http.api import public as public_api
-from service.http.converters import ArticleKeyConverter, IdConverter, article_key_schema, id_schema
-from service.http.web import admin, audit, editorial, people, queue, readers, widget
-from service.http.web import auth as web_auth
-from service.http.web import my_comments as mine
-from service.http.web import rules as web_rules
-from service.http.web.sessions import HttpsAwareSessionInterface
-from service.moderation import accounts
-from service.ops import config, database, observability
-from service.privacy import my_comments, vault
+if TYPE_CHECKING:
+    from flask import Flask
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
     configure(app, test_config)
     register_extensions(app)
@@ -44,6 +35,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    from service.ops import config, database
+
     app.config.from_object(config.Defaults)
     if test_config is None:
         app.config.update(config.settings_from_environment(os.environ))
@@ -60,6 +53,23 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from service import notifications
+    from service.comments import articles
+    from service.extensions import csrf, db, limiter, login_manager, migrate
+    from service.feed import caches
+    from service.http.api import public as public_api
+    from service.http.converters import (
+        ArticleKeyConverter,
+        IdConverter,
+        article_key_schema,
+        id_schema,
+    )
+    from service.http.openapi import api
+    from service.http.web.sessions import HttpsAwareSessionInterface
+    from service.moderation import accounts
+    from service.ops import database, observability
+    from service.privacy import my_comments, vault
+
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(
@@ -93,6 +103,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from service.extensions import csrf
+    from service.http.api import moderation as moderation_api
+    from service.http.api import public as public_api
+    from service.http.openapi import api
+    from service.http.web import admin, audit, editorial, people, queue, readers, widget
+    from service.http.web import auth as web_auth
+    from service.http.web import my_comments as mine
+    from service.http.web import rules as web_rules
+
     api.register_blueprint(public_api.blp)
     api.register_blueprint(moderation_api.blp)
     # The API authenticates with bearer tokens (or is public); CSRF guards cookie sessions.
@@ -113,5 +132,13 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+def register_error_handlers(app: Flask) -> None:
+    from service.http import errors
+
+    errors.register_error_handlers(app)
+
+
 def register_commands(app: Flask) -> None:
+    from service import cli
+
     cli.init_app(app)

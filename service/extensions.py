@@ -2,15 +2,15 @@
 
 from typing import TYPE_CHECKING
 
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from service.http.openapi import CommentdeskApi
-from service.ratelimits import limiter
 
 # Stable constraint names, so Alembic can alter them later (SQLite batch mode included).
 NAMING_CONVENTION = {
@@ -37,8 +37,16 @@ else:
     Model = db.Model
 
 migrate = Migrate()
-api = CommentdeskApi()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)
 
-__all__ = ["Model", "api", "csrf", "db", "limiter", "login_manager", "migrate"]
+
+@limiter.request_filter
+def _reads_are_not_limited() -> bool:
+    # Only posts (comments, sign-ins) and commenters' edits carry limits; skipping the check
+    # for everything else keeps it off the public feed's hot path.
+    return request.method not in ("POST", "PATCH")
+
+
+__all__ = ["Model", "csrf", "db", "limiter", "login_manager", "migrate"]

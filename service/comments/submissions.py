@@ -28,7 +28,7 @@ from service.errors import (
 from service.extensions import db
 from service.models import MAX_ID, Article, Comment, CommentStatus, ModerationEvent, utcnow
 from service.moderation import bans
-from service.ops import observability
+from service.ops import telemetry
 from service.ops.database import write_transaction
 from service.privacy import my_comments, vault
 from service.screening import akismet_check, classifier, policy, rules, similarity, surges, traps
@@ -133,7 +133,7 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
         session.flush()
         if comment.status == CommentStatus.APPROVED:
             articles.record_public_change(session, article.id, +1)
-    observability.count_submission(comment.status.value)
+    telemetry.count_submission(comment.status.value)
     if surge.until and surge.started_because:
         notifications.surge_started(new.article_key, surge.until, surge.started_because)
     if comment.status == CommentStatus.PENDING:

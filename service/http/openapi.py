@@ -1,5 +1,5 @@
-"""flask-smorest glue: the API object (errors in our shape) and a Blueprint that documents
-bodies accepted as JSON or as a form."""
+"""flask-smorest glue: the API object (errors in our shape), created unbound like the other
+extensions, and a Blueprint that documents bodies accepted as JSON or as a form."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from typing import Any
 import flask_smorest
 from werkzeug.exceptions import HTTPException
 
-from service.errors import http_exception_response
+from service.http.errors import http_exception_response
 
 
 class CommentdeskApi(flask_smorest.Api):
     def handle_http_exception(self, error: HTTPException) -> Any:
         return http_exception_response(error)
+
+
+api = CommentdeskApi()
 
 
 class Blueprint(flask_smorest.Blueprint):

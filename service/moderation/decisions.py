@@ -28,7 +28,7 @@ from service.models import (
     ModerationEvent,
     utcnow,
 )
-from service.ops import observability
+from service.ops import telemetry
 from service.ops.database import write_transaction
 from service.privacy import vault
 from service.screening import classifier
@@ -156,7 +156,7 @@ def decide(
         batch.publish()
         article_key = session.scalar(select(Article.key).where(Article.id == comment.article_id))
     classifier.note_decisions([comment.status])
-    observability.audit(action, 1, moderator_id, batch.id)
+    telemetry.audit(action, 1, moderator_id, batch.id)
     return Decided(batch.id, moderation_view(comment, article_key or ""))
 
 
@@ -203,7 +203,7 @@ def move_many(
 def after_commit(action: str, moderator_id: int, batch_id: str, outcomes: list[Outcome]) -> None:
     """What follows a committed action: the classifier learns, the audit log line is written."""
     classifier.note_decisions(o.status for o in outcomes if o.error is None and o.status)
-    observability.audit(action, sum(o.error is None for o in outcomes), moderator_id, batch_id)
+    telemetry.audit(action, sum(o.error is None for o in outcomes), moderator_id, batch_id)
 
 
 def undo(batch_id: str, moderator_id: int) -> BatchResult:

@@ -1,4 +1,5 @@
-"""Operations: health and readiness probes, Prometheus metrics, access and audit logs.
+"""Operations over HTTP: health and readiness probes, the /metrics scrape, request timing and
+the access log (the metric objects and the audit line are in service/ops/telemetry.py).
 
 Labels and log fields are endpoint names, statuses and counts: never an email, an IP in clear,
 an article key (user input) or comment text.
@@ -13,7 +14,7 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,14 +26,11 @@ from flask import (
     Response,
     current_app,
     g,
-    has_request_context,
     request,
 )
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
-    Counter,
-    Histogram,
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
@@ -42,11 +40,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from service.extensions import db
-from service.models import Comment, CommentStatus, Moderator
-from service.ops import database
+from service.models import Comment, CommentStatus
+from service.ops import database, telemetry
 from service.privacy import vault
 
-EXTENSION_KEY = "commentdesk.observability"
 REQUEST_ID_HEADER = "X-Request-ID"
 READY_RETRY_AFTER = "5"
 # What a client may name its own request id; anything else is replaced by a fresh one.
@@ -54,22 +51,12 @@ _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 access_log = logging.getLogger("commentdesk.access")
-audit_log = logging.getLogger("commentdesk.audit")
 
 blp = Blueprint("ops", __name__)
 
 
-@dataclass(frozen=True)
-class Metrics:
-    registry: CollectorRegistry | None
-    requests: Counter
-    latency: Histogram
-    submissions: Counter
-    rate_limited: Counter
-
-
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION_KEY] = _metrics()
+    app.extensions[telemetry.EXTENSION_KEY] = _metrics()
     _configure_logging(app.config["LOG_FORMAT"])
     # First of all before_request hooks, so a refusal by the rate limiter is timed too.
     app.before_request_funcs.setdefault(None, []).insert(0, _start_timer)
@@ -81,39 +68,13 @@ def _multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
-def _metrics() -> Metrics:
+def _metrics() -> telemetry.Metrics:
     # In gunicorn's multiprocess mode every worker writes its values to files in
     # PROMETHEUS_MULTIPROC_DIR and a scrape reads them all; metrics then belong to no registry.
     registry = None if _multiprocess_dir() else CollectorRegistry()
     if registry is not None:
         registry.register(QueueCollector())
-    return Metrics(
-        registry=registry,
-        requests=Counter(
-            "commentdesk_http_requests",
-            "HTTP requests answered, by endpoint, method and status.",
-            ["endpoint", "method", "status"],
-            registry=registry,
-        ),
-        latency=Histogram(
-            "commentdesk_http_request_duration_seconds",
-            "Time to answer an HTTP request, by endpoint and method.",
-            ["endpoint", "method"],
-            registry=registry,
-        ),
-        submissions=Counter(
-            "commentdesk_submissions",
-            "Comments stored, by the policy's verdict.",
-            ["verdict"],
-            registry=registry,
-        ),
-        rate_limited=Counter(
-            "commentdesk_rate_limited",
-            "Requests refused with 429 (rate limits and flood checks), by endpoint.",
-            ["endpoint"],
-            registry=registry,
-        ),
-    )
+    return telemetry.new_metrics(registry)
 
 
 class QueueCollector(Collector):
@@ -128,16 +89,6 @@ class QueueCollector(Collector):
         for status in CommentStatus:
             gauge.add_metric([status.value], counts.get(status.value, 0))
         yield gauge
-
-
-def _metrics_for_app() -> Metrics | None:
-    return current_app.extensions.get(EXTENSION_KEY)
-
-
-def count_submission(verdict: str) -> None:
-    """Called by the submission use case after its commit."""
-    if metrics := _metrics_for_app():
-        metrics.submissions.labels(verdict=verdict).inc()
 
 
 # -- request hooks -------------------------------------------------------------------------
@@ -198,7 +149,7 @@ def record_request(app: Flask, answered: AnsweredRequest) -> None:
     # Clients may send any method token; labels take a known few so they stay bounded.
     method = answered.method if answered.method in _METHODS else "other"
     endpoint, status = answered.endpoint, answered.status
-    if metrics := app.extensions.get(EXTENSION_KEY):
+    if metrics := app.extensions.get(telemetry.EXTENSION_KEY):
         metrics.requests.labels(endpoint, method, str(status)).inc()
         metrics.latency.labels(endpoint, method).observe(answered.elapsed)
         if status == 429:
@@ -208,7 +159,7 @@ def record_request(app: Flask, answered: AnsweredRequest) -> None:
     path = answered.path
     duration_ms = round(answered.elapsed * 1000, 2)
     email_vault: vault.EmailVault = app.extensions[vault.EXTENSION_KEY]
-    _emit(
+    telemetry.emit(
         access_log,
         app.config["LOG_FORMAT"],
         lambda: f"{method} {path} {status} {duration_ms}ms",
@@ -270,41 +221,6 @@ def _configure_logging(log_format: str) -> None:
     logger.propagate = False
 
 
-def _emit(
-    logger: logging.Logger, log_format: str, summary: Callable[[], str], fields: dict[str, Any]
-) -> None:
-    if log_format == "json":
-        line = json.dumps(
-            {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "logger": logger.name}
-            | fields,
-            separators=(",", ":"),
-        )
-    else:
-        details = " ".join(f"{key}={value}" for key, value in fields.items())
-        line = f"{summary()} {details}"
-    logger.info(line)
-
-
-def audit(action: str, count: int, moderator_id: int, batch: str) -> None:
-    """One line per moderation decision (called after the commit)."""
-    # On a connection of its own: a read on the session would leave a transaction open
-    # after the use case's commit (on SQLite, a snapshot that hides later writes).
-    with db.engine.connect() as connection:
-        username = connection.scalar(select(Moderator.username).where(Moderator.id == moderator_id))
-    _emit(
-        audit_log,
-        current_app.config["LOG_FORMAT"],
-        lambda: f"{action} x{count}",
-        {
-            "request_id": request_id() if has_request_context() else None,
-            "action": action,
-            "count": count,
-            "moderator": username,
-            "batch": batch,
-        },
-    )
-
-
 # -- probes and the scrape -----------------------------------------------------------------
 
 
@@ -358,7 +274,7 @@ def _redis_state(url: str) -> str:
 
 @blp.get("/metrics")
 def metrics() -> Response:
-    own = _metrics_for_app()
+    own = telemetry.app_metrics()
     if own is not None and own.registry is not None:
         registry = own.registry
     else:

@@ -23,6 +23,7 @@ from sqlalchemy import CursorResult, Table, and_, case, func, insert, or_, selec
 from sqlalchemy.orm import Session, aliased
 
 from service.comments import articles
+from service.comments.records import ANONYMOUS
 from service.comments.rendering import render
 from service.errors import FieldError
 from service.models import (
@@ -48,8 +49,6 @@ BATCH_SIZE = 1000
 ANALYZE_EVERY = 20
 # Addresses and IPs remembered per run (their ciphertexts and hashes), at most.
 CACHE_MAX = 50_000
-# The name of a commenter with none (an import), or with none any more (an erasure).
-ANONYMOUS = "Anonymous"
 NAME_MAX = 80
 WEBSITE_MAX = 2048
 USER_AGENT_MAX = 512

@@ -21,6 +21,7 @@ from sqlalchemy import CursorResult, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from service.comments import articles
+from service.comments.records import ANONYMOUS, comment_record
 from service.comments.rendering import render
 from service.extensions import db
 from service.models import (
@@ -34,8 +35,6 @@ from service.models import (
     utcnow,
 )
 from service.ops.database import write_transaction
-from service.portability.exporter import comment_record
-from service.portability.importer import ANONYMOUS
 from service.privacy import vault
 
 REMOVED_NAME = "Deleted"

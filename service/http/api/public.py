@@ -14,18 +14,18 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.http import quote_etag
 
 from service.comments import submissions
-from service.errors import (
-    DomainError,
-    FieldError,
+from service.errors import DomainError, FieldError
+from service.extensions import limiter
+from service.feed import caches, thread
+from service.feed.repeat_reads import RepeatFeedReads, page_key
+from service.http import form_pages
+from service.http.errors import (
     domain_error_headers,
     domain_error_response,
     error_headers,
     flatten_locations,
     http_exception_response,
 )
-from service.extensions import limiter
-from service.feed import caches, thread
-from service.feed.repeat_reads import RepeatFeedReads, page_key
 from service.http.openapi import Blueprint, form_body_doc
 from service.http.schemas.public import (
     CountsArgsSchema,
@@ -38,7 +38,6 @@ from service.http.schemas.public import (
     SubmittedCommentSchema,
     WithdrawnSchema,
 )
-from service.http.web import readers
 from service.privacy import vault
 from service.screening import traps
 
@@ -167,9 +166,9 @@ def _page_info(title: str | None, url: str | None) -> dict[str, str | None]:
     """The page's title and URL as the widget reported them, only when the request came from
     one of the site's own pages and the URL is on one of them too; otherwise ignored (a
     comment is never refused for them). The URL is never fetched."""
-    if not readers.return_page(request.headers.get("Origin") or request.referrer):
+    if not form_pages.return_page(request.headers.get("Origin") or request.referrer):
         return {"page_title": None, "page_url": None}
-    return {"page_title": title, "page_url": readers.return_page(url)}
+    return {"page_title": title, "page_url": form_pages.return_page(url)}
 
 
 _EDIT_TOKEN_DOC = {
@@ -235,7 +234,7 @@ def _form_post_page() -> str | None:
     if request.is_json or request.endpoint != "public.ArticleComments" or request.method != "POST":
         return None
     named = request.form.get("return_to")
-    return readers.return_page(named) or readers.return_page(request.referrer)
+    return form_pages.return_page(named) or form_pages.return_page(request.referrer)
 
 
 # Statuses a form post is answered with a readable page for (a 413's form cannot be read).
@@ -249,7 +248,7 @@ _FORM_ANSWERS = {
 def _form_answer(status: int, message: str, errors: Any = None, headers: Any = None) -> Any:
     if status not in _FORM_ANSWERS or not (page := _form_post_page()):
         return None
-    return readers.form_answer(
+    return form_pages.form_answer(
         status,
         message,
         (request.view_args or {})["article"],

@@ -1,11 +1,10 @@
 """What readers get without JavaScript: the server-side include of an article's thread with
-the plain comment form, the pages that answer that form when a post cannot be taken, and the
-Atom feeds of approved comments."""
+the plain comment form (service/http/form_pages.py renders the form and the pages that answer
+it), and the Atom feeds of approved comments."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Response, current_app, request
@@ -13,9 +12,9 @@ from werkzeug.http import quote_etag
 
 from service.comments import articles
 from service.feed import atom, thread
-from service.http.schemas.common import BODY_MAX, EMAIL_MAX, NAME_MAX, WEBSITE_MAX
+from service.http import form_pages
+from service.http.form_pages import return_page, service_url
 from service.models import utcnow
-from service.screening import traps
 from service.sites import origins
 
 blp = Blueprint("readers", __name__)
@@ -23,51 +22,6 @@ blp = Blueprint("readers", __name__)
 # The server-rendered thread shows this many comments at most (the widget pages through all).
 SNIPPET_COMMENTS = 500
 ATOM_ENTRIES = 50
-FORM_FIELDS = ("name", "email", "website", "body")
-FIELD_LABELS = {
-    "name": "Name",
-    "email": "Email",
-    "website": "Website",
-    "body": "Comment",
-    "parent_id": "Reply",
-    "article": "Article",
-}
-_LIMITS = {"name": NAME_MAX, "email": EMAIL_MAX, "website": WEBSITE_MAX, "body": BODY_MAX}
-
-
-def service_url() -> str:
-    """This service's own base URL, as readers' browsers reach it (the snippet is shown on
-    another site, so its links and form must be absolute)."""
-    return (current_app.config["PUBLIC_URL"] or request.url_root).rstrip("/")
-
-
-def _render(template: str, **context: Any) -> str:
-    # Without the app's context processors: they would load the moderator's session, and a
-    # page that read the session varies by cookie, which no shared cache should have to.
-    return current_app.jinja_env.get_template(template).render(**context)
-
-
-def return_page(candidate: str | None) -> str | None:
-    return origins.page_on_site(candidate, current_app.config["ALLOWED_ORIGINS"])
-
-
-def _form(
-    article: str,
-    return_to: str | None,
-    values: Mapping[str, str] | None = None,
-    errors: Mapping[str, list[str]] | None = None,
-    parent: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    return {
-        "action": f"{service_url()}/api/v1/articles/{quote(article)}/comments",
-        "return_to": return_to,
-        "filled": values or {},
-        "errors": errors or {},
-        "parent": parent,
-        "form_token": traps.issue_form_token(),
-        "honeypot_field": traps.HONEYPOT_FIELD,
-        "limits": _LIMITS,
-    }
 
 
 def _cached(etag: str, make: Callable[[], str | bytes], mimetype: str) -> Response:
@@ -97,50 +51,17 @@ def thread_snippet(article: str) -> Response:
         return_to = return_page(request.args.get("return_to")) or return_page(
             origins.article_page(current_app.config["SITE_URL"], article)
         )
-        return _render(
+        return form_pages.render(
             "comments/thread.html",
             count=state.count,
             nodes=thread.threaded(comments),
             service_url=service_url(),
-            form=_form(article, return_to, parent=parent) if open_for_comments else None,
+            form=form_pages.form(article, return_to, parent=parent) if open_for_comments else None,
         )
 
     # Closing an article leaves the thread as it was: the tag says whether the form shows.
     closed = "" if open_for_comments else ".closed"
     return _cached(f"{state.etag}{closed}.html", render, "text/html")
-
-
-def form_answer(
-    status: int,
-    message: str,
-    article: str,
-    return_to: str,
-    errors: Mapping[str, list[str]] | None = None,
-    refill: bool = True,
-    headers: Mapping[str, str] | None = None,
-) -> Response:
-    """The page a no-JavaScript form post gets instead of JSON when it cannot be taken:
-    what went wrong, the form as the reader filled it in (their own input, to their own
-    browser: never cached, never logged), and the link back to the article."""
-    errors = errors or {}
-    values = {field: request.form.get(field, "") for field in FORM_FIELDS}
-    parent_id = request.form.get("parent_id", "")
-    parent = {"id": parent_id, "name": "a comment"} if parent_id.isdigit() else None
-    page = _render(
-        "comments/answer.html",
-        title="Your comment could not be posted",
-        message=message,
-        problems=[
-            (FIELD_LABELS.get(field, "Your comment"), text)
-            for field, texts in errors.items()
-            for text in texts
-        ],
-        form=_form(article, return_to, values, errors, parent) if refill else None,
-        return_to=return_to,
-    )
-    response = Response(page, status=status, mimetype="text/html", headers=dict(headers or {}))
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _atom(title: str, self_url: str, page_url: str | None, key: str | None) -> bytes:

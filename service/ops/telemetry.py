@@ -1,0 +1,118 @@
+"""What use cases report to operators: the Prometheus metric objects, the submission counter
+and the audit log line. It knows nothing of HTTP (no request, blueprint or hooks: those are
+in service/ops/observability.py, which serves these same metrics at /metrics); it reaches the
+running app only through its context, so it works the same from a request, the CLI or a job.
+
+Labels and log fields are verdicts, actions, counts and usernames: never an email, an IP in
+clear, an article key (user input) or comment text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, g
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from sqlalchemy import select
+
+from service.extensions import db
+from service.models import Moderator
+
+EXTENSION_KEY = "commentdesk.observability"
+
+audit_log = logging.getLogger("commentdesk.audit")
+
+
+@dataclass(frozen=True)
+class Metrics:
+    registry: CollectorRegistry | None
+    requests: Counter
+    latency: Histogram
+    submissions: Counter
+    rate_limited: Counter
+
+
+def new_metrics(registry: CollectorRegistry | None) -> Metrics:
+    """The app's metric objects, in `registry` (None: gunicorn's multiprocess mode, where
+    every worker writes its values to files and a scrape reads them all)."""
+    return Metrics(
+        registry=registry,
+        requests=Counter(
+            "commentdesk_http_requests",
+            "HTTP requests answered, by endpoint, method and status.",
+            ["endpoint", "method", "status"],
+            registry=registry,
+        ),
+        latency=Histogram(
+            "commentdesk_http_request_duration_seconds",
+            "Time to answer an HTTP request, by endpoint and method.",
+            ["endpoint", "method"],
+            registry=registry,
+        ),
+        submissions=Counter(
+            "commentdesk_submissions",
+            "Comments stored, by the policy's verdict.",
+            ["verdict"],
+            registry=registry,
+        ),
+        rate_limited=Counter(
+            "commentdesk_rate_limited",
+            "Requests refused with 429 (rate limits and flood checks), by endpoint.",
+            ["endpoint"],
+            registry=registry,
+        ),
+    )
+
+
+def app_metrics() -> Metrics | None:
+    """The running app's metrics; None before observability has set them up."""
+    return current_app.extensions.get(EXTENSION_KEY)
+
+
+def count_submission(verdict: str) -> None:
+    """Called by the submission use case after its commit."""
+    if metrics := app_metrics():
+        metrics.submissions.labels(verdict=verdict).inc()
+
+
+def emit(
+    logger: logging.Logger, log_format: str, summary: Callable[[], str], fields: dict[str, Any]
+) -> None:
+    """One log line: a JSON object, or a summary followed by key=value pairs."""
+    if log_format == "json":
+        line = json.dumps(
+            {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "logger": logger.name}
+            | fields,
+            separators=(",", ":"),
+        )
+    else:
+        details = " ".join(f"{key}={value}" for key, value in fields.items())
+        line = f"{summary()} {details}"
+    logger.info(line)
+
+
+def audit(action: str, count: int, moderator_id: int, batch: str) -> None:
+    """One line per moderation decision (called after the commit)."""
+    # On a connection of its own: a read on the session would leave a transaction open
+    # after the use case's commit (on SQLite, a snapshot that hides later writes).
+    with db.engine.connect() as connection:
+        username = connection.scalar(select(Moderator.username).where(Moderator.id == moderator_id))
+    emit(
+        audit_log,
+        current_app.config["LOG_FORMAT"],
+        lambda: f"{action} x{count}",
+        {
+            # Set by observability's first request hook; outside a request (the CLI) there
+            # is none.
+            "request_id": g.get("request_id"),
+            "action": action,
+            "count": count,
+            "moderator": username,
+            "batch": batch,
+        },
+    )
