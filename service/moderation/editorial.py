@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 from service.comments import articles
 from service.comments.rendering import render_body
 from service.errors import CommentNotFound, FieldError, InvalidTransition
-from service.models import MAX_ID, Article, Comment, CommentStatus, ModerationEvent, utcnow
+from service.models import (
+    MAX_ID,
+    Article,
+    BodyFormat,
+    Comment,
+    CommentStatus,
+    ModerationEvent,
+    utcnow,
+)
 from service.moderation import decisions
 from service.ops.database import write_transaction
 from service.screening import similarity
@@ -62,7 +70,7 @@ def edit(comment_id: int, body: str, moderator_id: int, note: str | None = None)
             )
         )
         comment.body = body
-        comment.body_html, comment.body_format = body_html, "markdown"
+        comment.body_html, comment.body_format = body_html, BodyFormat.MARKDOWN
         comment.fingerprint = similarity.fingerprint(body)
         comment.moderator_edited_at = utcnow()
         _public_change(session, comment)
