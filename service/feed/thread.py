@@ -8,14 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from service import cursors
-from service.comments import articles
+from service.comments import articles, views
 from service.models import Article, Comment, CommentStatus
 from service.ops import database
-from service.privacy import vault
 
 
 @dataclass(frozen=True)
@@ -67,29 +66,6 @@ def _load_state(key: str) -> ArticleState:
     return ArticleState(*row)
 
 
-def avatar_path(email_hash: str) -> str:
-    return f"/api/v1/avatars/{vault.vault().avatar_seed(email_hash)}.svg"
-
-
-def public_comment(
-    comment: Comment | Row[*tuple[Any, ...]], parent_removed: bool = False
-) -> dict[str, Any]:
-    """What readers see of a comment (an ORM object or a feed query row)."""
-    return {
-        "id": comment.id,
-        "parent_id": comment.parent_id,
-        "parent_removed": parent_removed,
-        "name": comment.name,
-        "website": comment.website,
-        "avatar": avatar_path(comment.email_hash),
-        "body_html": comment.body_html,
-        "created_at": comment.created_at,
-        "moderator_edited": comment.moderator_edited_at is not None,
-        "pinned": comment.pinned_at is not None,
-        "edited": comment.edited_at is not None,
-    }
-
-
 def page(
     key: str, state: ArticleState, limit: int, cursor: str | None, order: str
 ) -> dict[str, Any]:
@@ -138,7 +114,7 @@ def page(
             newest=order == "newest",
         )
     comments = [
-        public_comment(
+        views.public_view(
             row, parent_removed=row.parent_id is not None and row.status != CommentStatus.APPROVED
         )
         for row in [*pinned, *found.rows]

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.comments import articles
+from service.comments import articles, views
 from service.comments.rendering import render_body
 from service.errors import CommentNotFound, FieldError, InvalidTransition
 from service.models import (
@@ -22,7 +22,6 @@ from service.models import (
     ModerationEvent,
     utcnow,
 )
-from service.moderation import decisions
 from service.ops.database import write_transaction
 from service.screening import similarity
 
@@ -40,7 +39,7 @@ def _comment(session: Session, comment_id: int) -> Comment:
 
 def _view(session: Session, comment: Comment) -> dict[str, Any]:
     key = session.scalar(select(Article.key).where(Article.id == comment.article_id))
-    return decisions.moderation_view(comment, key or "")
+    return views.moderator_view(comment, key or "")
 
 
 def _public_change(session: Session, comment: Comment) -> None:

@@ -9,16 +9,16 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TextIO
 from xml.sax.saxutils import escape
 
 from flask import current_app
 from sqlalchemy import select
 
+from service.comments import views
 from service.extensions import db
 from service.models import Article, Comment, CommentStatus, utcnow
 from service.portability import wordpress
-from service.privacy import vault
 
 FORMAT = "commentdesk-export"
 VERSION = 1
@@ -45,36 +45,6 @@ def _comments() -> Iterator[tuple[Comment, str]]:
         db.session.expunge(comment)
 
 
-def comment_record(comment: Comment, article_key: str) -> dict[str, Any]:
-    """One comment as the JSON export (and the privacy export) describe it."""
-    return {
-        "id": comment.id,
-        "article": article_key,
-        "parent_id": comment.parent_id,
-        "depth": comment.depth,
-        "status": comment.status.value,
-        "status_before_delete": (
-            comment.status_before_delete.value if comment.status_before_delete else None
-        ),
-        "name": comment.name,
-        "email": _email(comment),
-        "email_hash": comment.email_hash or None,
-        "website": comment.website,
-        "body": comment.body,
-        "body_format": comment.body_format,
-        "body_html": comment.body_html,
-        "created_at": _iso(comment.created_at),
-        "updated_at": _iso(comment.updated_at),
-        "ip_hash": comment.ip_hash,
-        "user_agent": comment.user_agent,
-        "reasons": comment.reasons,
-    }
-
-
-def _email(comment: Comment) -> str | None:
-    return vault.vault().decrypt(comment.email_encrypted) if comment.email_encrypted else None
-
-
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
@@ -99,7 +69,7 @@ def export_json(out: TextIO) -> int:
     out.write('\n],\n"comments": [')
     written = 0
     for comment, key in _comments():
-        record = comment_record(comment, key)
+        record = views.export_view(comment, key)
         out.write(("," if written else "") + "\n  " + json.dumps(record, ensure_ascii=False))
         written += 1
     out.write("\n]}\n")
@@ -167,7 +137,7 @@ def _wxr_comment(comment: Comment) -> str:
     fields = {
         "comment_id": str(comment.id),
         "comment_author": comment.name,
-        "comment_author_email": _email(comment) or "",
+        "comment_author_email": views.email(comment) or "",
         "comment_author_url": comment.website or "",
         # Only a keyed hash of the IP is kept; WordPress has no field for it.
         "comment_author_IP": "",
