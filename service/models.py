@@ -54,12 +54,39 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# The name a comment carries when its commenter gave none (an import) or has none any more
+# (an erasure).
+ANONYMOUS = "Anonymous"
+
+
 class CommentStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
     SPAM = "spam"
     DELETED = "deleted"
+
+
+class BodyFormat(enum.StrEnum):
+    """What a comment's `body` is written in."""
+
+    MARKDOWN = "markdown"  # typed here, or imported from Isso
+    HTML = "html"  # imported from WordPress or Disqus, sanitized into body_html as it was
+
+
+class _BodyFormatString(TypeDecorator[BodyFormat]):
+    """A BodyFormat stored as the plain VARCHAR(16) the column always was (no CHECK
+    constraint, so no migration), read back as the enum."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        # BodyFormat(...) refuses a word that is not a format before it reaches the table.
+        return None if value is None else BodyFormat(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> BodyFormat | None:
+        return None if value is None else BodyFormat(value)
 
 
 class ModerationMode(enum.StrEnum):
@@ -149,10 +176,8 @@ class Comment(Model):
     website: Mapped[str | None] = mapped_column(String(2048))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    # What `body` is written in: "markdown" (typed here, Isso) or "html" (imported from
-    # WordPress or Disqus, sanitized into body_html as it was).
-    body_format: Mapped[str] = mapped_column(
-        String(16), default="markdown", server_default="markdown"
+    body_format: Mapped[BodyFormat] = mapped_column(
+        _BodyFormatString(), default=BodyFormat.MARKDOWN, server_default=BodyFormat.MARKDOWN.value
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

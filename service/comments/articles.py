@@ -30,8 +30,9 @@ def check_key(key: str) -> str:
     return key
 
 
-def find(key: str) -> Article | None:
-    return db.session.scalars(select(Article).where(Article.key == key)).one_or_none()
+def title(key: str) -> str | None:
+    """The article's title (from the widget or an import), if it has one."""
+    return db.session.scalar(select(Article.title).where(Article.key == key))
 
 
 def _existing(session: Session, key: str) -> Article:

@@ -5,6 +5,8 @@ import re
 import nh3
 from markdown_it import MarkdownIt
 
+from service.models import BodyFormat
+
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -48,10 +50,9 @@ def _sanitize(html: str) -> str:
 _BLOCK_TAG = re.compile(r"<(p|div|blockquote|pre|ul|ol|li|br)\b", re.IGNORECASE)
 
 
-def render(text: str, body_format: str) -> str:
-    """Sanitized HTML for a stored body, in the format it is stored in ("markdown", typed
-    here; "html", imported from WordPress or Disqus)."""
-    return render_imported_html(text) if body_format == "html" else render_body(text)
+def render(text: str, body_format: BodyFormat) -> str:
+    """Sanitized HTML for a stored body, in the format it is stored in."""
+    return render_imported_html(text) if body_format == BodyFormat.HTML else render_body(text)
 
 
 def render_imported_html(html: str) -> str:

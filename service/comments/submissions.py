@@ -26,7 +26,15 @@ from service.errors import (
     TooSoon,
 )
 from service.extensions import db
-from service.models import MAX_ID, Article, Comment, CommentStatus, ModerationEvent, utcnow
+from service.models import (
+    MAX_ID,
+    Article,
+    BodyFormat,
+    Comment,
+    CommentStatus,
+    ModerationEvent,
+    utcnow,
+)
 from service.moderation import bans
 from service.ops import telemetry
 from service.ops.database import write_transaction
@@ -278,7 +286,7 @@ def edit_comment(
         )
         comment.name, comment.body, comment.website = name, body, website
         # Whatever it was imported as, the text is now what the commenter typed here.
-        comment.body_html, comment.body_format = body_html, "markdown"
+        comment.body_html, comment.body_format = body_html, BodyFormat.MARKDOWN
         comment.fingerprint = similarity.fingerprint(body)
         comment.status = decision.status
         comment.reasons = [reason.as_dict() for reason in decision.reasons]

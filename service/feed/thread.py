@@ -8,14 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Row, and_, bindparam, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from service import cursors
-from service.comments import articles
+from service.comments import articles, views
 from service.models import Article, Comment, CommentStatus
 from service.ops import database
-from service.privacy import vault
 
 
 @dataclass(frozen=True)
@@ -67,29 +66,6 @@ def _load_state(key: str) -> ArticleState:
     return ArticleState(*row)
 
 
-def avatar_path(email_hash: str) -> str:
-    return f"/api/v1/avatars/{vault.vault().avatar_seed(email_hash)}.svg"
-
-
-def public_comment(
-    comment: Comment | Row[*tuple[Any, ...]], parent_removed: bool = False
-) -> dict[str, Any]:
-    """What readers see of a comment (an ORM object or a feed query row)."""
-    return {
-        "id": comment.id,
-        "parent_id": comment.parent_id,
-        "parent_removed": parent_removed,
-        "name": comment.name,
-        "website": comment.website,
-        "avatar": avatar_path(comment.email_hash),
-        "body_html": comment.body_html,
-        "created_at": comment.created_at,
-        "moderator_edited": comment.moderator_edited_at is not None,
-        "pinned": comment.pinned_at is not None,
-        "edited": comment.edited_at is not None,
-    }
-
-
 def page(
     key: str, state: ArticleState, limit: int, cursor: str | None, order: str
 ) -> dict[str, Any]:
@@ -101,10 +77,10 @@ def page(
     counted in `limit`); the time-ordered pages that follow leave them out, so the cursor
     walks the same set whatever is pinned.
     """
-    after = cursors.decode(cursor) if cursor else None
     if state.article_id is None:
+        if cursor:
+            cursors.decode(cursor)  # a bad page link is refused for an unknown article too
         return {"article": key, "count": 0, "comments": [], "next_cursor": None}
-    newest = order == "newest"
     stmt = (
         select(
             Comment.id,
@@ -125,41 +101,30 @@ def page(
     pinned_first = stmt.where(Comment.pinned_at.is_not(None)).order_by(
         Comment.pinned_at, Comment.id
     )
-    stmt = stmt.where(Comment.pinned_at.is_(None))
-    if after:
-        stamp, last_id = after
-        if newest:
-            stmt = stmt.where(
-                or_(
-                    Comment.created_at < stamp,
-                    and_(Comment.created_at == stamp, Comment.id < last_id),
-                )
-            )
-        else:
-            stmt = stmt.where(
-                or_(
-                    Comment.created_at > stamp,
-                    and_(Comment.created_at == stamp, Comment.id > last_id),
-                )
-            )
-    sort = (
-        (Comment.created_at.desc(), Comment.id.desc())
-        if newest
-        else (Comment.created_at, Comment.id)
-    )
     with database.reads_engine().connect() as connection:
-        pinned = [] if after else connection.execute(pinned_first).all()
-        rows = connection.execute(stmt.order_by(*sort).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
+        pinned = [] if cursor else connection.execute(pinned_first).all()
+        found = cursors.by_time(
+            stmt.where(Comment.pinned_at.is_(None)),
+            Comment.created_at,
+            Comment.id,
+            cursor,
+            limit,
+            fetch=lambda page_stmt: connection.execute(page_stmt).all(),
+            key=lambda row: (row.created_at, row.id),
+            newest=order == "newest",
+        )
     comments = [
-        public_comment(
+        views.public_view(
             row, parent_removed=row.parent_id is not None and row.status != CommentStatus.APPROVED
         )
-        for row in [*pinned, *rows]
+        for row in [*pinned, *found.rows]
     ]
-    next_cursor = cursors.encode(rows[-1].created_at, rows[-1].id) if more else None
-    return {"article": key, "count": state.count, "comments": comments, "next_cursor": next_cursor}
+    return {
+        "article": key,
+        "count": state.count,
+        "comments": comments,
+        "next_cursor": found.next_cursor,
+    }
 
 
 def counts(keys: list[str]) -> dict[str, int]:

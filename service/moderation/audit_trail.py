@@ -31,11 +31,14 @@ def events_page(
         stmt = stmt.where(ModerationEvent.comment_id == comment_id)
     if moderator:
         stmt = stmt.where(Moderator.username == moderator)
-    if cursor:
-        stmt = stmt.where(ModerationEvent.id < cursors.decode_id(cursor))
-    rows = db.session.execute(stmt.order_by(ModerationEvent.id.desc()).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
+    found = cursors.by_id_newest(
+        stmt,
+        ModerationEvent.id,
+        cursor,
+        limit,
+        fetch=lambda page_stmt: db.session.execute(page_stmt).all(),
+        key=lambda row: int(row[0].id),
+    )
     events = [
         {
             "id": event.id,
@@ -52,7 +55,6 @@ def events_page(
             "data": event.data,
             "created_at": event.created_at,
         }
-        for event, username, article in rows
+        for event, username, article in found.rows
     ]
-    next_cursor = cursors.encode_id(rows[-1][0].id) if more else None
-    return {"events": events, "next_cursor": next_cursor}
+    return {"events": events, "next_cursor": found.next_cursor}

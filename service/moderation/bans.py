@@ -304,13 +304,16 @@ def bans_page(
         )
     if email_hash:
         stmt = stmt.where(Ban.kind == BanKind.EMAIL, Ban.value == email_hash)
-    if cursor:
-        stmt = stmt.where(Ban.id < cursors.decode_id(cursor))
-    records = db.session.scalars(stmt.order_by(Ban.id.desc()).limit(limit + 1)).all()
-    more = len(records) > limit
-    records = records[:limit]
-    usernames = _usernames(db.session(), records)
+    found = cursors.by_id_newest(
+        stmt,
+        Ban.id,
+        cursor,
+        limit,
+        fetch=lambda page_stmt: db.session.scalars(page_stmt).all(),
+        key=lambda record: record.id,
+    )
+    usernames = _usernames(db.session(), found.rows)
     return {
-        "bans": [_as_dict(record, now, usernames) for record in records],
-        "next_cursor": cursors.encode_id(records[-1].id) if more else None,
+        "bans": [_as_dict(record, now, usernames) for record in found.rows],
+        "next_cursor": found.next_cursor,
     }

@@ -10,11 +10,18 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.comments import articles
+from service.comments import articles, views
 from service.comments.rendering import render_body
 from service.errors import CommentNotFound, FieldError, InvalidTransition
-from service.models import MAX_ID, Article, Comment, CommentStatus, ModerationEvent, utcnow
-from service.moderation import decisions
+from service.models import (
+    MAX_ID,
+    Article,
+    BodyFormat,
+    Comment,
+    CommentStatus,
+    ModerationEvent,
+    utcnow,
+)
 from service.ops.database import write_transaction
 from service.screening import similarity
 
@@ -32,7 +39,7 @@ def _comment(session: Session, comment_id: int) -> Comment:
 
 def _view(session: Session, comment: Comment) -> dict[str, Any]:
     key = session.scalar(select(Article.key).where(Article.id == comment.article_id))
-    return decisions.moderation_view(comment, key or "")
+    return views.moderator_view(comment, key or "")
 
 
 def _public_change(session: Session, comment: Comment) -> None:
@@ -62,7 +69,7 @@ def edit(comment_id: int, body: str, moderator_id: int, note: str | None = None)
             )
         )
         comment.body = body
-        comment.body_html, comment.body_format = body_html, "markdown"
+        comment.body_html, comment.body_format = body_html, BodyFormat.MARKDOWN
         comment.fingerprint = similarity.fingerprint(body)
         comment.moderator_edited_at = utcnow()
         _public_change(session, comment)

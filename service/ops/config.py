@@ -33,7 +33,6 @@ class Defaults:
     FEED_CACHE_PAGES = 1024
     # Seconds a worker trusts an article's cached feed version before asking the database.
     FEED_STATE_SECONDS = 1.0
-    FEED_PAGE_SIZE_MAX = 200
     # Comments a moderator may pin at the top of one article's thread.
     MAX_PINNED_COMMENTS = 3
     QUEUE_PAGE_SIZE = 50
@@ -52,7 +51,6 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     # Secure is added per request whenever the request came over HTTPS (see web/sessions.py).
     SESSION_COOKIE_SECURE = False
-    JSON_SORT_KEYS = False
 
     # Spam and abuse policy (service/policy/). Word and domain lists from the environment
     # are merged with the ones admins edit in the moderation UI.

@@ -10,11 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from service.models import CommentStatus
+from service.models import BodyFormat, CommentStatus
 from service.portability.exporter import FORMAT, VERSION
 from service.portability.records import (
     ArticleKeyRule,
-    BodyFormat,
     ImportRefused,
     Skipped,
     SourceArticle,

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from service.models import CommentStatus
+from service.models import BodyFormat, CommentStatus
 from service.portability.records import (
     ArticleKeyRule,
-    BodyFormat,
     Skipped,
     SourceArticle,
     SourceComment,

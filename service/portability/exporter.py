@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import TextIO
 from xml.sax.saxutils import escape
 
 from flask import current_app
 from sqlalchemy import select
 
-from service.comments.records import comment_record, email_of, iso
+from service.comments import views
 from service.extensions import db
 from service.models import Article, Comment, CommentStatus, utcnow
 from service.portability import wordpress
@@ -44,6 +45,10 @@ def _comments() -> Iterator[tuple[Comment, str]]:
         db.session.expunge(comment)
 
 
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 def export_json(out: TextIO) -> int:
     """The whole database as one JSON document (schema in README: "Export"); the count."""
     out.write(f'{{"format": "{FORMAT}", "version": {VERSION}, ')
@@ -54,9 +59,9 @@ def export_json(out: TextIO) -> int:
             "key": article.key,
             "title": article.title,
             "url": article.url,
-            "created_at": iso(article.created_at),
+            "created_at": _iso(article.created_at),
             "locked": article.locked,
-            "closes_at": iso(article.closes_at),
+            "closes_at": _iso(article.closes_at),
             "moderation": article.moderation.value if article.moderation else None,
             "approved_count": article.approved_count,
         }
@@ -64,7 +69,7 @@ def export_json(out: TextIO) -> int:
     out.write('\n],\n"comments": [')
     written = 0
     for comment, key in _comments():
-        record = comment_record(comment, key)
+        record = views.export_view(comment, key)
         out.write(("," if written else "") + "\n  " + json.dumps(record, ensure_ascii=False))
         written += 1
     out.write("\n]}\n")
@@ -132,7 +137,7 @@ def _wxr_comment(comment: Comment) -> str:
     fields = {
         "comment_id": str(comment.id),
         "comment_author": comment.name,
-        "comment_author_email": email_of(comment) or "",
+        "comment_author_email": views.email(comment) or "",
         "comment_author_url": comment.website or "",
         # Only a keyed hash of the IP is kept; WordPress has no field for it.
         "comment_author_IP": "",

@@ -23,10 +23,10 @@ from sqlalchemy import CursorResult, Table, and_, case, func, insert, or_, selec
 from sqlalchemy.orm import Session, aliased
 
 from service.comments import articles
-from service.comments.records import ANONYMOUS
 from service.comments.rendering import render
 from service.errors import FieldError
 from service.models import (
+    ANONYMOUS,
     Article,
     Comment,
     CommentStatus,

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from service.models import CommentStatus
+from service.models import BodyFormat, CommentStatus
 from service.portability.records import (
     ArticleKeyRule,
-    BodyFormat,
     ImportRefused,
     Skipped,
     SourceArticle,

@@ -5,16 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
-from service.models import CommentStatus
-
-
-class BodyFormat(StrEnum):
-    HTML = "html"
-    MARKDOWN = "markdown"
-
+from service.models import BodyFormat, CommentStatus
 
 # The reason a comment of a non-public post is held with (SourceComment.hold_reason).
 HOLD_CODE = "private_post"

@@ -6,10 +6,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from service.models import CommentStatus
+from service.models import BodyFormat, CommentStatus
 from service.portability.records import (
     ArticleKeyRule,
-    BodyFormat,
     Skipped,
     SourceArticle,
     SourceComment,

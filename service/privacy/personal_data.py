@@ -20,11 +20,11 @@ from flask import current_app
 from sqlalchemy import CursorResult, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from service.comments import articles
-from service.comments.records import ANONYMOUS, comment_record
+from service.comments import articles, views
 from service.comments.rendering import render
 from service.extensions import db
 from service.models import (
+    ANONYMOUS,
     Article,
     Ban,
     BanKind,
@@ -91,7 +91,7 @@ def export_person(email: str) -> dict[str, Any]:
     """Every comment stored under this address, with its state and why it was held."""
     return {
         "exported_at": utcnow().isoformat(),
-        "comments": [comment_record(comment, key) for comment, key in comments_of(email)],
+        "comments": [views.export_view(comment, key) for comment, key in comments_of(email)],
     }
 
 

@@ -10,7 +10,6 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from service.screening.policy import FormTrap
 
 HONEYPOT_FIELD = "hp"
-TOKEN_FIELD = "form_token"
 # Past this age a token proves nothing either way (a tab left open overnight is fine).
 TOKEN_MAX_AGE_SECONDS = 24 * 3600
 

@@ -16,7 +16,8 @@ from openapi_spec_validator import validate
 from sqlalchemy import func, select, update
 
 from service.extensions import db
-from service.models import Article, Ban, Comment, ModerationEvent
+from service.models import Article, Ban, BanKind, Comment, ModerationEvent
+from service.moderation import accounts, bans
 from service.privacy import vault
 from tests.conftest import VALID, run_cli
 
@@ -361,3 +362,30 @@ def test_the_openapi_document_describes_bans_commenters_articles_edits_and_pins(
     assert {"moderator_edited", "pinned"} <= set(public)
     submission = spec["components"]["schemas"]["Submission"]["properties"]
     assert {"article_title", "article_url"} <= set(submission)
+
+
+def test_the_bans_list_pages_newest_first_with_every_ban_once(app: Flask) -> None:
+    with app.app_context():
+        mia = accounts.create_moderator("mia", "correct horse battery staple").id
+        made = [
+            bans.ban(bans.Target(BanKind.DOMAIN, value=f"spam{n}.example"), "a wave", mia)
+            for n in range(7)
+        ]
+        bans.lift(made[2].ban["id"], mia)
+        seen: list[int] = []
+        cursor = None
+        pages = 0
+        while True:
+            page = bans.bans_page(state="all", cursor=cursor, limit=3)
+            pages += 1
+            seen += [ban["id"] for ban in page["bans"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        active = bans.bans_page(state="active", limit=3)
+        rest = bans.bans_page(state="active", cursor=active["next_cursor"], limit=3)
+    assert seen == sorted((result.ban["id"] for result in made), reverse=True)
+    assert pages == 3
+    # A filter and the cursor together: the lifted ban is skipped, six in two full pages.
+    assert len(active["bans"]) == len(rest["bans"]) == 3
+    assert rest["next_cursor"] is None

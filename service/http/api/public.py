@@ -13,7 +13,7 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.http import quote_etag
 
-from service.comments import submissions
+from service.comments import submissions, views
 from service.errors import DomainError, FieldError
 from service.extensions import limiter
 from service.feed import caches, thread
@@ -155,10 +155,8 @@ class ArticleComments(MethodView):
         comment = result.comment
         if page := _form_post_page():
             return redirect(f"{page.split('#')[0]}#comment-{comment.id}", code=303)
-        view = thread.public_comment(comment) | {
-            "status": _public_status(comment),
-            "edit_token": result.edit_token,
-        }
+        # The token may be None (a repeat from elsewhere): the answer says so as null.
+        view = views.commenter_view(comment) | {"edit_token": result.edit_token}
         return view, 201 if result.created else 200
 
 
@@ -211,7 +209,7 @@ class OwnComment(MethodView):
             changes,
             submissions.ClientInfo(ip=request.remote_addr, user_agent=request.user_agent.string),
         )
-        return thread.public_comment(comment) | {"status": _public_status(comment)}
+        return views.commenter_view(comment)
 
     @blp.response(200, WithdrawnSchema)
     @_edit_errors_doc
@@ -220,11 +218,6 @@ class OwnComment(MethodView):
         """The commenter withdraws their comment within the edit window."""
         comment = submissions.withdraw_comment(comment_id, request.headers.get(EDIT_TOKEN_HEADER))
         return {"id": comment.id, "status": comment.status.value}
-
-
-def _public_status(comment: Any) -> str:
-    # Held, spam or rejected all read "pending" to the commenter: a spammer learns nothing.
-    return "approved" if comment.status == "approved" else "pending"
 
 
 def _form_post_page() -> str | None:

@@ -25,7 +25,6 @@ from service.http.schemas.common import (
 from service.http.schemas.moderation import BulkOutcomeSchema
 from service.models import MAX_ID, BanKind, ModerationMode
 
-BAN_KINDS = [kind.value for kind in BanKind]
 HASH_FIELD: dict[str, Any] = {
     "validate": validate.Regexp(r"^[0-9a-f]{64}$", error="Not a commenter's hash.")
 }

@@ -25,6 +25,8 @@ from service.http.schemas.common import (
     printable,
 )
 
+# The most comments one feed page may ask for (`limit`).
+FEED_LIMIT_MAX = 200
 # Sent empty by HTML forms when left blank.
 _OPTIONAL_SUBMISSION_FIELDS = (
     "website",
@@ -153,7 +155,9 @@ class FeedArgsSchema(Schema):
 
     limit = fields.Integer(
         load_default=None,
-        validate=validate.Range(min=1, max=200, error="limit must be between 1 and 200."),
+        validate=validate.Range(
+            min=1, max=FEED_LIMIT_MAX, error=f"limit must be between 1 and {FEED_LIMIT_MAX}."
+        ),
         error_messages={"invalid": "limit must be a whole number."},
     )
     cursor = fields.String(load_default=None)

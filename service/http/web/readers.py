@@ -98,8 +98,7 @@ def article_atom(article: str) -> Response:
 def _title_of(key: str) -> str:
     """The article's title (from the widget or an import) where known, else its key; asked
     only when the feed is rebuilt."""
-    found = articles.find(key)
-    return found.title if found is not None and found.title else key
+    return articles.title(key) or key
 
 
 @blp.get("/comments.atom")
