@@ -164,9 +164,13 @@ class CommentId(fields.Integer):
     }
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
-        if isinstance(value, bool) or not (
-            isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
-        ):
+        if isinstance(value, str):
+            # ASCII digits only ("²".isdigit() is true but int("²") fails), and no more of
+            # them than an id has (int() refuses thousands of digits).
+            value = value.strip()
+            if not (value.isascii() and value.isdigit() and len(value) < 12):
+                raise self.make_error("invalid")
+        elif isinstance(value, bool) or not isinstance(value, int):
             raise self.make_error("invalid")
         number = int(value)
         if not 0 < number <= MAX_ID:
@@ -174,10 +178,11 @@ class CommentId(fields.Integer):
         return number
 
 
-def optional_note() -> fields.String:
+def optional_note(**options: Any) -> fields.String:
     """A moderator's optional free-text note (on a decision, an edit, a lifted ban)."""
     return fields.String(
         load_default=None,
         allow_none=True,
         validate=[validate.Length(max=NOTE_MAX), printable_text],
+        **options,
     )
