@@ -107,6 +107,17 @@ def _expected() -> fields.Dict:
     )
 
 
+# The readers' pages
+
+
+class SnippetArgsSchema(Schema):
+    """The thread include's link: a comment to reply to, the article page to answer on
+    (checked against the site's origins where it is used)."""
+
+    reply_to = CommentId(load_default=None)
+    return_to = fields.String(load_default=None, validate=validate.Length(max=2048))
+
+
 # The moderation queue
 
 

@@ -83,14 +83,16 @@ def typed_form(schema: Schema) -> dict[str, Any]:
     return _submitted(request.form, schema)
 
 
-def query_input(schema: Schema) -> dict[str, Any]:
+def query_input(schema: Schema, say: bool = True) -> dict[str, Any]:
     """A page's link values loaded through `schema`: the page is shown anyway, so a bad
-    filter or page link is flashed and left out (the schema's default stands in)."""
+    filter or page link is flashed (unless `say` is off: a readers' page has no session to
+    flash in) and left out, the schema's default standing in."""
     data = _submitted(request.args, schema)
     try:
         loaded: dict[str, Any] = schema.load(data, unknown=EXCLUDE)
     except ValidationError as error:
-        flash(messages_of(error), "error")
+        if say:
+            flash(messages_of(error), "error")
         refused = error.messages if isinstance(error.messages, dict) else {}
         loaded = schema.load({k: v for k, v in data.items() if k not in refused}, unknown=EXCLUDE)
     return loaded

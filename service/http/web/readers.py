@@ -14,6 +14,8 @@ from werkzeug.http import quote_etag
 from service.comments import articles
 from service.feed import atom, thread
 from service.http.schemas.common import BODY_MAX, EMAIL_MAX, NAME_MAX, WEBSITE_MAX
+from service.http.schemas.forms import SnippetArgsSchema
+from service.http.web.forms import query_input
 from service.models import utcnow
 from service.screening import traps
 from service.sites import origins
@@ -32,6 +34,7 @@ FIELD_LABELS = {
     "parent_id": "Reply",
     "article": "Article",
 }
+_SNIPPET_ARGS = SnippetArgsSchema()
 _LIMITS = {"name": NAME_MAX, "email": EMAIL_MAX, "website": WEBSITE_MAX, "body": BODY_MAX}
 
 
@@ -93,8 +96,10 @@ def thread_snippet(article: str) -> Response:
     def render() -> str:
         comments = thread.page(article, state, SNIPPET_COMMENTS, None, "oldest")["comments"]
         by_id = {comment["id"]: comment for comment in comments}
-        parent = by_id.get(request.args.get("reply_to", type=int) or 0)
-        return_to = return_page(request.args.get("return_to")) or return_page(
+        # A reply to a comment not shown, or a page not on the site, is simply left out.
+        args = query_input(_SNIPPET_ARGS, say=False)
+        parent = by_id.get(args["reply_to"] or 0)
+        return_to = return_page(args["return_to"]) or return_page(
             origins.article_page(current_app.config["SITE_URL"], article)
         )
         return _render(
