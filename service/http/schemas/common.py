@@ -39,13 +39,19 @@ def printable(value: str) -> None:
 
 
 def messages_of(error: ValidationError) -> str:
-    """A validation failure as one sentence or more, for a flash message or a terminal."""
-    messages = error.normalized_messages()
-    return " ".join(
-        str(message)
-        for field_messages in messages.values()
-        for message in (field_messages if isinstance(field_messages, list) else [field_messages])
-    )
+    """A validation failure as one sentence or more, for a flash message or a terminal; each
+    said once (a list field has one message per bad item, nested by position)."""
+    said: list[str] = []
+
+    def collect(messages: Any) -> None:
+        if isinstance(messages, dict | list):
+            for value in messages.values() if isinstance(messages, dict) else messages:
+                collect(value)
+        elif str(messages) not in said:
+            said.append(str(messages))
+
+    collect(error.messages)
+    return " ".join(said)
 
 
 def printable_text(value: str) -> None:

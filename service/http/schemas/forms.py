@@ -1,6 +1,7 @@
-"""What the moderators' and commenters' web forms and page links send: the API's schemas where
-a form carries the same thing (with wording for a person at a form rather than a client), and
-the few web-only forms. service/http/web/input.py loads request input through them."""
+"""What the web forms and page links send, for the queue, the audit log and the readers'
+include (people_forms.py has the others): the API's schemas where a form carries the same
+thing, worded for a person at a form rather than a client's programmer, and the few web-only
+forms. service/http/web/forms.py loads request input through them."""
 
 from __future__ import annotations
 
@@ -25,20 +26,13 @@ from service.http.schemas.moderation import (
 )
 from service.http.schemas.people import (
     ArticleChangesSchema,
-    BanArgsSchema,
-    NewBanSchema,
-    NewCommenterNoteSchema,
     NoteSchema,
-    PersonSchema,
 )
-from service.models import CommentStatus, RuleKind
-from service.privacy.personal_data import ErasureMode
-from service.screening import rules
+from service.models import CommentStatus
 
 F = TypeVar("F", bound=Field[Any])
 
 SELECT_COMMENTS = "Select at least one comment, then choose an action."
-PAGE_LINK = "This page link is invalid; start again from the first page."
 
 
 def worded(field: F, **messages: str) -> F:
@@ -49,7 +43,7 @@ def worded(field: F, **messages: str) -> F:
     return twin
 
 
-def _declared(schema: type[Schema], name: str, kind: type[F]) -> F:
+def declared(schema: type[Schema], name: str, kind: type[F]) -> F:
     """One of `schema`'s own fields, to reuse its rules."""
     field = schema._declared_fields[name]
     if not isinstance(field, kind):
@@ -70,7 +64,7 @@ def decodes_with(decode: Callable[[str], object]) -> Callable[[str], None]:
     return check
 
 
-def _trimmed(data: Any, *names: str) -> Any:
+def trimmed(data: Any, *names: str) -> Any:
     """Typed text whose surrounding spaces mean nothing (a search, an address), trimmed;
     a field left blank is then left out, as an empty one is."""
     if not isinstance(data, dict):
@@ -132,7 +126,7 @@ class QueueForm(QueueArgsSchema):
 
     @pre_load
     def trim(self, data: Any, **_: Any) -> Any:
-        return _trimmed(data, "q")
+        return trimmed(data, "q")
 
 
 class DecisionForm(DecisionSchema):
@@ -142,21 +136,21 @@ class DecisionForm(DecisionSchema):
 
     @pre_load
     def gather(self, data: Any, **_: Any) -> Any:
-        return _seen_statuses(_trimmed(data, "note"))
+        return _seen_statuses(trimmed(data, "note"))
 
 
 class BulkForm(BulkActionSchema):
     """The queue's checkboxes (`ids`), the action button pressed, the note, the seen statuses."""
 
     action = worded(
-        _declared(BulkActionSchema, "action", fields.String),
+        declared(BulkActionSchema, "action", fields.String),
         required="Choose an action for the selected comments.",
     )
     ids = worded(
         fields.List(
             CommentId(error_messages={"invalid": "Select comments of the queue, by their box."}),
             required=True,
-            validate=_declared(BulkActionSchema, "ids", fields.List).validators,
+            validate=declared(BulkActionSchema, "ids", fields.List).validators,
         ),
         required=SELECT_COMMENTS,
     )
@@ -164,7 +158,7 @@ class BulkForm(BulkActionSchema):
 
     @pre_load
     def gather(self, data: Any, **_: Any) -> Any:
-        return _seen_statuses(_trimmed(data, "note"))
+        return _seen_statuses(trimmed(data, "note"))
 
 
 class WaveForm(NoteSchema):
@@ -185,12 +179,12 @@ class WaveForm(NoteSchema):
 
     @pre_load
     def trim(self, data: Any, **_: Any) -> Any:
-        return _trimmed(data, "note")
+        return trimmed(data, "note")
 
 
 class UndoForm(UndoSchema):
     batch = worded(
-        _declared(UndoSchema, "batch", fields.String),
+        declared(UndoSchema, "batch", fields.String),
         required="There is nothing to undo (it may have been undone already).",
     )
 
@@ -210,7 +204,7 @@ class LockForm(NoteSchema):
 
     @pre_load
     def trim(self, data: Any, **_: Any) -> Any:
-        return _trimmed(data, "note")
+        return trimmed(data, "note")
 
 
 class ArticleSettingsForm(ArticleChangesSchema):
@@ -224,7 +218,7 @@ class ArticleSettingsForm(ArticleChangesSchema):
         if not isinstance(data, dict):
             return data
         settings = {name: None for name in articles.SETTINGS if name in self.load_fields}
-        given = _trimmed(data, *articles.SETTINGS)
+        given = trimmed(data, *articles.SETTINGS)
         if isinstance(given.get("closes_at"), str):
             given["closes_at"] += "+00:00"
         return settings | given
@@ -234,77 +228,6 @@ class EditForm(ModeratorEditSchema):
     """A moderator's edit of a comment's text; the form calls the note "why"."""
 
     note = optional_note(data_key="why")
-
-
-# People: bans and notes
-
-
-_CHOOSE_KIND = "Choose what to ban: an address, a domain or a client hash."
-
-
-class BanAuthorForm(NewBanSchema):
-    """Ban the author (or client, or domain) of a comment, from the queue or the panel."""
-
-    kind = worded(
-        _declared(NewBanSchema, "kind", fields.Enum),
-        required=_CHOOSE_KIND,
-        unknown=_CHOOSE_KIND,
-    )
-    reason = worded(
-        _declared(NewBanSchema, "reason", fields.String),
-        required="Say why, for the other moderators and the audit log.",
-    )
-    days = worded(
-        _declared(NewBanSchema, "days", fields.Integer),
-        invalid="Choose how many days the ban lasts, or for good.",
-    )
-
-
-class NewBanForm(BanAuthorForm):
-    """A ban typed in: an address (hashed at once), a domain, or a hash from another page."""
-
-    target = fields.String(
-        required=True,
-        load_only=True,
-        validate=[validate.Length(min=1, max=255), printable],
-        error_messages={"required": "Enter whom to ban: an address, a domain or a hash."},
-    )
-
-    @pre_load
-    def target_is_value_or_email(self, data: Any, **_: Any) -> Any:
-        data = _trimmed(data, "target", "note")
-        if isinstance(data, dict) and isinstance(data.get("target"), str):
-            is_address = data.get("kind") == "email" and "@" in data["target"]
-            data["email" if is_address else "value"] = data["target"]
-        return data
-
-
-class CommenterNoteForm(NewCommenterNoteSchema):
-    """A moderator's note about a commenter."""
-
-    body = worded(
-        _declared(NewCommenterNoteSchema, "body", fields.String), required="Write the note first."
-    )
-
-    @pre_load
-    def trim(self, data: Any, **_: Any) -> Any:
-        return _trimmed(data, "body")
-
-
-class LiftForm(NoteSchema):
-    @pre_load
-    def trim(self, data: Any, **_: Any) -> Any:
-        return _trimmed(data, "note")
-
-
-class BansForm(BanArgsSchema):
-    """The bans page's filters."""
-
-    cursor = fields.String(load_default=None, validate=decodes_with(cursors.decode_id))
-
-    @pre_load
-    def trim(self, data: Any, **_: Any) -> Any:
-        return _trimmed(data, "q")
 
 
 # The audit log
@@ -321,99 +244,4 @@ class EventsForm(EventArgsSchema):
 
     @pre_load
     def trim(self, data: Any, **_: Any) -> Any:
-        return _trimmed(data, "comment_id")
-
-
-# Admin pages
-
-
-class NewModeratorForm(Schema):
-    """Name and password are checked by the accounts use case, which says what is wrong."""
-
-    username = fields.String(load_default="")
-    password = fields.String(load_default="")
-    role = fields.String(
-        load_default="moderator",
-        validate=validate.OneOf(["moderator", "admin"], error="Choose moderator or admin."),
-    )
-
-
-class ActiveForm(Schema):
-    active = fields.Boolean(load_default=False)
-
-
-class PasswordForm(Schema):
-    password = fields.String(load_default="")
-
-
-class TokenForm(Schema):
-    username = fields.String(load_default="")
-    label = fields.String(
-        load_default="",
-        validate=[
-            validate.Length(max=80, error="Keep the label to 80 characters or fewer."),
-            printable,
-        ],
-    )
-
-    @pre_load
-    def trim(self, data: Any, **_: Any) -> Any:
-        return _trimmed(data, "label")
-
-
-_ENTER_EMAIL = "Enter the commenter's email address."
-
-
-class PersonForm(PersonSchema):
-    email = worded(_declared(PersonSchema, "email", fields.String), required=_ENTER_EMAIL)
-
-    @pre_load
-    def trim(self, data: Any, **_: Any) -> Any:
-        return _trimmed(data, "email")
-
-
-def _erasure_mode(message: str) -> fields.Enum[ErasureMode]:
-    return fields.Enum(
-        ErasureMode,
-        by_value=True,
-        required=True,
-        error_messages={"required": message, "unknown": message},
-    )
-
-
-class ErasureForm(PersonForm):
-    mode = _erasure_mode("Choose whether to keep the comments' text or delete it.")
-
-
-class OwnErasureForm(Schema):
-    """A commenter erasing their own data from the emailed link's page."""
-
-    mode = _erasure_mode("Choose whether to keep your comments' text (anonymously) or delete it.")
-
-
-_LAST = "Simulate over a whole number of recent comments, 1 to 10,000."
-
-
-def _setting(name: str) -> fields.Float:
-    message = f"{name.replace('_', ' ')} must be a number."
-    return fields.Float(
-        load_default=None,
-        error_messages={"invalid": message, "special": message, "too_large": message},
-    )
-
-
-# The spam policy's lists (one entry a line, checked by the rules use case), its settings
-# (ranges checked there too), and how many recent comments a simulation replays.
-RulesForm = Schema.from_dict(
-    {kind.value: fields.String(load_default="") for kind in RuleKind}
-    | {name: _setting(name) for name in rules.EDITABLE_SETTINGS}
-    | {
-        "do": fields.String(load_default="simulate"),
-        "last": fields.Integer(
-            load_default=1000,
-            validate=validate.Range(min=1, max=10_000, error=_LAST),
-            error_messages={"invalid": _LAST, "too_large": _LAST},
-        ),
-    },
-    name="RulesForm",
-)
+        return trimmed(data, "comment_id")

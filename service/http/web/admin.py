@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from service.errors import NotAllowed
-from service.http.schemas.forms import (
+from service.http.schemas.people_forms import (
     ActiveForm,
     ErasureForm,
     NewModeratorForm,

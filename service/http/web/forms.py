@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from service.errors import DomainError, domain_error_response, validation_response
+from service.http.schemas.common import messages_of
 from service.http.web.auth import safe_next
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -96,25 +97,6 @@ def query_input(schema: Schema, say: bool = True) -> dict[str, Any]:
         refused = error.messages if isinstance(error.messages, dict) else {}
         loaded = schema.load({k: v for k, v in data.items() if k not in refused}, unknown=EXCLUDE)
     return loaded
-
-
-def messages_of(error: ValidationError) -> str:
-    """A schema's refusal as sentences for a flash message, each said once (a list of bad ids
-    has one message per item)."""
-    said: list[str] = []
-
-    def collect(messages: Any) -> None:
-        if isinstance(messages, dict):
-            for value in messages.values():
-                collect(value)
-        elif isinstance(messages, list):
-            for value in messages:
-                collect(value)
-        elif str(messages) not in said:
-            said.append(str(messages))
-
-    collect(error.messages)
-    return " ".join(said)
 
 
 def _domain_refusal(error: DomainError) -> Response:

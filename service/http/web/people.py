@@ -11,7 +11,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from service.errors import CommenterNotFound
-from service.http.schemas.forms import (
+from service.http.schemas.people_forms import (
     BanAuthorForm,
     BansForm,
     CommenterNoteForm,

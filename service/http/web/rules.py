@@ -11,8 +11,9 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from service.errors import DomainError
-from service.http.schemas.forms import RulesForm
-from service.http.web.forms import form_input, messages_of, typed_form
+from service.http.schemas.common import messages_of
+from service.http.schemas.people_forms import RulesForm
+from service.http.web.forms import form_input, typed_form
 from service.models import RuleKind
 from service.screening import rules
 
