@@ -95,7 +95,9 @@ def query_input(schema: Schema, say: bool = True) -> dict[str, Any]:
         if say:
             flash(messages_of(error), "error")
         refused = error.messages if isinstance(error.messages, dict) else {}
-        loaded = schema.load({k: v for k, v in data.items() if k not in refused}, unknown=EXCLUDE)
+        # A refusal of the values together (not of one field) leaves only the defaults.
+        kept = {k: v for k, v in data.items() if k not in refused and "_schema" not in refused}
+        loaded = schema.load(kept, unknown=EXCLUDE)
     return loaded
 
 
