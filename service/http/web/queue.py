@@ -1,5 +1,6 @@
 """The moderation queue: browse, decide one or many, undo. Every action is a plain POST form
-(redirect back, flash message); decisions.js calls the same endpoints and gets JSON."""
+(redirect back, flash message); moderation.js calls the same endpoints and gets JSON, its
+refusals in the API's error shapes (service/http/web/forms.py)."""
 
 from __future__ import annotations
 
