@@ -50,8 +50,25 @@
       return null;
     }
     const result = await response.json();
+    if (!response.ok) {
+      // Refusals come in the API's shapes: {"error": {code, message}} or, for a form
+      // the schema refused, {"errors": {field: [messages]}}.
+      showMessage(result.error ? result.error.message : messagesOf(result.errors).join(" "));
+      return null;
+    }
     showMessage(result.message, result.batch);
     return result;
+  }
+
+  function messagesOf(errors) {
+    // A list field's messages are nested by position ({"ids": {"0": [...]}}); each is said once.
+    const said = new Set();
+    const collect = (value) => {
+      if (typeof value === "string") said.add(value);
+      else if (value) Object.values(value).forEach(collect);
+    };
+    collect(errors);
+    return Array.from(said);
   }
 
   function applyResults(results, undone = false) {

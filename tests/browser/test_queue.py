@@ -86,6 +86,23 @@ def test_approving_with_a_click_publishes_the_comment_in_the_public_feed(live, p
     assert page_log.problems() == []
 
 
+def test_a_refused_decision_is_said_in_place_from_the_apis_error_shape(live, page, page_log):
+    comment_id = post_comment(live)
+    sign_in(page)
+    # Past the field's maxlength, as only a script (or a forged post) can send it.
+    page.locator('input[name="note"]').evaluate("(box) => { box.value = 'x'.repeat(2001); }")
+
+    page.locator(f"#c{comment_id}").get_by_role("button", name="Approve").click()
+
+    expect(page.locator("#flashes")).to_have_text("Longer than maximum length 2000.")
+    expect(page.locator(f"#c{comment_id} .badge")).to_have_text("pending")
+    assert status_of(live, comment_id) == "pending"
+    # The refusal itself is the only thing the browser reports: no script error.
+    assert [problem.split(" at ")[0] for problem in page_log.problems()] == [
+        "Failed to load resource: the server responded with a status of 422 (UNPROCESSABLE ENTITY)"
+    ]
+
+
 def test_keyboard_j_moves_down_and_a_approves_the_focused_comment(live, page, page_log):
     first, second = post_comment(live), post_comment(live)
     sign_in(page)

@@ -39,13 +39,19 @@ def printable(value: str) -> None:
 
 
 def messages_of(error: ValidationError) -> str:
-    """A validation failure as one sentence or more, for a flash message or a terminal."""
-    messages = error.normalized_messages()
-    return " ".join(
-        str(message)
-        for field_messages in messages.values()
-        for message in (field_messages if isinstance(field_messages, list) else [field_messages])
-    )
+    """A validation failure as one sentence or more, for a flash message or a terminal; each
+    said once (a list field has one message per bad item, nested by position)."""
+    said: list[str] = []
+
+    def collect(messages: Any) -> None:
+        if isinstance(messages, dict | list):
+            for value in messages.values() if isinstance(messages, dict) else messages:
+                collect(value)
+        elif str(messages) not in said:
+            said.append(str(messages))
+
+    collect(error.messages)
+    return " ".join(said)
 
 
 def printable_text(value: str) -> None:
@@ -164,9 +170,13 @@ class CommentId(fields.Integer):
     }
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
-        if isinstance(value, bool) or not (
-            isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
-        ):
+        if isinstance(value, str):
+            # ASCII digits only ("²".isdigit() is true but int("²") fails), and no more of
+            # them than an id has (int() refuses thousands of digits).
+            value = value.strip()
+            if not (value.isascii() and value.isdigit() and len(value) < 12):
+                raise self.make_error("invalid")
+        elif isinstance(value, bool) or not isinstance(value, int):
             raise self.make_error("invalid")
         number = int(value)
         if not 0 < number <= MAX_ID:
@@ -174,10 +184,11 @@ class CommentId(fields.Integer):
         return number
 
 
-def optional_note() -> fields.String:
+def optional_note(**options: Any) -> fields.String:
     """A moderator's optional free-text note (on a decision, an edit, a lifted ban)."""
     return fields.String(
         load_default=None,
         allow_none=True,
         validate=[validate.Length(max=NOTE_MAX), printable_text],
+        **options,
     )

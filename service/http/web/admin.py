@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from service.errors import DomainError
+from service.errors import NotAllowed
+from service.http.schemas.people_forms import (
+    ActiveForm,
+    ErasureForm,
+    NewModeratorForm,
+    PasswordForm,
+    PersonForm,
+    TokenForm,
+)
 from service.http.web import refuse_nul_characters
+from service.http.web.forms import back, form_input, map_refusals, returns_to
 from service.moderation import accounts
 from service.privacy import personal_data
 
 blp = Blueprint("admin", __name__, url_prefix="/moderation/admin")
 blp.before_request(refuse_nul_characters)
+map_refusals(blp)
 
 
 @blp.before_request
@@ -30,41 +40,33 @@ def moderators() -> str:
 
 
 @blp.route("/moderators", methods=["POST"])
+@returns_to("admin.moderators")
 def create_moderator() -> Response:
-    try:
-        moderator = accounts.create_moderator(
-            request.form.get("username", ""),
-            request.form.get("password", ""),
-            admin=request.form.get("role") == "admin",
-        )
-        flash(f"Created {moderator.role.value} {moderator.username}.", "info")
-    except DomainError as error:
-        flash(error.message, "error")
-    return redirect(url_for("admin.moderators"))
+    form = form_input(NewModeratorForm())
+    moderator = accounts.create_moderator(
+        form["username"], form["password"], admin=form["role"] == "admin"
+    )
+    flash(f"Created {moderator.role.value} {moderator.username}.", "info")
+    return redirect(back())
 
 
 @blp.route("/moderators/<int:moderator_id>/active", methods=["POST"])
+@returns_to("admin.moderators")
 def set_active(moderator_id: int) -> Response:
-    active = request.form.get("active") == "1"
+    active = form_input(ActiveForm())["active"]
     if moderator_id == current_user.id and not active:
-        flash("You cannot disable your own account.", "error")
-        return redirect(url_for("admin.moderators"))
-    try:
-        moderator = accounts.set_active(moderator_id, active)
-        flash(f"{moderator.username} is {'enabled' if active else 'disabled'}.", "info")
-    except DomainError as error:
-        flash(error.message, "error")
-    return redirect(url_for("admin.moderators"))
+        raise NotAllowed("You cannot disable your own account.")
+    moderator = accounts.set_active(moderator_id, active)
+    flash(f"{moderator.username} is {'enabled' if active else 'disabled'}.", "info")
+    return redirect(back())
 
 
 @blp.route("/moderators/<int:moderator_id>/password", methods=["POST"])
+@returns_to("admin.moderators")
 def reset_password(moderator_id: int) -> Response:
-    try:
-        moderator = accounts.reset_password(moderator_id, request.form.get("password", ""))
-        flash(f"New password set for {moderator.username}; their sessions have ended.", "info")
-    except DomainError as error:
-        flash(error.message, "error")
-    return redirect(url_for("admin.moderators"))
+    moderator = accounts.reset_password(moderator_id, form_input(PasswordForm())["password"])
+    flash(f"New password set for {moderator.username}; their sessions have ended.", "info")
+    return redirect(back())
 
 
 @blp.route("/tokens")
@@ -78,14 +80,10 @@ def tokens() -> str:
 
 
 @blp.route("/tokens", methods=["POST"])
-def create_token() -> str | Response:
-    try:
-        token = accounts.create_api_token(
-            request.form.get("username", ""), request.form.get("label", "").strip()[:80]
-        )
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for("admin.tokens"))
+@returns_to("admin.tokens")
+def create_token() -> str:
+    form = form_input(TokenForm())
+    token = accounts.create_api_token(form["username"], form["label"])
     # Rendered, not redirected: the token is shown this once and never stored in clear.
     return render_template(
         "moderation/tokens.html",
@@ -96,10 +94,11 @@ def create_token() -> str | Response:
 
 
 @blp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@returns_to("admin.tokens")
 def revoke_token(token_id: int) -> Response:
     accounts.revoke_token(token_id)
     flash("Token revoked.", "info")
-    return redirect(url_for("admin.tokens"))
+    return redirect(back())
 
 
 @blp.route("/privacy")
@@ -107,19 +106,10 @@ def privacy() -> str:
     return render_template("moderation/privacy.html")
 
 
-def _requested_email() -> str | None:
-    email = request.form.get("email", "").strip()
-    if not 3 <= len(email) <= 254:
-        flash("Enter the commenter's email address.", "error")
-        return None
-    return email
-
-
 @blp.route("/privacy/export", methods=["POST"])
+@returns_to("admin.privacy")
 def privacy_export() -> Response:
-    email = _requested_email()
-    if email is None:
-        return redirect(url_for("admin.privacy"))
+    email = form_input(PersonForm())["email"]
     document = json.dumps(personal_data.export_person(email), ensure_ascii=False, indent=2)
     # The file name carries no address: downloads folders get synced and shared.
     return Response(
@@ -130,14 +120,10 @@ def privacy_export() -> Response:
 
 
 @blp.route("/privacy/erase", methods=["POST"])
+@returns_to("admin.privacy")
 def privacy_erase() -> Response:
-    email = _requested_email()
-    mode = request.form.get("mode", "")
-    if email is None:
-        return redirect(url_for("admin.privacy"))
-    if mode not in {m.value for m in personal_data.ErasureMode}:
-        flash("Choose whether to keep the comments' text or delete it.", "error")
-        return redirect(url_for("admin.privacy"))
-    erasure = personal_data.erase_person(email, personal_data.ErasureMode(mode), current_user.id)
-    flash(f"Erased the commenter's data from {erasure.comments} comments ({mode}).", "info")
-    return redirect(url_for("admin.privacy"))
+    form = form_input(ErasureForm())
+    mode: personal_data.ErasureMode = form["mode"]
+    erasure = personal_data.erase_person(form["email"], mode, current_user.id)
+    flash(f"Erased the commenter's data from {erasure.comments} comments ({mode.value}).", "info")
+    return redirect(back())

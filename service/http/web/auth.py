@@ -34,6 +34,7 @@ def _login_limit() -> str:
 
 
 def _account_key() -> str:
+    # Read raw: the rate limiter keys the attempt before the view (and its form) runs.
     return "login-account:" + request.form.get("username", "").strip().casefold()[:80]
 
 
@@ -66,6 +67,7 @@ def login() -> Any:
         moderator = accounts.authenticate(form.username.data or "", form.password.data or "")
         if moderator is not None:
             login_user(moderator)
+            # Read raw: safe_next is the whole rule for where a sign-in may lead.
             return redirect(safe_next(request.args.get("next"), url_for("queue.index")))
         error = BAD_LOGIN
     elif request.method == "POST":

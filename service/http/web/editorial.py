@@ -3,20 +3,18 @@ form posts (redirect back, flash message), outside the queue's scripted bulk for
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect
 from flask_login import current_user, login_required
-from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from service.errors import DomainError
-from service.http.schemas.common import messages_of
-from service.http.schemas.moderation import ModeratorEditSchema
+from service.http.schemas.forms import EditForm
 from service.http.web import refuse_nul_characters
-from service.http.web.auth import safe_next
+from service.http.web.forms import back, form_input, map_refusals
 from service.moderation import editorial
 
 blp = Blueprint("editorial", __name__, url_prefix="/moderation")
 blp.before_request(refuse_nul_characters)
+map_refusals(blp)
 
 
 @blp.before_request
@@ -25,30 +23,16 @@ def require_login() -> None:
     """Signed-in moderators only."""
 
 
-def _back() -> str:
-    return safe_next(request.form.get("next"), url_for("queue.index"))
-
-
 @blp.route("/comments/<int:comment_id>/edit", methods=["POST"])
 def edit(comment_id: int) -> Response:
-    try:
-        change = ModeratorEditSchema().load(
-            {"body": request.form.get("body", ""), "note": request.form.get("why") or None}
-        )
-        editorial.edit(comment_id, change["body"], current_user.id, change["note"])
-        flash(f"Comment {comment_id} edited; the original is in its history.", "info")
-    except ValidationError as error:
-        flash(messages_of(error), "error")
-    except DomainError as error:
-        flash(error.message, "error")
-    return redirect(_back())
+    change = form_input(EditForm())
+    editorial.edit(comment_id, change["body"], current_user.id, change["note"])
+    flash(f"Comment {comment_id} edited; the original is in its history.", "info")
+    return redirect(back())
 
 
 @blp.route("/comments/<int:comment_id>/<any(pin, unpin):action>", methods=["POST"])
 def pin(comment_id: int, action: str) -> Response:
-    try:
-        editorial.set_pinned(comment_id, action == "pin", current_user.id)
-        flash(f"Comment {comment_id} {action}ned.", "info")
-    except DomainError as error:
-        flash(error.message, "error")
-    return redirect(_back())
+    editorial.set_pinned(comment_id, action == "pin", current_user.id)
+    flash(f"Comment {comment_id} {action}ned.", "info")
+    return redirect(back())

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from service.errors import DomainError, LinkInvalid
+from service.http.schemas.common import messages_of
+from service.http.schemas.people_forms import OwnErasureForm
 from service.http.web import refuse_nul_characters
+from service.http.web.forms import form_input
 from service.privacy import my_comments, personal_data
 
 blp = Blueprint("my_comments", __name__, url_prefix="/my-comments")
@@ -18,8 +22,17 @@ blp.before_request(refuse_nul_characters)
 SESSION_KEY = "my_comments_link"
 
 
-def _refusal(error: DomainError) -> tuple[str, int]:
+@blp.errorhandler(DomainError)
+def refused(error: DomainError) -> tuple[str, int]:
+    """A link that was forged, has expired or was never opened, or a comment that is not
+    theirs: the page says so, with the status the use case gave."""
     return render_template("my_comments/refused.html", message=error.message), error.status
+
+
+@blp.errorhandler(ValidationError)
+def refused_input(error: ValidationError) -> Response:
+    flash(messages_of(error), "error")
+    return redirect(url_for("my_comments.index"))
 
 
 def _address() -> str:
@@ -31,41 +44,28 @@ def _address() -> str:
 
 
 @blp.route("/<token>")
-def open_link(token: str) -> Response | tuple[str, int]:
-    try:
-        my_comments.address_from(token)
-    except DomainError as error:
-        return _refusal(error)
+def open_link(token: str) -> Response:
+    my_comments.address_from(token)
     session[SESSION_KEY] = token
     # Off the URL bar and out of later Referer headers.
     return redirect(url_for("my_comments.index"))
 
 
 @blp.route("/")
-def index() -> str | tuple[str, int]:
-    try:
-        email = _address()
-    except DomainError as error:
-        return _refusal(error)
-    return render_template("my_comments/index.html", comments=my_comments.my_comments(email))
+def index() -> str:
+    return render_template("my_comments/index.html", comments=my_comments.my_comments(_address()))
 
 
 @blp.route("/<int:comment_id>/withdraw", methods=["POST"])
-def withdraw(comment_id: int) -> Response | tuple[str, int]:
-    try:
-        my_comments.withdraw(_address(), comment_id)
-    except DomainError as error:
-        return _refusal(error)
+def withdraw(comment_id: int) -> Response:
+    my_comments.withdraw(_address(), comment_id)
     flash("Your comment is withdrawn: nobody sees it any more.", "info")
     return redirect(url_for("my_comments.index"))
 
 
 @blp.route("/download", methods=["POST"])
-def download() -> Response | tuple[str, int]:
-    try:
-        document = personal_data.export_person(_address())
-    except DomainError as error:
-        return _refusal(error)
+def download() -> Response:
+    document = personal_data.export_person(_address())
     return Response(
         json.dumps(document, ensure_ascii=False, indent=2),
         mimetype="application/json",
@@ -74,16 +74,8 @@ def download() -> Response | tuple[str, int]:
 
 
 @blp.route("/erase", methods=["POST"])
-def erase() -> str | Response | tuple[str, int]:
-    mode = request.form.get("mode", "")
-    if mode not in {m.value for m in personal_data.ErasureMode}:
-        flash("Choose whether to keep your comments' text (anonymously) or delete it.", "error")
-        return redirect(url_for("my_comments.index"))
-    try:
-        erasure = personal_data.erase_person(
-            _address(), personal_data.ErasureMode(mode), actor="commenter"
-        )
-    except DomainError as error:
-        return _refusal(error)
+def erase() -> str:
+    mode: personal_data.ErasureMode = form_input(OwnErasureForm())["mode"]
+    erasure = personal_data.erase_person(_address(), mode, actor="commenter")
     session.pop(SESSION_KEY, None)
-    return render_template("my_comments/erased.html", comments=erasure.comments, mode=mode)
+    return render_template("my_comments/erased.html", comments=erasure.comments, mode=mode.value)

@@ -3,38 +3,38 @@ the list of bans, and banning or spam-banning a comment's author from the queue.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template
 from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from service.errors import CommenterNotFound, DomainError
+from service.errors import CommenterNotFound
+from service.http.schemas.people_forms import (
+    BanAuthorForm,
+    BansForm,
+    CommenterNoteForm,
+    LiftForm,
+    NewBanForm,
+)
 from service.http.web import refuse_nul_characters
-from service.http.web.auth import safe_next
-from service.models import BanKind
+from service.http.web.forms import back, form_input, map_refusals, query_input, returns_to
 from service.moderation import bans, commenters
 
 blp = Blueprint("people", __name__, url_prefix="/moderation")
 blp.before_request(refuse_nul_characters)
+map_refusals(blp)
 
 # What the duration menus offer, in days ("" is permanent).
 DURATIONS = [("", "for good"), ("1", "for 1 day"), ("7", "for 7 days"), ("30", "for 30 days")]
-KIND_NAMES = {"email": "this commenter", "ip": "this client (IP)", "domain": "their email domain"}
+_BANS_FORM = BansForm(exclude=("limit", "email_hash"))
 
 
 @blp.before_request
 @login_required
 def require_login() -> None:
     """Signed-in moderators only."""
-
-
-def _back(fallback: str) -> str:
-    return safe_next(request.form.get("next"), fallback)
-
-
-def _days() -> int | None:
-    text = request.form.get("days", "")
-    return int(text) if text in {value for value, _ in DURATIONS if value} else None
 
 
 def _ban_message(result: bans.BanResult) -> str:
@@ -47,6 +47,19 @@ def _ban_message(result: bans.BanResult) -> str:
     return message
 
 
+def _ban(form: dict[str, Any]) -> Response:
+    """A ban as the API's NewBanSchema loads it, as the API makes it."""
+    result = bans.ban(
+        bans.Target(form["kind"], form["value"], form["email"], form["comment_id"]),
+        form["reason"],
+        current_user.id,
+        until=form["until"] or bans.until_after(form["days"]),
+        spam=form["spam"],
+    )
+    flash(_ban_message(result), "info")
+    return redirect(back())
+
+
 @blp.route("/commenters/<email_hash>")
 def commenter(email_hash: str) -> str:
     try:
@@ -57,82 +70,47 @@ def commenter(email_hash: str) -> str:
 
 
 @blp.route("/commenters/<email_hash>/notes", methods=["POST"])
+@returns_to("people.commenter", "email_hash")
 def add_note(email_hash: str) -> Response:
+    body = form_input(CommenterNoteForm())["body"]
     try:
-        commenters.add_note(email_hash, request.form.get("body", ""), current_user.id)
-        flash("Note added.", "info")
+        commenters.add_note(email_hash, body, current_user.id)
     except CommenterNotFound:
         raise NotFound() from None
-    except DomainError as error:
-        flash(error.message, "error")
-    return redirect(url_for("people.commenter", email_hash=email_hash))
+    flash("Note added.", "info")
+    return redirect(back())
 
 
 @blp.route("/comments/<int:comment_id>/ban", methods=["POST"])
 def ban_author(comment_id: int) -> Response:
     """Ban (or spam-ban) the author or the client of a comment, from the queue or the panel."""
-    kind = request.form.get("kind", "email")
-    try:
-        result = bans.ban(
-            bans.Target(
-                BanKind(kind) if kind in KIND_NAMES else BanKind.EMAIL, comment_id=comment_id
-            ),
-            request.form.get("reason", "")[:2000],
-            current_user.id,
-            until=bans.until_after(_days()),
-            spam=request.form.get("spam") == "1",
-        )
-        flash(_ban_message(result), "info")
-    except DomainError as error:
-        flash(error.message, "error")
-    return redirect(_back(url_for("queue.index")))
+    return _ban(form_input(BanAuthorForm(), comment_id=comment_id))
 
 
 @blp.route("/bans")
 def list_bans() -> str:
-    state = "all" if request.args.get("state") == "all" else "active"
-    q = (request.args.get("q") or "").strip()[:200] or None
-    page = bans.bans_page(state=state, q=q, cursor=request.args.get("cursor") or None)
+    args = query_input(_BANS_FORM)
+    page = bans.bans_page(state=args["state"], q=args["q"], cursor=args["cursor"])
     return render_template(
         "moderation/bans.html",
         bans=page["bans"],
         next_cursor=page["next_cursor"],
-        state=state,
-        q=q,
+        state=args["state"],
+        q=args["q"],
         durations=DURATIONS,
     )
 
 
 @blp.route("/bans", methods=["POST"])
+@returns_to("people.list_bans")
 def add_ban() -> Response:
     """A ban typed in: an address (hashed at once), a domain, or a hash from another page."""
-    kind = request.form.get("kind", "")
-    target = request.form.get("target", "").strip()[:255]
-    try:
-        if kind not in KIND_NAMES:
-            raise DomainError("Choose what to ban: an address, a domain or a client hash.")
-        is_address = kind == "email" and "@" in target
-        result = bans.ban(
-            bans.Target(
-                BanKind(kind),
-                value=None if is_address else target,
-                email=target if is_address else None,
-            ),
-            request.form.get("reason", "")[:2000],
-            current_user.id,
-            until=bans.until_after(_days()),
-        )
-        flash(_ban_message(result), "info")
-    except DomainError as error:
-        flash(error.message, "error")
-    return redirect(url_for("people.list_bans"))
+    return _ban(form_input(NewBanForm()))
 
 
 @blp.route("/bans/<int:ban_id>/lift", methods=["POST"])
+@returns_to("people.list_bans")
 def lift_ban(ban_id: int) -> Response:
-    try:
-        lifted = bans.lift(ban_id, current_user.id, request.form.get("note", "")[:2000] or None)
-        flash(f"Lifted the ban on {lifted['label']}.", "info")
-    except DomainError as error:
-        flash(error.message, "error")
-    return redirect(_back(url_for("people.list_bans")))
+    lifted = bans.lift(ban_id, current_user.id, form_input(LiftForm())["note"])
+    flash(f"Lifted the ban on {lifted['label']}.", "info")
+    return redirect(back())

@@ -1,37 +1,34 @@
 """The moderation queue: browse, decide one or many, undo. Every action is a plain POST form
-(redirect back, flash message); decisions.js calls the same endpoints and gets JSON."""
+(redirect back, flash message); moderation.js calls the same endpoints and gets JSON, its
+refusals in the API's error shapes (service/http/web/forms.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, session
 from flask_login import current_user, login_required
-from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from service.comments import articles
-from service.errors import DomainError, FieldError
-from service.http.schemas.common import NOTE_MAX, messages_of
-from service.http.schemas.moderation import STATUS_FILTERS
-from service.http.schemas.people import ArticleChangesSchema
+from service.errors import ArticleNotFound
+from service.http.schemas.forms import (
+    ArticleSettingsForm,
+    BulkForm,
+    DecisionForm,
+    LockForm,
+    QueueForm,
+    UndoForm,
+    WaveForm,
+)
 from service.http.web import people, refuse_nul_characters
-from service.http.web.auth import safe_next
+from service.http.web.forms import back, form_input, map_refusals, query_input, wants_json
 from service.models import CommentStatus, ModerationMode
 from service.moderation import decisions
 
 blp = Blueprint("queue", __name__, url_prefix="/moderation")
 blp.before_request(refuse_nul_characters)
+map_refusals(blp)
 
 PAST_TENSE = {
     "approve": "approved",
@@ -49,18 +46,6 @@ def require_login() -> None:
     """Every page and action here needs a signed-in, active moderator."""
 
 
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
-
-
-def _note() -> str | None:
-    return (request.form.get("note") or "").strip()[:NOTE_MAX] or None
-
-
-def _back() -> str:
-    return safe_next(request.form.get("next"), url_for("queue.index"))
-
-
 def _summary(action: str, outcomes: list[decisions.Outcome]) -> tuple[str, str]:
     done = [o for o in outcomes if o.error is None]
     refused = [o for o in outcomes if o.error is not None]
@@ -75,7 +60,7 @@ def _respond(action: str, result: decisions.BatchResult) -> Response:
     message, category = _summary(action, result.outcomes)
     if action == "undo" and category == "undo":
         category = "info"  # an undo is not itself undone from the flash
-    if _wants_json():
+    if wants_json():
         return jsonify(
             message=message,
             batch=result.batch if category == "undo" else None,
@@ -84,29 +69,26 @@ def _respond(action: str, result: decisions.BatchResult) -> Response:
     if category == "undo":
         session["undo_batch"] = result.batch
     flash(message, category)
-    return redirect(_back())
+    return redirect(back())
+
+
+_QUEUE_FORM = QueueForm(exclude=("limit",))
 
 
 @blp.route("/")
 def index() -> str:
-    status = request.args.get("status", "pending")
-    if status not in STATUS_FILTERS:
-        status = "pending"
+    args = query_input(_QUEUE_FORM)
+    status = args["status"]
     filters = decisions.QueueFilter(
         status=status,
-        article=request.args.get("article") or None,
-        q=(request.args.get("q") or "").strip()[:200] or None,
-        cursor=request.args.get("cursor") or None,
+        article=args["article"],
+        q=args["q"],
+        cursor=args["cursor"],
         limit=current_app.config["QUEUE_PAGE_SIZE"],
     )
-    try:
-        page = decisions.queue_page(filters)
-    except FieldError as error:
-        flash(error.message, "error")
-        filters = decisions.QueueFilter(status=status, article=filters.article, q=filters.q)
-        page = decisions.queue_page(filters)
+    page = decisions.queue_page(filters)
     comments = page["comments"]
-    grouped = request.args.get("group") == "article"
+    grouped = args["group"] == "article"
     if grouped:
         # Within the page, by article (a stable sort keeps each article's oldest first).
         comments = sorted(comments, key=lambda c: c["article"])
@@ -136,7 +118,7 @@ def _article_settings(key: str | None) -> dict[str, Any] | None:
         return None
     try:
         return articles.settings(key)
-    except DomainError:
+    except ArticleNotFound:  # a filter on a key no comment has come to yet: no settings
         return None
 
 
@@ -152,85 +134,57 @@ def _busy_articles(status: str, filters: decisions.QueueFilter) -> list[dict[str
     methods=["POST"],
 )
 def decide(comment_id: int, action: str) -> Response:
-    seen = request.form.get(f"seen-{comment_id}") or request.form.get("expected_status")
+    form = form_input(DecisionForm())
+    seen = form["expected"].get(comment_id) or form["expected_status"]
     result = decisions.decide_many(
         [comment_id],
         action,
         current_user.id,
-        _note(),
+        form["note"],
         expected={comment_id: seen} if seen else None,
     )
     return _respond(action, result)
 
 
 @blp.route("/bulk", methods=["POST"])
-def bulk() -> Response | tuple[Response, int]:
-    action = request.form.get("action", "")
-    # Short ASCII digits only: "²".isdigit() is true but int("²") fails, and so does a number
-    # of thousands of digits; anything longer than an id can be is no comment anyway.
-    ids = [
-        int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit() and len(i) < 12
-    ]
-    if action not in decisions.ACTIONS or not ids:
-        message = "Select at least one comment, then choose an action."
-        if _wants_json():
-            return jsonify(message=message, results=[]), 400
-        flash(message, "error")
-        return redirect(_back())
-    expected = {i: request.form[f"seen-{i}"] for i in ids if request.form.get(f"seen-{i}")}
-    return _respond(action, decisions.decide_many(ids, action, current_user.id, _note(), expected))
+def bulk() -> Response:
+    form = form_input(BulkForm())
+    result = decisions.decide_many(
+        form["ids"], form["action"], current_user.id, form["note"], form["expected"]
+    )
+    return _respond(form["action"], result)
 
 
 @blp.route("/waves", methods=["POST"])
 def wave_action() -> Response:
-    action = request.form.get("action", "")
-    fingerprint = request.form.get("fingerprint", "")
-    if action not in {"approve", "reject", "spam"} or not fingerprint:
-        flash("Choose what to do with the whole wave.", "error")
-        return redirect(_back())
-    return _respond(action, decisions.decide_wave(fingerprint, action, current_user.id, _note()))
+    form = form_input(WaveForm())
+    result = decisions.decide_wave(
+        form["fingerprint"], form["action"], current_user.id, form["note"]
+    )
+    return _respond(form["action"], result)
 
 
 @blp.route("/articles/lock", methods=["POST"])
 def lock_article() -> Response:
-    key = request.form.get("article", "")
-    locked = request.form.get("locked") == "1"
-    try:
-        articles.set_locked(key, locked, current_user.id, _note())
-        flash(f"Comments on {key} are {'closed' if locked else 'open again'}.", "info")
-    except DomainError as error:
-        flash(error.message, "error")
-    return redirect(_back())
+    form = form_input(LockForm())
+    articles.set_locked(form["article"], form["locked"], current_user.id, form["note"])
+    flash(
+        f"Comments on {form['article']} are {'closed' if form['locked'] else 'open again'}.", "info"
+    )
+    return redirect(back())
 
 
 @blp.route("/articles/settings", methods=["POST"])
 def article_settings() -> Response:
     """Close date and moderation mode (and, for admins, title and URL) of one article."""
-    key = request.form.get("article", "")
-    form = {name: request.form.get(name, "").strip() or None for name in articles.SETTINGS}
-    if form["closes_at"]:
-        form["closes_at"] += "+00:00"  # the form's datetime-local field is in UTC
-    if not current_user.is_admin:
-        form = {k: v for k, v in form.items() if k not in articles.ADMIN_SETTINGS}
-    try:
-        changes = ArticleChangesSchema().load(form)
-        articles.update_settings(key, changes, current_user.id, current_user.is_admin)
-        flash(f"Settings of {key} saved.", "info")
-    except ValidationError as error:
-        flash(messages_of(error), "error")
-    except DomainError as error:
-        flash(error.message, "error")
-    return redirect(_back())
+    hidden = () if current_user.is_admin else tuple(articles.ADMIN_SETTINGS)
+    changes = form_input(ArticleSettingsForm(exclude=hidden))
+    key = changes.pop("article")
+    articles.update_settings(key, changes, current_user.id, current_user.is_admin)
+    flash(f"Settings of {key} saved.", "info")
+    return redirect(back())
 
 
 @blp.route("/undo", methods=["POST"])
-def undo() -> Response | tuple[Response, int]:
-    batch = request.form.get("batch", "")
-    try:
-        result = decisions.undo(batch, current_user.id)
-    except DomainError as error:
-        if _wants_json():
-            return jsonify(message=error.message, results=[]), error.status
-        flash(error.message, "error")
-        return redirect(_back())
-    return _respond("undo", result)
+def undo() -> Response:
+    return _respond("undo", decisions.undo(form_input(UndoForm())["batch"], current_user.id))

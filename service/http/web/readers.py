@@ -14,6 +14,8 @@ from service.comments import articles
 from service.feed import atom, thread
 from service.http import form_pages
 from service.http.form_pages import return_page, service_url
+from service.http.schemas.forms import SnippetArgsSchema
+from service.http.web.forms import query_input
 from service.models import utcnow
 from service.sites import origins
 
@@ -22,6 +24,7 @@ blp = Blueprint("readers", __name__)
 # The server-rendered thread shows this many comments at most (the widget pages through all).
 SNIPPET_COMMENTS = 500
 ATOM_ENTRIES = 50
+_SNIPPET_ARGS = SnippetArgsSchema()
 
 
 def _cached(etag: str, make: Callable[[], str | bytes], mimetype: str) -> Response:
@@ -47,8 +50,10 @@ def thread_snippet(article: str) -> Response:
     def render() -> str:
         comments = thread.page(article, state, SNIPPET_COMMENTS, None, "oldest")["comments"]
         by_id = {comment["id"]: comment for comment in comments}
-        parent = by_id.get(request.args.get("reply_to", type=int) or 0)
-        return_to = return_page(request.args.get("return_to")) or return_page(
+        # A reply to a comment not shown, or a page not on the site, is simply left out.
+        args = query_input(_SNIPPET_ARGS, say=False)
+        parent = by_id.get(args["reply_to"] or 0)
+        return_to = return_page(args["return_to"]) or return_page(
             origins.article_page(current_app.config["SITE_URL"], article)
         )
         return form_pages.render(

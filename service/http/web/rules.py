@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from service.errors import DomainError
+from service.http.schemas.common import messages_of
+from service.http.schemas.people_forms import RulesForm
+from service.http.web.forms import form_input, typed_form
 from service.models import RuleKind
 from service.screening import rules
 
@@ -28,17 +33,8 @@ def require_admin() -> None:
         abort(403)
 
 
-def _submitted() -> tuple[dict[RuleKind, list[str]], dict[str, float]]:
-    lists = {kind: request.form.get(kind.value, "").splitlines() for kind in RuleKind}
-    settings: dict[str, float] = {}
-    for name in rules.EDITABLE_SETTINGS:
-        raw = request.form.get(name, "").strip()
-        if raw:
-            try:
-                settings[name] = float(raw)
-            except ValueError:
-                raise DomainError(f"{name.replace('_', ' ')} must be a number.") from None
-    return lists, settings
+def _lists(form: Mapping[str, Any]) -> dict[RuleKind, list[str]]:
+    return {kind: str(form.get(kind.value, "")).splitlines() for kind in RuleKind}
 
 
 def _page(
@@ -54,13 +50,13 @@ def _page(
     )
 
 
-def _last(text: str) -> int:
-    """How many recent comments to simulate over: 1 to 10,000, 1,000 when left empty."""
-    text = text.strip() or "1000"
-    # ASCII digits only: "²".isdigit() is true but int("²") fails.
-    if not (text.isascii() and text.isdigit() and len(text) <= 6):
-        raise DomainError("Simulate over a whole number of recent comments, 1 to 10,000.")
-    return min(max(int(text), 1), 10_000)
+@blp.errorhandler(DomainError)
+@blp.errorhandler(ValidationError)
+def refused(error: DomainError | ValidationError) -> str:
+    """A refusal is flashed above the page as typed, to be corrected (nothing is saved)."""
+    flash(error.message if isinstance(error, DomainError) else messages_of(error), "error")
+    typed = typed_form(RulesForm())
+    return _page(_lists(typed), {name: typed.get(name, "") for name in rules.EDITABLE_SETTINGS})
 
 
 @blp.route("/rules")
@@ -72,18 +68,12 @@ def show() -> str:
 
 @blp.route("/rules", methods=["POST"])
 def change() -> str | Response:
-    try:
-        lists, settings = _submitted()
-        if request.form.get("do") == "save":
-            rules.save(lists, settings)
-            flash("Rules saved; they apply to the next comment.", "info")
-            return redirect(url_for("rules.show"))
-        last = _last(request.form.get("last", ""))
-        simulation = rules.simulate(rules.proposed(lists, settings), last=last)
-    except DomainError as error:
-        flash(error.message, "error")
-        return _page(
-            {kind: request.form.get(kind.value, "").splitlines() for kind in RuleKind},
-            {name: request.form.get(name, "") for name in rules.EDITABLE_SETTINGS},
-        )
-    return _page(lists, settings, simulation=simulation, last=last)
+    form = form_input(RulesForm())
+    lists = _lists(form)
+    settings = {name: form[name] for name in rules.EDITABLE_SETTINGS if form[name] is not None}
+    if form["do"] == "save":
+        rules.save(lists, settings)
+        flash("Rules saved; they apply to the next comment.", "info")
+        return redirect(url_for("rules.show"))
+    simulation = rules.simulate(rules.proposed(lists, settings), last=form["last"])
+    return _page(lists, settings, simulation=simulation, last=form["last"])

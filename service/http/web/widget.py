@@ -52,6 +52,8 @@ def script() -> Response:
         response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
     response.cache_control.public = True
+    # Read raw: only the exact current version is worth a year's caching; anything else is
+    # answered like the unversioned script.
     if request.args.get("v") == asset.version:
         response.cache_control.max_age = IMMUTABLE_MAX_AGE
         response.cache_control.immutable = True
