@@ -15,6 +15,7 @@ from service.http.schemas.moderation import (
     ArticleStateSchema,
     BulkActionSchema,
     BulkResultSchema,
+    DecidedCommentSchema,
     DecisionSchema,
     EventArgsSchema,
     EventPageSchema,
@@ -43,7 +44,9 @@ from service.http.schemas.people import (
     PersonalDataSchema,
     PersonSchema,
 )
+from service.models import AuditAction
 from service.moderation import accounts, audit_trail, bans, commenters, decisions, editorial
+from service.moderation import queue as moderation_queue
 from service.privacy import personal_data
 
 blp = Blueprint(
@@ -72,20 +75,26 @@ def require_token() -> None:
 @blp.doc(**SECURITY)
 def queue(args: dict[str, Any]) -> Any:
     """Comments by status (pending by default), oldest first, with emails and reasons."""
-    return decisions.queue_page(decisions.QueueFilter(**args))
+    return moderation_queue.queue_page(moderation_queue.QueueFilter(**args))
 
 
 @blp.route(
     "/comments/<int:comment_id>/<any(approve, reject, spam, restore):action>", methods=["POST"]
 )
 @blp.arguments(DecisionSchema, location="json", required=False)
-@blp.response(200, ModerationCommentSchema)
+@blp.response(200, DecidedCommentSchema)
 @blp.doc(**SECURITY)
 def decide(args: dict[str, Any], comment_id: int, action: str) -> Any:
-    """Approve, reject, mark as spam or restore one comment (409 if it cannot move so)."""
-    return decisions.decide(
+    """Approve, reject, mark as spam or restore one comment (409 if it cannot move so); its
+    `batch` can be passed to /undo."""
+    return _decided(comment_id, action, args)
+
+
+def _decided(comment_id: int, action: str, args: dict[str, Any]) -> dict[str, Any]:
+    decided = decisions.decide(
         comment_id, action, g.moderator.id, args["note"], args["expected_status"]
-    ).comment
+    )
+    return decided.comment | {"batch": decided.batch}
 
 
 @blp.route("/comments/<int:comment_id>/<any(pin, unpin):action>", methods=["POST"])
@@ -107,13 +116,12 @@ class ModeratedComment(MethodView):
         return editorial.edit(comment_id, args["body"], g.moderator.id, args["note"])
 
     @blp.arguments(DecisionSchema, location="json", required=False)
-    @blp.response(200, ModerationCommentSchema)
+    @blp.response(200, DecidedCommentSchema)
     @blp.doc(**SECURITY)
     def delete(self, args: dict[str, Any], comment_id: int) -> Any:
-        """Remove a comment from the thread (it can be restored)."""
-        return decisions.decide(
-            comment_id, "delete", g.moderator.id, args["note"], args["expected_status"]
-        ).comment
+        """Remove a comment from the thread (it can be restored, or the delete undone with
+        its `batch`)."""
+        return _decided(comment_id, AuditAction.DELETE, args)
 
 
 @blp.route("/actions", methods=["POST"])

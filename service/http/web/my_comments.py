@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from service.errors import DomainError, LinkInvalid
 from service.http.web import refuse_nul_characters
+from service.models import AuditActor
 from service.privacy import my_comments, personal_data
 
 blp = Blueprint("my_comments", __name__, url_prefix="/my-comments")
@@ -81,7 +82,7 @@ def erase() -> str | Response | tuple[str, int]:
         return redirect(url_for("my_comments.index"))
     try:
         erasure = personal_data.erase_person(
-            _address(), personal_data.ErasureMode(mode), actor="commenter"
+            _address(), personal_data.ErasureMode(mode), actor=AuditActor.COMMENTER
         )
     except DomainError as error:
         return _refusal(error)

@@ -27,19 +27,19 @@ from service.http.schemas.moderation import STATUS_FILTERS
 from service.http.schemas.people import ArticleChangesSchema
 from service.http.web import people, refuse_nul_characters
 from service.http.web.auth import safe_next
-from service.models import CommentStatus, ModerationMode
-from service.moderation import decisions
+from service.models import AuditAction, CommentStatus, ModerationMode
+from service.moderation import decisions, queue
 
 blp = Blueprint("queue", __name__, url_prefix="/moderation")
 blp.before_request(refuse_nul_characters)
 
-PAST_TENSE = {
-    "approve": "approved",
-    "reject": "rejected",
-    "spam": "marked as spam",
-    "delete": "deleted",
-    "restore": "restored",
-    "undo": "put back",
+PAST_TENSE: dict[str, str] = {
+    AuditAction.APPROVE: "approved",
+    AuditAction.REJECT: "rejected",
+    AuditAction.SPAM: "marked as spam",
+    AuditAction.DELETE: "deleted",
+    AuditAction.RESTORE: "restored",
+    AuditAction.UNDO: "put back",
 }
 
 
@@ -73,7 +73,7 @@ def _summary(action: str, outcomes: list[decisions.Outcome]) -> tuple[str, str]:
 
 def _respond(action: str, result: decisions.BatchResult) -> Response:
     message, category = _summary(action, result.outcomes)
-    if action == "undo" and category == "undo":
+    if action == AuditAction.UNDO and category == "undo":
         category = "info"  # an undo is not itself undone from the flash
     if _wants_json():
         return jsonify(
@@ -92,7 +92,7 @@ def index() -> str:
     status = request.args.get("status", "pending")
     if status not in STATUS_FILTERS:
         status = "pending"
-    filters = decisions.QueueFilter(
+    filters = queue.QueueFilter(
         status=status,
         article=request.args.get("article") or None,
         q=(request.args.get("q") or "").strip()[:200] or None,
@@ -100,11 +100,11 @@ def index() -> str:
         limit=current_app.config["QUEUE_PAGE_SIZE"],
     )
     try:
-        page = decisions.queue_page(filters)
+        page = queue.queue_page(filters)
     except FieldError as error:
         flash(error.message, "error")
-        filters = decisions.QueueFilter(status=status, article=filters.article, q=filters.q)
-        page = decisions.queue_page(filters)
+        filters = queue.QueueFilter(status=status, article=filters.article, q=filters.q)
+        page = queue.queue_page(filters)
     comments = page["comments"]
     grouped = request.args.get("group") == "article"
     if grouped:
@@ -119,10 +119,10 @@ def index() -> str:
         else {},
         next_cursor=page["next_cursor"],
         filters=filters,
-        counts=decisions.status_counts(),
+        counts=queue.status_counts(),
         statuses=[s.value for s in CommentStatus] + ["all"],
         status_label=status.capitalize(),
-        waves=decisions.waves() if status == "pending" and not filters.cursor else [],
+        waves=queue.waves() if status == "pending" and not filters.cursor else [],
         site_url=current_app.config["SITE_URL"],
         article=_article_settings(filters.article),
         busy_articles=_busy_articles(status, filters),
@@ -140,7 +140,7 @@ def _article_settings(key: str | None) -> dict[str, Any] | None:
         return None
 
 
-def _busy_articles(status: str, filters: decisions.QueueFilter) -> list[dict[str, Any]]:
+def _busy_articles(status: str, filters: queue.QueueFilter) -> list[dict[str, Any]]:
     """The queue grouped by article: those with pending comments, most first."""
     if status != "pending" or filters.article or filters.cursor:
         return []
@@ -185,7 +185,7 @@ def bulk() -> Response | tuple[Response, int]:
 def wave_action() -> Response:
     action = request.form.get("action", "")
     fingerprint = request.form.get("fingerprint", "")
-    if action not in {"approve", "reject", "spam"} or not fingerprint:
+    if action not in {AuditAction.APPROVE, AuditAction.REJECT, AuditAction.SPAM} or not fingerprint:
         flash("Choose what to do with the whole wave.", "error")
         return redirect(_back())
     return _respond(action, decisions.decide_wave(fingerprint, action, current_user.id, _note()))
@@ -233,4 +233,4 @@ def undo() -> Response | tuple[Response, int]:
             return jsonify(message=error.message, results=[]), error.status
         flash(error.message, "error")
         return redirect(_back())
-    return _respond("undo", result)
+    return _respond(AuditAction.UNDO, result)
