@@ -80,10 +80,10 @@ def decision_target(comment: Comment, action: AuditAction) -> CommentStatus:
 def check(comment: Comment, target: CommentStatus, action: AuditAction) -> None:
     """Refuse (InvalidTransition) a move the state table does not allow."""
     before = comment.status
-    if before == target and action not in _SAME_STATE_ALLOWED:
-        raise InvalidTransition(f"Comment {comment.id} is already {target.value}.")
     if before == DELETED and action not in (AuditAction.RESTORE, AuditAction.UNDO):
         raise InvalidTransition(f"Comment {comment.id} is deleted; restore it first.")
+    if before == target and action not in _SAME_STATE_ALLOWED:
+        raise InvalidTransition(f"Comment {comment.id} is already {target.value}.")
     sources, targets = _TABLE[action]
     back_from_delete = before != DELETED or target == comment.status_before_delete
     if before not in sources or target not in targets or not back_from_delete:
