@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError
 
 from service import notifications
-from service.cli import moderation
+from service.cli import comments, moderation
 from service.cli.portability import export_command, import_group
 from service.cli.privacy import privacy_group, purge
 from service.errors import DomainError
@@ -35,7 +35,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(policy_group)
     app.cli.add_command(classifier_group)
     app.cli.add_command(backup)
-    for command in moderation.COMMANDS:
+    for command in [*moderation.COMMANDS, *comments.COMMANDS]:
         app.cli.add_command(command)
     app.cli.add_command(import_group)
     app.cli.add_command(export_command)

@@ -1,10 +1,10 @@
-"""Command-line tools for dealing with people and articles: bans, commenters, article settings,
-moderator edits and pins (`flask --app wsgi bans ...`). The same use cases as the queue and the
-JSON API; each action is taken in the name of a moderator (--moderator) for the audit log."""
+"""Command-line tools for dealing with people and articles: bans, commenters and article
+settings (`flask --app wsgi bans ...`). The same use cases as the queue and the JSON API; each
+action is taken in the name of a moderator (--moderator) for the audit log."""
 
 from __future__ import annotations
 
-from typing import IO, Any
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
@@ -13,10 +13,9 @@ from marshmallow import ValidationError
 from service.comments import articles
 from service.errors import DomainError
 from service.http.schemas.common import messages_of
-from service.http.schemas.moderation import ModeratorEditSchema
 from service.http.schemas.people import ArticleChangesSchema
 from service.models import BanKind
-from service.moderation import accounts, bans, commenters, editorial
+from service.moderation import accounts, bans, commenters
 
 MODERATOR_OPTION = click.option(
     "--moderator", required=True, help="The moderator this is done in the name of (audit log)."
@@ -217,42 +216,4 @@ def _utc(text: str) -> str:
     return text if text.endswith("Z") or "+" in text[10:] else f"{text}+00:00"
 
 
-@click.group("comments")
-def comments_group() -> None:
-    """A moderator's edits and pins of single comments."""
-
-
-@comments_group.command("edit")
-@click.argument("comment_id", type=click.IntRange(1))
-@click.argument("body_file", type=click.File("r", encoding="utf-8"))
-@click.option("--note", help="Why, for the audit log.")
-@MODERATOR_OPTION
-@with_appcontext
-def comments_edit(comment_id: int, body_file: IO[str], note: str | None, moderator: str) -> None:
-    """Replace a comment's text with BODY_FILE ('-' for standard input)."""
-    try:
-        change = ModeratorEditSchema().load({"body": body_file.read(), "note": note})
-        who = accounts.active_moderator(moderator).id
-        editorial.edit(comment_id, change["body"], who, change["note"])
-    except ValidationError as error:
-        raise click.ClickException(messages_of(error)) from None
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
-    click.echo(f"Edited comment {comment_id}; the original is in the audit log.")
-
-
-@comments_group.command("pin")
-@click.argument("comment_id", type=click.IntRange(1))
-@click.option("--unpin", is_flag=True, help="Unpin it instead.")
-@MODERATOR_OPTION
-@with_appcontext
-def comments_pin(comment_id: int, unpin: bool, moderator: str) -> None:
-    """Pin an approved comment to the top of its thread (or --unpin it)."""
-    try:
-        editorial.set_pinned(comment_id, not unpin, accounts.active_moderator(moderator).id)
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
-    click.echo(f"Comment {comment_id} {'unpinned' if unpin else 'pinned'}.")
-
-
-COMMANDS = [bans_group, commenters_group, articles_group, comments_group]
+COMMANDS = [bans_group, commenters_group, articles_group]

@@ -8,13 +8,21 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service.errors import ArticleClosed, ArticleNotFound, FieldError, InvalidTransition, NotAllowed
 from service.extensions import db
-from service.models import Article, Comment, CommentStatus, ModerationEvent, ModerationMode
+from service.models import (
+    Article,
+    AuditAction,
+    AuditActor,
+    Comment,
+    CommentStatus,
+    ModerationMode,
+)
+from service.moderation import audit_trail
 from service.ops.database import write_transaction
 
 KEY_MAX = 255
@@ -71,19 +79,6 @@ def _create_missing(session: Session, keys: Collection[str]) -> None:
     session.execute(insert(Article).values(rows).on_conflict_do_nothing())
 
 
-def record_public_change(session: Session, article_id: int, approved_delta: int) -> None:
-    """The set of public comments changed: adjust the count and invalidate cached feeds."""
-    session.execute(
-        update(Article)
-        .where(Article.id == article_id)
-        .values(
-            approved_count=Article.approved_count + approved_delta,
-            feed_version=Article.feed_version + 1,
-        )
-    )
-    forget_states()
-
-
 def forget_states() -> None:
     """This worker stops trusting the article states it cached (counts, versions, lock and
     close date); other workers catch up within FEED_STATE_SECONDS."""
@@ -137,14 +132,13 @@ def set_locked(key: str, locked: bool, moderator_id: int, note: str | None = Non
             state = "locked" if locked else "open"
             raise InvalidTransition(f"Article {key!r} is already {state}.")
         article.locked = locked
-        session.add(
-            ModerationEvent(
-                article_id=article.id,
-                moderator_id=moderator_id,
-                actor="moderator",
-                action="lock" if locked else "unlock",
-                note=note or None,
-            )
+        audit_trail.record(
+            session,
+            AuditAction.LOCK if locked else AuditAction.UNLOCK,
+            AuditActor.MODERATOR,
+            moderator_id=moderator_id,
+            article_id=article.id,
+            note=note or None,
         )
     forget_states()
     return article
@@ -199,14 +193,13 @@ def update_settings(
             if before[name] != value
         }
         if changed:
-            session.add(
-                ModerationEvent(
-                    article_id=article.id,
-                    moderator_id=moderator_id,
-                    actor="moderator",
-                    action="article_settings",
-                    data={"changes": changed},
-                )
+            audit_trail.record(
+                session,
+                AuditAction.ARTICLE_SETTINGS,
+                AuditActor.MODERATOR,
+                moderator_id=moderator_id,
+                article_id=article.id,
+                data={"changes": changed},
             )
         session.flush()
         view = article_view(article, _pending_count(session, article.id))

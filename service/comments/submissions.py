@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from service import notifications
-from service.comments import articles, withdrawals
+from service.comments import articles, lifecycle
 from service.comments.rendering import render_body
 from service.errors import (
     CommentNotFound,
@@ -26,15 +26,7 @@ from service.errors import (
     TooSoon,
 )
 from service.extensions import db
-from service.models import (
-    MAX_ID,
-    Article,
-    BodyFormat,
-    Comment,
-    CommentStatus,
-    ModerationEvent,
-    utcnow,
-)
+from service.models import MAX_ID, Article, AuditActor, BodyFormat, Comment, CommentStatus, utcnow
 from service.moderation import bans
 from service.ops import telemetry
 from service.ops.database import write_transaction
@@ -125,7 +117,6 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
             article_id=article.id,
             parent_id=parent.id if parent else None,
             depth=parent.depth + 1 if parent else 0,
-            status=decision.status,
             name=new.name,
             email_encrypted=email_vault.encrypt(new.email),
             email_hash=email_hash,
@@ -137,10 +128,11 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
             reasons=[reason.as_dict() for reason in decision.reasons],
             fingerprint=similarity.fingerprint(new.body),
         )
+        admission = lifecycle.Change(session, AuditActor.COMMENTER)
+        admission.admit(comment, decision.status)
         session.add(comment)
         session.flush()
-        if comment.status == CommentStatus.APPROVED:
-            articles.record_public_change(session, article.id, +1)
+        admission.publish()
     telemetry.count_submission(comment.status.value)
     if surge.until and surge.started_because:
         notifications.surge_started(new.article_key, surge.until, surge.started_because)
@@ -288,14 +280,10 @@ def edit_comment(
         # Whatever it was imported as, the text is now what the commenter typed here.
         comment.body_html, comment.body_format = body_html, BodyFormat.MARKDOWN
         comment.fingerprint = similarity.fingerprint(body)
-        comment.status = decision.status
         comment.reasons = [reason.as_dict() for reason in decision.reasons]
         comment.edited_at = now
-        _audit(session, comment, "edit", before)
-        if CommentStatus.APPROVED in (before, comment.status):
-            # Even an approved comment that stays approved changed what readers see.
-            change = (comment.status == CommentStatus.APPROVED) - (before == CommentStatus.APPROVED)
-            articles.record_public_change(session, comment.article_id, change)
+        # Even an approved comment that stays approved changed what readers see.
+        lifecycle.remoderate(session, comment, decision.status)
         article_key = article.key
     if comment.status == CommentStatus.PENDING and before != CommentStatus.PENDING:
         notifications.comment_held(comment, article_key)
@@ -307,7 +295,7 @@ def withdraw_comment(comment_id: int, token: str | None) -> Comment:
     see and restore it); audited as a "withdraw" by the "commenter"."""
     with write_transaction() as session:
         comment = _own_comment(session, comment_id, token, lock=True)
-        withdrawals.take_down(session, comment)
+        lifecycle.withdraw(session, comment)
     return comment
 
 
@@ -338,15 +326,3 @@ def _own_comment(
             "that time has passed."
         )
     return comment
-
-
-def _audit(session: Session, comment: Comment, action: str, before: CommentStatus) -> None:
-    session.add(
-        ModerationEvent(
-            comment_id=comment.id,
-            actor="commenter",
-            action=action,
-            from_status=before.value,
-            to_status=comment.status.value,
-        )
-    )

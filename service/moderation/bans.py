@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from service import cursors
+from service.comments import lifecycle
 from service.errors import (
     BanNotFound,
     CommenterBanned,
@@ -30,15 +31,16 @@ from service.errors import (
 from service.extensions import db
 from service.models import (
     MAX_ID,
+    AuditAction,
+    AuditActor,
     Ban,
     BanKind,
     Comment,
     CommentStatus,
-    ModerationEvent,
     Moderator,
     utcnow,
 )
-from service.moderation import decisions
+from service.moderation import audit_trail, decisions
 from service.ops.database import write_transaction
 from service.privacy import vault
 
@@ -180,9 +182,11 @@ def ban(
         )
         session.add(record)
         session.flush()
-        batch = decisions.Batch(session, moderator_id, reason)
-        action = "spam_ban" if spam else "ban"
-        session.add(_event(record, moderator_id, action, reason, batch.id if spam else None))
+        change = lifecycle.Change(
+            session, AuditActor.MODERATOR, moderator_id, reason, lifecycle.new_batch()
+        )
+        action = AuditAction.SPAM_BAN if spam else AuditAction.BAN
+        _record(session, record, moderator_id, action, reason, change.batch if spam else None)
         outcomes: list[decisions.Outcome] = []
         if spam:
             column = Comment.email_hash if target.kind == BanKind.EMAIL else Comment.ip_hash
@@ -194,11 +198,12 @@ def ban(
                 )
                 .order_by(Comment.id)
             ).all()
-            outcomes = decisions.move_many(batch, list(ids), "spam")
-            batch.publish()
+            outcomes = decisions.move_many(change, list(ids), AuditAction.SPAM)
+            change.publish()
         view = _view(session, record, now)
-    decisions.after_commit(action, moderator_id, batch.id, outcomes)
-    return BanResult(view, batch.id if spam else None, outcomes)
+    batch = change.batch or ""
+    decisions.after_commit(action, moderator_id, batch, outcomes)
+    return BanResult(view, batch if spam else None, outcomes)
 
 
 def lift(ban_id: int, moderator_id: int, note: str | None = None) -> dict[str, Any]:
@@ -213,20 +218,26 @@ def lift(ban_id: int, moderator_id: int, note: str | None = None) -> dict[str, A
             raise InvalidTransition(f"Ban {ban_id} has {state} already.")
         record.lifted_at = now
         record.lifted_by = moderator_id
-        session.add(_event(record, moderator_id, "lift_ban", note or None, None))
+        _record(session, record, moderator_id, AuditAction.LIFT_BAN, note or None, None)
         session.flush()
         return _view(session, record, now)
 
 
-def _event(
-    record: Ban, moderator_id: int, action: str, note: str | None, batch: str | None
-) -> ModerationEvent:
-    return ModerationEvent(
+def _record(
+    session: Session,
+    record: Ban,
+    moderator_id: int,
+    action: AuditAction,
+    note: str | None,
+    batch: str | None,
+) -> None:
+    audit_trail.record(
+        session,
+        action,
+        AuditActor.MODERATOR,
+        moderator_id=moderator_id,
         ban_id=record.id,
         commenter_hash=record.value if record.kind == BanKind.EMAIL else None,
-        moderator_id=moderator_id,
-        actor="moderator",
-        action=action,
         note=note,
         batch=batch,
         data={

@@ -12,8 +12,15 @@ from sqlalchemy import func, select
 from service.errors import CommenterNotFound, FieldError
 from service.extensions import db
 from service.http.schemas.common import NOTE_MAX
-from service.models import Article, Comment, CommenterNote, ModerationEvent, Moderator
-from service.moderation import bans
+from service.models import (
+    Article,
+    AuditAction,
+    AuditActor,
+    Comment,
+    CommenterNote,
+    Moderator,
+)
+from service.moderation import audit_trail, bans
 from service.ops.database import write_transaction
 from service.privacy import vault
 
@@ -101,14 +108,13 @@ def add_note(email_hash: str, body: str, moderator_id: int) -> dict[str, Any]:
     with write_transaction() as session:
         note = CommenterNote(email_hash=email_hash, body=body, moderator_id=moderator_id)
         session.add(note)
-        session.add(
-            ModerationEvent(
-                commenter_hash=email_hash,
-                moderator_id=moderator_id,
-                actor="moderator",
-                action="note",
-                note=body,
-            )
+        audit_trail.record(
+            session,
+            AuditAction.NOTE,
+            AuditActor.MODERATOR,
+            moderator_id=moderator_id,
+            commenter_hash=email_hash,
+            note=body,
         )
         session.flush()
         username = session.scalar(select(Moderator.username).where(Moderator.id == moderator_id))

@@ -1,26 +1,25 @@
-"""Use cases for moderators: the queue, decisions (one or many) and the audit trail.
+"""Moderators' decisions on comments: one use case for the JSON API, the web queue and the
+CLI (`decide_many`; `decide` is its one-comment form), and the undo of any of them.
 
-The JSON API, the web queue and the CLI all call these, so they behave the same.
+Every decision returns its batch, the id its audit events share, which is what `undo` takes.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service import cursors
-from service.comments import articles
-from service.errors import CommentNotFound, InvalidTransition, NothingToUndo
-from service.extensions import db
+from service.comments import lifecycle, views
+from service.errors import CommentNotFound, DomainError, InvalidTransition, NothingToUndo
 from service.models import (
     MAX_ID,
     Article,
+    AuditAction,
+    AuditActor,
     Ban,
     BanKind,
     Comment,
@@ -28,18 +27,12 @@ from service.models import (
     ModerationEvent,
     utcnow,
 )
+from service.moderation import audit_trail, queue
 from service.ops import telemetry
 from service.ops.database import write_transaction
-from service.privacy import vault
 from service.screening import classifier
 
-ACTION_TARGETS = {
-    "approve": CommentStatus.APPROVED,
-    "reject": CommentStatus.REJECTED,
-    "spam": CommentStatus.SPAM,
-    "delete": CommentStatus.DELETED,
-}
-ACTIONS = (*ACTION_TARGETS, "restore")
+ACTIONS = lifecycle.DECISIONS
 
 
 @dataclass(frozen=True)
@@ -55,66 +48,14 @@ class BatchResult:
 
     batch: str
     outcomes: list[Outcome]
+    # Moderators' views of the comments that moved (for a strict, one-comment decision).
+    comments: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Decided:
     batch: str
     comment: dict[str, Any]
-
-
-def _target_status(comment: Comment, action: str) -> CommentStatus:
-    """Where `action` moves the comment, or InvalidTransition (the rules in DESIGN.md)."""
-    if action == "restore":
-        if comment.status != CommentStatus.DELETED or comment.status_before_delete is None:
-            raise InvalidTransition(
-                f"Comment {comment.id} is not deleted; there is nothing to restore."
-            )
-        return comment.status_before_delete
-    if comment.status == CommentStatus.DELETED:
-        raise InvalidTransition(f"Comment {comment.id} is deleted; restore it first.")
-    target = ACTION_TARGETS[action]
-    if comment.status == target:
-        raise InvalidTransition(f"Comment {comment.id} is already {target.value}.")
-    return target
-
-
-@dataclass
-class Batch:
-    """One action in progress: its audit events share an id; public counts move once.
-    Other use cases (a spam-ban) open one to move comments as part of their own action."""
-
-    session: Session
-    moderator_id: int
-    note: str | None
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    deltas: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-
-    def move(self, comment: Comment, target: CommentStatus, action: str) -> None:
-        before = comment.status
-        comment.status_before_delete = before if target == CommentStatus.DELETED else None
-        comment.status = target
-        self.session.add(
-            ModerationEvent(
-                comment_id=comment.id,
-                moderator_id=self.moderator_id,
-                actor="moderator",
-                action=action,
-                from_status=before.value,
-                to_status=target.value,
-                note=self.note,
-                batch=self.id,
-            )
-        )
-        change = (target == CommentStatus.APPROVED) - (before == CommentStatus.APPROVED)
-        if change:
-            # Only moves into or out of the public thread touch the feed (and its ETag).
-            self.deltas[comment.article_id] += change
-
-    def publish(self) -> None:
-        # A net change of 0 (one approved, another withdrawn) still changed the thread.
-        for article_id, delta in self.deltas.items():
-            articles.record_public_change(self.session, article_id, delta)
 
 
 def _check_seen(comment: Comment, expected: str | None) -> None:
@@ -134,8 +75,38 @@ def _locked_comments(session: Session, ids: Iterable[int]) -> dict[int, Comment]
     return {comment.id: comment for comment in session.scalars(stmt)}
 
 
-def _not_found(comment_id: int) -> dict[str, str]:
-    return {"code": "comment_not_found", "message": f"There is no comment {comment_id}."}
+def _not_found(comment_id: int) -> str:
+    return f"There is no comment {comment_id}."
+
+
+def _decision(action: str) -> AuditAction:
+    if action not in lifecycle.DECISIONS:
+        raise InvalidTransition(f"{action!r} is not a decision about a comment.")
+    return AuditAction(action)
+
+
+def decide_many(
+    ids: list[int],
+    action: str,
+    moderator_id: int,
+    note: str | None = None,
+    expected: dict[int, str] | None = None,
+    *,
+    strict: bool = False,
+) -> BatchResult:
+    """Apply one decision to comments: each id gets its own outcome, and the comments that
+    can move do, even when others cannot. With `strict`, a comment that cannot move raises
+    (CommentNotFound, InvalidTransition) and nothing changes; the result then carries the
+    moved comments' moderator views."""
+    decision = _decision(action)
+    batch = lifecycle.new_batch()
+    with write_transaction() as session:
+        change = lifecycle.Change(session, AuditActor.MODERATOR, moderator_id, note or None, batch)
+        outcomes = move_many(change, ids, decision, expected, strict=strict)
+        change.publish()
+        views = _views(session, [o.id for o in outcomes if o.error is None]) if strict else {}
+    after_commit(decision, moderator_id, batch, outcomes)
+    return BatchResult(batch, outcomes, views)
 
 
 def decide(
@@ -145,70 +116,80 @@ def decide(
     note: str | None = None,
     expected_status: str | None = None,
 ) -> Decided:
-    """One decision on one comment; InvalidTransition or CommentNotFound if it cannot move."""
-    with write_transaction() as session:
-        comment = _locked_comments(session, [comment_id]).get(comment_id)
-        if comment is None:
-            raise CommentNotFound(_not_found(comment_id)["message"])
-        _check_seen(comment, expected_status)
-        batch = Batch(session, moderator_id, note or None)
-        batch.move(comment, _target_status(comment, action), action)
-        batch.publish()
-        article_key = session.scalar(select(Article.key).where(Article.id == comment.article_id))
-    classifier.note_decisions([comment.status])
-    telemetry.audit(action, 1, moderator_id, batch.id)
-    return Decided(batch.id, moderation_view(comment, article_key or ""))
-
-
-def decide_many(
-    ids: list[int],
-    action: str,
-    moderator_id: int,
-    note: str | None = None,
-    expected: dict[int, str] | None = None,
-) -> BatchResult:
-    """Apply one action to many comments at once; each id gets its own outcome, and the
-    comments that can move do, even when others cannot."""
-    with write_transaction() as session:
-        batch = Batch(session, moderator_id, note or None)
-        outcomes = move_many(batch, ids, action, expected)
-        batch.publish()
-    after_commit(action, moderator_id, batch.id, outcomes)
-    return BatchResult(batch.id, outcomes)
+    """One decision on one comment (the same path as many); InvalidTransition or
+    CommentNotFound if it cannot move."""
+    expected = {comment_id: expected_status} if expected_status else None
+    result = decide_many([comment_id], action, moderator_id, note, expected, strict=True)
+    return Decided(result.batch, result.comments[comment_id])
 
 
 def move_many(
-    batch: Batch, ids: list[int], action: str, expected: dict[int, str] | None = None
+    change: lifecycle.Change,
+    ids: list[int],
+    action: AuditAction,
+    expected: dict[int, str] | None = None,
+    *,
+    strict: bool = False,
 ) -> list[Outcome]:
-    """Lock and move the comments within the batch's transaction; each id gets an outcome."""
+    """Lock and move the comments within the change's transaction; each id gets an outcome
+    (with `strict`, the first refusal raises instead)."""
     expected = expected or {}
     outcomes: list[Outcome] = []
-    found = _locked_comments(batch.session, ids)
+    found = _locked_comments(change.session, ids)
     for comment_id in dict.fromkeys(ids):
         comment = found.get(comment_id)
-        if comment is None:
-            outcomes.append(Outcome(comment_id, error=_not_found(comment_id)))
-            continue
         try:
+            if comment is None:
+                raise CommentNotFound(_not_found(comment_id))
             _check_seen(comment, expected.get(comment_id))
-            batch.move(comment, _target_status(comment, action), action)
-        except InvalidTransition as refused:
-            error = {"code": refused.code, "message": refused.message}
-            outcomes.append(Outcome(comment_id, comment.status.value, error))
+            change.move(comment, lifecycle.decision_target(comment, action), action)
+        except (CommentNotFound, InvalidTransition) as refused:
+            if strict:
+                raise
+            status = comment.status.value if comment is not None else None
+            outcomes.append(Outcome(comment_id, status, _error(refused)))
             continue
         outcomes.append(Outcome(comment_id, comment.status.value))
     return outcomes
 
 
-def after_commit(action: str, moderator_id: int, batch_id: str, outcomes: list[Outcome]) -> None:
-    """What follows a committed action: the classifier learns, the audit log line is written."""
+def _error(refused: DomainError) -> dict[str, str]:
+    return {"code": refused.code, "message": refused.message}
+
+
+def _views(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Comment, Article.key)
+        .join(Article, Article.id == Comment.article_id)
+        .where(Comment.id.in_(ids))
+    )
+    return {comment.id: views.moderator_view(comment, key) for comment, key in rows}
+
+
+def after_commit(
+    action: AuditAction, moderator_id: int, batch_id: str, outcomes: list[Outcome]
+) -> None:
+    """What follows every committed moderator action (a decision, an undo, a ban): the
+    classifier learns from the decisions, and the audit log line is written."""
     classifier.note_decisions(o.status for o in outcomes if o.error is None and o.status)
     telemetry.audit(action, sum(o.error is None for o in outcomes), moderator_id, batch_id)
 
 
+def decide_wave(
+    fingerprint: str, action: str, moderator_id: int, note: str | None = None
+) -> BatchResult:
+    """One decision for every pending comment of a wave."""
+    ids = queue.wave_ids(fingerprint)
+    expected = dict.fromkeys(ids, CommentStatus.PENDING.value)
+    return decide_many(ids, action, moderator_id, note, expected)
+
+
 def undo(batch_id: str, moderator_id: int) -> BatchResult:
     """Put back the comments one of this moderator's actions moved, unless someone has moved
-    them again since; the undo is itself audited."""
+    them again since; the undo is itself audited (and is not undone in turn)."""
+    batch = lifecycle.new_batch()
     with write_transaction() as session:
         events = session.scalars(
             select(ModerationEvent).where(
@@ -217,14 +198,14 @@ def undo(batch_id: str, moderator_id: int) -> BatchResult:
         ).all()
         if not events:
             raise NothingToUndo("There is nothing to undo (it may have been undone already).")
-        if any(event.action == "undo" for event in events):
+        if any(event.action == AuditAction.UNDO for event in events):
             raise NothingToUndo("That was an undo; make the decision again instead.")
         found = _locked_comments(session, [e.comment_id for e in events if e.comment_id])
-        undo_batch = Batch(session, moderator_id, None)
+        change = lifecycle.Change(session, AuditActor.MODERATOR, moderator_id, None, batch)
         outcomes = []
         for event in events:
-            if event.action == "spam_ban" and event.ban_id is not None:
-                _lift_with_undo(session, event.ban_id, moderator_id, undo_batch.id)
+            if event.action == AuditAction.SPAM_BAN and event.ban_id is not None:
+                _lift_with_undo(change, event.ban_id)
                 continue
             comment = found.get(event.comment_id or 0)
             if comment is None or event.from_status is None:
@@ -236,212 +217,27 @@ def undo(batch_id: str, moderator_id: int) -> BatchResult:
                 }
                 outcomes.append(Outcome(comment.id, comment.status.value, error))
                 continue
-            undo_batch.move(comment, CommentStatus(event.from_status), "undo")
+            change.move(comment, CommentStatus(event.from_status), AuditAction.UNDO)
             outcomes.append(Outcome(comment.id, comment.status.value))
-        undo_batch.publish()
-    after_commit("undo", moderator_id, undo_batch.id, outcomes)
-    return BatchResult(undo_batch.id, outcomes)
+        change.publish()
+    after_commit(AuditAction.UNDO, moderator_id, batch, outcomes)
+    return BatchResult(batch, outcomes)
 
 
-def _lift_with_undo(session: Session, ban_id: int, moderator_id: int, batch_id: str) -> None:
+def _lift_with_undo(change: lifecycle.Change, ban_id: int) -> None:
     """Undoing a spam-ban lifts its ban too (unless it has been lifted since)."""
-    ban = session.get(Ban, ban_id)
+    ban = change.session.get(Ban, ban_id)
     if ban is None or ban.lifted_at is not None:
         return
     ban.lifted_at = utcnow()
-    ban.lifted_by = moderator_id
-    session.add(
-        ModerationEvent(
-            ban_id=ban.id,
-            commenter_hash=ban.value if ban.kind == BanKind.EMAIL else None,
-            moderator_id=moderator_id,
-            actor="moderator",
-            action="lift_ban",
-            note="undo of the spam-ban",
-            batch=batch_id,
-        )
+    ban.lifted_by = change.moderator_id
+    audit_trail.record(
+        change.session,
+        AuditAction.LIFT_BAN,
+        AuditActor.MODERATOR,
+        moderator_id=change.moderator_id,
+        ban_id=ban.id,
+        commenter_hash=ban.value if ban.kind == BanKind.EMAIL else None,
+        note="undo of the spam-ban",
+        batch=change.batch,
     )
-
-
-def moderation_view(comment: Comment, article_key: str) -> dict[str, Any]:
-    """A comment as moderators see it: private fields included."""
-    return {
-        "id": comment.id,
-        "article": article_key,
-        "parent_id": comment.parent_id,
-        "status": comment.status,
-        "name": comment.name,
-        "email": vault.vault().decrypt(comment.email_encrypted),
-        "email_hash": comment.email_hash,
-        "website": comment.website,
-        "body": comment.body,
-        "body_html": comment.body_html,
-        "reasons": comment.reasons,
-        "ip_hash": comment.ip_hash,
-        "user_agent": comment.user_agent,
-        "created_at": comment.created_at,
-        "updated_at": comment.updated_at,
-        "moderator_edited_at": comment.moderator_edited_at,
-        "pinned": comment.pinned_at is not None,
-    }
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    status: str = "pending"
-    article: str | None = None
-    q: str | None = None
-    cursor: str | None = None
-    limit: int = 50
-
-
-def queue_page(wanted: QueueFilter) -> dict[str, Any]:
-    """Comments for moderators, oldest first, with the private fields they need to decide."""
-    stmt = select(Comment, Article.key).join(Article, Article.id == Comment.article_id)
-    if wanted.status != "all":
-        stmt = stmt.where(Comment.status == CommentStatus(wanted.status))
-    if wanted.article:
-        stmt = stmt.where(Article.key == wanted.article)
-    if wanted.q:
-        needle = wanted.q.strip().lower()
-        stmt = stmt.where(
-            or_(
-                func.lower(Comment.name).contains(needle, autoescape=True),
-                func.lower(Comment.body).contains(needle, autoescape=True),
-            )
-        )
-    if wanted.cursor:
-        stamp, last_id = cursors.decode(wanted.cursor)
-        stmt = stmt.where(
-            or_(
-                Comment.created_at > stamp,
-                and_(Comment.created_at == stamp, Comment.id > last_id),
-            )
-        )
-    rows = db.session.execute(
-        stmt.order_by(Comment.created_at, Comment.id).limit(wanted.limit + 1)
-    ).all()
-    more = len(rows) > wanted.limit
-    rows = rows[: wanted.limit]
-    page_comments = [comment for comment, _ in rows]
-    parents = _parents(page_comments)
-    histories = _histories({c.email_hash for c in page_comments})
-    comments = [
-        moderation_view(comment, key)
-        | {
-            "parent": parents.get(comment.parent_id or 0),
-            "history": histories.get(comment.email_hash, _EMPTY_HISTORY),
-        }
-        for comment, key in rows
-    ]
-    last = rows[-1][0] if rows else None
-    next_cursor = cursors.encode(last.created_at, last.id) if more and last else None
-    return {"comments": comments, "next_cursor": next_cursor}
-
-
-_EMPTY_HISTORY = {"approved": 0, "rejected": 0, "spam": 0, "pending": 0}
-
-
-def _parents(comments: list[Comment]) -> dict[int, dict[str, Any]]:
-    """The comments these reply to, for context: one query for the whole page."""
-    ids = {c.parent_id for c in comments if c.parent_id}
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(Comment.id, Comment.name, Comment.status, Comment.body_html).where(
-            Comment.id.in_(ids)
-        )
-    )
-    return {
-        row.id: {
-            "id": row.id,
-            "name": row.name,
-            "status": row.status.value,
-            "body_html": row.body_html,
-        }
-        for row in rows
-    }
-
-
-def _histories(email_hashes: set[str]) -> dict[str, dict[str, int]]:
-    """How each commenter's comments have been decided so far: one query for the page."""
-    if not email_hashes:
-        return {}
-    rows = db.session.execute(
-        select(Comment.email_hash, Comment.status, func.count())
-        .where(Comment.email_hash.in_(email_hashes))
-        .group_by(Comment.email_hash, Comment.status)
-    )
-    histories: dict[str, dict[str, int]] = {}
-    for email_hash, status, count in rows:
-        if status.value in _EMPTY_HISTORY:
-            histories.setdefault(email_hash, dict(_EMPTY_HISTORY))[status.value] = count
-    return histories
-
-
-def status_counts() -> dict[str, int]:
-    rows = db.session.execute(select(Comment.status, func.count()).group_by(Comment.status))
-    counts = {status.value: count for status, count in rows}
-    counts["all"] = sum(counts.values())
-    return counts
-
-
-WAVE_MIN_SIZE = 3
-
-
-def waves(limit: int = 10) -> list[dict[str, Any]]:
-    """Pending comments with the same normalised text, biggest wave first."""
-    pending = Comment.status == CommentStatus.PENDING
-    sizes = db.session.execute(
-        select(Comment.fingerprint, func.count().label("size"))
-        .where(pending, Comment.fingerprint.is_not(None))
-        .group_by(Comment.fingerprint)
-        .having(func.count() >= WAVE_MIN_SIZE)
-        .order_by(func.count().desc())
-        .limit(limit)
-    ).all()
-    if not sizes:
-        return []
-    details = {
-        row.fingerprint: row
-        for row in db.session.execute(
-            select(
-                Comment.fingerprint,
-                func.count(Comment.email_hash.distinct()).label("commenters"),
-                func.count(Comment.article_id.distinct()).label("articles"),
-                func.min(Comment.id).label("sample_id"),
-            )
-            .where(pending, Comment.fingerprint.in_([row.fingerprint for row in sizes]))
-            .group_by(Comment.fingerprint)
-        )
-    }
-    samples = dict(
-        db.session.execute(
-            select(Comment.id, Comment.body_html).where(
-                Comment.id.in_([d.sample_id for d in details.values()])
-            )
-        ).all()
-    )
-    return [
-        {
-            "fingerprint": row.fingerprint,
-            "count": row.size,
-            "commenters": details[row.fingerprint].commenters,
-            "articles": details[row.fingerprint].articles,
-            "sample_html": samples[details[row.fingerprint].sample_id],
-        }
-        for row in sizes
-    ]
-
-
-def decide_wave(
-    fingerprint: str, action: str, moderator_id: int, note: str | None = None
-) -> BatchResult:
-    """One decision for every pending comment of a wave."""
-    ids = db.session.scalars(
-        select(Comment.id).where(
-            Comment.status == CommentStatus.PENDING, Comment.fingerprint == fingerprint
-        )
-    ).all()
-    expected = dict.fromkeys(ids, CommentStatus.PENDING.value)
-    return decide_many(list(ids), action, moderator_id, note, expected)

@@ -10,18 +10,20 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.comments import articles, views
+from service.comments import lifecycle, views
 from service.comments.rendering import render_body
 from service.errors import CommentNotFound, FieldError, InvalidTransition
 from service.models import (
     MAX_ID,
     Article,
+    AuditAction,
+    AuditActor,
     BodyFormat,
     Comment,
     CommentStatus,
-    ModerationEvent,
     utcnow,
 )
+from service.moderation import audit_trail
 from service.ops.database import write_transaction
 from service.screening import similarity
 
@@ -44,8 +46,9 @@ def _view(session: Session, comment: Comment) -> dict[str, Any]:
 
 def _public_change(session: Session, comment: Comment) -> None:
     # Only a public comment's change is one readers' cached feeds must see.
-    if comment.status == CommentStatus.APPROVED:
-        articles.record_public_change(session, comment.article_id, 0)
+    change = lifecycle.Change(session, AuditActor.MODERATOR)
+    change.touch(comment)
+    change.publish()
 
 
 def edit(comment_id: int, body: str, moderator_id: int, note: str | None = None) -> dict[str, Any]:
@@ -56,17 +59,16 @@ def edit(comment_id: int, body: str, moderator_id: int, note: str | None = None)
         comment = _comment(session, comment_id)
         if comment.body == body:
             raise InvalidTransition(f"Comment {comment_id} already says exactly that.")
-        session.add(
-            ModerationEvent(
-                comment_id=comment.id,
-                moderator_id=moderator_id,
-                actor="moderator",
-                action="moderator_edit",
-                from_status=comment.status.value,
-                to_status=comment.status.value,
-                note=note or None,
-                data={"original_body": comment.body},
-            )
+        audit_trail.record(
+            session,
+            AuditAction.MODERATOR_EDIT,
+            AuditActor.MODERATOR,
+            moderator_id=moderator_id,
+            comment_id=comment.id,
+            from_status=comment.status,
+            to_status=comment.status,
+            note=note or None,
+            data={"original_body": comment.body},
         )
         comment.body = body
         comment.body_html, comment.body_format = body_html, BodyFormat.MARKDOWN
@@ -104,15 +106,14 @@ def set_pinned(comment_id: int, pinned: bool, moderator_id: int) -> dict[str, An
                     f"{limit}); unpin one first."
                 )
         comment.pinned_at = utcnow() if pinned else None
-        session.add(
-            ModerationEvent(
-                comment_id=comment.id,
-                moderator_id=moderator_id,
-                actor="moderator",
-                action="pin" if pinned else "unpin",
-                from_status=comment.status.value,
-                to_status=comment.status.value,
-            )
+        audit_trail.record(
+            session,
+            AuditAction.PIN if pinned else AuditAction.UNPIN,
+            AuditActor.MODERATOR,
+            moderator_id=moderator_id,
+            comment_id=comment.id,
+            from_status=comment.status,
+            to_status=comment.status,
         )
         _public_change(session, comment)
         session.flush()

@@ -18,22 +18,23 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Protocol, cast
 
-from flask import current_app
 from sqlalchemy import CursorResult, Table, and_, case, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
-from service.comments import articles
+from service.comments import articles, lifecycle
 from service.comments.rendering import render
 from service.errors import FieldError
 from service.models import (
     ANONYMOUS,
     Article,
+    AuditAction,
+    AuditActor,
     Comment,
     CommentStatus,
     ImportedComment,
-    ModerationEvent,
     ModerationMode,
 )
+from service.moderation import audit_trail
 from service.ops.database import write_transaction
 from service.portability.records import (
     HOLD_CODE,
@@ -109,12 +110,11 @@ def run_import(
         report.orphans = _link_replies(session, report.source)
         _refresh_articles(session, report.article_ids, report.dated_ids)
         if report.imported:
-            session.add(
-                ModerationEvent(
-                    actor="system",
-                    action="import",
-                    note=f"Imported {report.imported} comments from {report.source}.",
-                )
+            audit_trail.record(
+                session,
+                AuditAction.IMPORT,
+                AuditActor.SYSTEM,
+                note=f"Imported {report.imported} comments from {report.source}.",
             )
     return report
 
@@ -292,13 +292,12 @@ class _Batcher:
         session.execute(update(Article).where(Article.id == article_id).values(**values))
         if info.locked:
             self.report.locked += 1
-            session.add(
-                ModerationEvent(
-                    article_id=article_id,
-                    actor="system",
-                    action="lock",
-                    note=f"Closed to comments in {self.report.source}.",
-                )
+            audit_trail.record(
+                session,
+                AuditAction.LOCK,
+                AuditActor.SYSTEM,
+                article_id=article_id,
+                note=f"Closed to comments in {self.report.source}.",
             )
 
     def _article_id(self, key: str) -> int:
@@ -453,23 +452,17 @@ def _link_replies(session: Session, source: str) -> int:
 
 
 def _refresh_articles(session: Session, article_ids: set[int], dated_ids: set[int]) -> None:
-    """Recount the public comments of the articles an import touched, and invalidate their
-    cached feeds; an article's start is its oldest comment (CLOSE_AFTER_DAYS counts from it)
-    unless the source said when it started."""
+    """Recount the public comments of the articles an import touched (the life-cycle core
+    does), and invalidate their cached feeds; an article's start is its oldest comment
+    (CLOSE_AFTER_DAYS counts from it) unless the source said when it started."""
     if not article_ids:
         return
-    approved = (
-        select(func.count())
-        .where(Comment.article_id == Article.id, Comment.status == CommentStatus.APPROVED)
-        .scalar_subquery()
-    )
+    lifecycle.recount(session, article_ids)
     oldest = select(func.min(Comment.created_at)).where(Comment.article_id == Article.id)
     session.execute(
         update(Article)
         .where(Article.id.in_(article_ids))
         .values(
-            approved_count=approved,
-            feed_version=Article.feed_version + 1,
             created_at=case(
                 (Article.id.in_(dated_ids), Article.created_at),
                 else_=func.coalesce(oldest.scalar_subquery(), Article.created_at),
@@ -479,4 +472,3 @@ def _refresh_articles(session: Session, article_ids: set[int], dated_ids: set[in
         )
         .execution_options(synchronize_session=False)
     )
-    current_app.extensions[articles.STATE_CACHE].clear()

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from service.comments import withdrawals
+from service.comments import lifecycle
 from service.errors import CommentNotFound, InvalidTransition, LinkExpired, LinkInvalid
 from service.extensions import db
 from service.models import Comment, CommentStatus, ModerationEvent
@@ -162,4 +162,4 @@ def withdraw(email: str, comment_id: int) -> None:
             raise CommentNotFound(f"You have no comment {comment_id}.")
         if comment.status == CommentStatus.DELETED:
             raise InvalidTransition("That comment is already withdrawn.")
-        withdrawals.take_down(session, comment)
+        lifecycle.withdraw(session, comment)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 import re
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,20 +19,22 @@ from flask import current_app
 from sqlalchemy import CursorResult, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from service.comments import articles, views
+from service.comments import lifecycle, views
 from service.comments.rendering import render
 from service.extensions import db
 from service.models import (
     ANONYMOUS,
     Article,
+    AuditAction,
+    AuditActor,
     Ban,
     BanKind,
     Comment,
     CommenterNote,
-    CommentStatus,
     ModerationEvent,
     utcnow,
 )
+from service.moderation import audit_trail
 from service.ops.database import write_transaction
 from service.privacy import vault
 
@@ -96,22 +97,24 @@ def export_person(email: str) -> dict[str, Any]:
 
 
 def erase_person(
-    email: str, mode: ErasureMode, moderator_id: int | None = None, actor: str | None = None
+    email: str,
+    mode: ErasureMode,
+    moderator_id: int | None = None,
+    actor: AuditActor | None = None,
 ) -> Erasure:
     """Remove everything that identifies the person behind `email`, keep the threads readable,
     and audit that an erasure happened (the event names neither the address nor its hash)."""
     person = Person.of(email)
     with write_transaction() as session:
         records = {table: eraser(session, person, mode) for table, eraser in _ERASERS}
-        session.add(
-            ModerationEvent(
-                moderator_id=moderator_id,
-                actor=actor or ("moderator" if moderator_id else "system"),
-                action="erase",
-                note=f"Erased one commenter's personal data ({mode.value}): "
-                f"{records['comments']} comments.",
-                # Not a `batch`: an erasure cannot be undone.
-            )
+        audit_trail.record(
+            session,
+            AuditAction.ERASE,
+            actor or (AuditActor.MODERATOR if moderator_id else AuditActor.SYSTEM),
+            moderator_id=moderator_id,
+            note=f"Erased one commenter's personal data ({mode.value}): "
+            f"{records['comments']} comments.",
+            # Not a `batch`: an erasure cannot be undone.
         )
     _scrub_sqlite_files()
     return Erasure(mode, records)
@@ -121,7 +124,8 @@ def _erase_comments(session: Session, person: Person, mode: ErasureMode) -> int:
     comments = session.scalars(
         select(Comment).where(Comment.email_hash == person.email_hash).with_for_update()
     ).all()
-    public_changes: dict[int, int] = defaultdict(int)
+    # The actor does not matter: an erasure writes one event of its own, not one per comment.
+    change = lifecycle.Change(session, AuditActor.SYSTEM)
     for comment in comments:
         comment.email_encrypted = ""
         comment.email_hash = ""
@@ -129,11 +133,8 @@ def _erase_comments(session: Session, person: Person, mode: ErasureMode) -> int:
         comment.user_agent = None
         comment.website = None
         if mode == ErasureMode.DELETE:
-            if comment.status == CommentStatus.APPROVED:
-                public_changes[comment.article_id] -= 1
-            comment.status = CommentStatus.DELETED
-            # Nothing left to restore.
-            comment.status_before_delete = None
+            # Deleted with nothing left to restore.
+            change.erase(comment, remove=True)
             comment.name = REMOVED_NAME
             comment.body = comment.body_html = ""
             comment.fingerprint = None
@@ -144,11 +145,9 @@ def _erase_comments(session: Session, person: Person, mode: ErasureMode) -> int:
         if person.pattern.search(comment.body):
             comment.body = person.pattern.sub(ADDRESS_PLACEHOLDER, comment.body)
             comment.body_html = render(comment.body, comment.body_format)
-        if comment.status == CommentStatus.APPROVED:
-            # Same count, but the public thread changed: cached feeds must not keep the name.
-            public_changes.setdefault(comment.article_id, 0)
-    for article_id, delta in public_changes.items():
-        articles.record_public_change(session, article_id, delta)
+        # Same state, but the public thread changed: cached feeds must not keep the name.
+        change.erase(comment, remove=False)
+    change.publish()
     return len(comments)
 
 
@@ -205,7 +204,7 @@ def _erase_commenter_events(session: Session, person: Person, mode: ErasureMode)
         data = dict(event.data or {})
         if event.commenter_hash == person.email_hash:
             event.commenter_hash = None
-            if event.action == "note":
+            if event.action == AuditAction.NOTE:
                 event.note = NOTE_ERASED
             changed += 1
         if "original_body" in data:
@@ -261,13 +260,12 @@ def purge_client_data(days: int | None = None) -> int:
         # An UPDATE's result is a CursorResult, which SQLAlchemy's hints leave a plain Result.
         purged = cast(CursorResult[Any], result).rowcount
         if purged:
-            session.add(
-                ModerationEvent(
-                    actor="system",
-                    action="purge",
-                    note=f"Removed IP hashes and user agents of {purged} comments older than "
-                    f"{days} days.",
-                )
+            audit_trail.record(
+                session,
+                AuditAction.PURGE,
+                AuditActor.SYSTEM,
+                note=f"Removed IP hashes and user agents of {purged} comments older than "
+                f"{days} days.",
             )
     _scrub_sqlite_files()
     return purged

@@ -14,6 +14,7 @@ from sqlalchemy import delete, exists, select
 from service.errors import FieldError
 from service.extensions import db
 from service.models import (
+    AuditActor,
     Comment,
     CommentStatus,
     ModerationEvent,
@@ -161,7 +162,7 @@ def simulate(candidate_rules: policy.Rules, last: int = 1000) -> Simulation:
     current rules and under the proposed ones: what each would have held, and how many of
     those the moderators approved (false positives) or refused (rejected or spam)."""
     decided_by_moderator = exists().where(
-        ModerationEvent.comment_id == Comment.id, ModerationEvent.actor == "moderator"
+        ModerationEvent.comment_id == Comment.id, ModerationEvent.actor == AuditActor.MODERATOR
     )
     rows = db.session.execute(
         select(Comment.name, Comment.body, Comment.website, Comment.status)

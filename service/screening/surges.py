@@ -10,7 +10,8 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.models import Article, Comment, CommentStatus, ModerationEvent
+from service.models import Article, AuditAction, AuditActor, Comment, CommentStatus
+from service.moderation import audit_trail
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,13 @@ def refresh(session: Session, article: Article, now: datetime) -> SurgeState:
     if article.surge_until is not None:
         if article.surge_until > now:
             return SurgeState(article.surge_until)
-        _switch(session, article, None, "surge_off", "Cool-down over: back to the site's mode.")
+        _switch(
+            session,
+            article,
+            None,
+            AuditAction.SURGE_OFF,
+            "Cool-down over: back to the site's mode.",
+        )
     threshold, spam_threshold = config["SURGE_SUBMISSIONS"], config["SURGE_SPAM"]
     if not threshold and not spam_threshold:
         return SurgeState(None)
@@ -52,12 +59,12 @@ def refresh(session: Session, article: Article, now: datetime) -> SurgeState:
     else:
         return SurgeState(None)
     until = now + timedelta(seconds=config["SURGE_COOLDOWN_SECONDS"])
-    _switch(session, article, until, "surge_on", note)
+    _switch(session, article, until, AuditAction.SURGE_ON, note)
     return SurgeState(until, started_because=note)
 
 
 def _switch(
-    session: Session, article: Article, until: datetime | None, action: str, note: str
+    session: Session, article: Article, until: datetime | None, action: AuditAction, note: str
 ) -> None:
     article.surge_until = until
-    session.add(ModerationEvent(article_id=article.id, actor="system", action=action, note=note))
+    audit_trail.record(session, action, AuditActor.SYSTEM, article_id=article.id, note=note)

@@ -75,7 +75,7 @@
     for (const outcome of results) {
       const row = document.getElementById("c" + outcome.id);
       if (!row || outcome.error) continue;
-      row.dataset.status = outcome.status;
+      row.setAttribute("data-status", outcome.status);
       row.className = row.className.replace(/status-\w+/, "status-" + outcome.status);
       row.querySelector(".badge").textContent = outcome.status;
       row.classList.toggle("decided", !undone);

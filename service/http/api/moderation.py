@@ -15,6 +15,7 @@ from service.http.schemas.moderation import (
     ArticleStateSchema,
     BulkActionSchema,
     BulkResultSchema,
+    DecidedCommentSchema,
     DecisionSchema,
     EventArgsSchema,
     EventPageSchema,
@@ -43,7 +44,9 @@ from service.http.schemas.people import (
     PersonalDataSchema,
     PersonSchema,
 )
+from service.models import AuditAction
 from service.moderation import accounts, audit_trail, bans, commenters, decisions, editorial
+from service.moderation import queue as moderation_queue
 from service.privacy import personal_data
 
 blp = Blueprint(
@@ -72,28 +75,35 @@ def require_token() -> None:
 @blp.doc(**SECURITY)
 def queue(args: dict[str, Any]) -> Any:
     """Comments by status (pending by default), oldest first, with emails and reasons."""
-    return decisions.queue_page(decisions.QueueFilter(**args))
+    return moderation_queue.queue_page(moderation_queue.QueueFilter(**args))
+
+
+# Decisions and pins share one URL shape, and OpenAPI allows one POST per path: one view
+# documents both.
+_PINS = (AuditAction.PIN, AuditAction.UNPIN)
+_POSTED_ACTIONS = [a for a in decisions.ACTIONS if a != AuditAction.DELETE] + list(_PINS)
 
 
 @blp.route(
-    "/comments/<int:comment_id>/<any(approve, reject, spam, restore):action>", methods=["POST"]
+    f"/comments/<int:comment_id>/<any({', '.join(_POSTED_ACTIONS)}):action>", methods=["POST"]
 )
 @blp.arguments(DecisionSchema, location="json", required=False)
-@blp.response(200, ModerationCommentSchema)
+@blp.response(200, DecidedCommentSchema)
 @blp.doc(**SECURITY)
 def decide(args: dict[str, Any], comment_id: int, action: str) -> Any:
-    """Approve, reject, mark as spam or restore one comment (409 if it cannot move so)."""
-    return decisions.decide(
+    """Approve, reject, mark as spam or restore one comment (409 if it cannot move so); its
+    `batch` can be passed to /undo. Or pin an approved top-level comment to the top of its
+    thread, or unpin it (no batch: unpin undoes a pin)."""
+    if action in _PINS:
+        return editorial.set_pinned(comment_id, action == AuditAction.PIN, g.moderator.id)
+    return _decided(comment_id, action, args)
+
+
+def _decided(comment_id: int, action: str, args: dict[str, Any]) -> dict[str, Any]:
+    decided = decisions.decide(
         comment_id, action, g.moderator.id, args["note"], args["expected_status"]
-    ).comment
-
-
-@blp.route("/comments/<int:comment_id>/<any(pin, unpin):action>", methods=["POST"])
-@blp.response(200, ModerationCommentSchema)
-@blp.doc(**SECURITY)
-def pin(comment_id: int, action: str) -> Any:
-    """Pin an approved top-level comment to the top of its thread, or unpin it."""
-    return editorial.set_pinned(comment_id, action == "pin", g.moderator.id)
+    )
+    return decided.comment | {"batch": decided.batch}
 
 
 @blp.route("/comments/<int:comment_id>")
@@ -107,13 +117,12 @@ class ModeratedComment(MethodView):
         return editorial.edit(comment_id, args["body"], g.moderator.id, args["note"])
 
     @blp.arguments(DecisionSchema, location="json", required=False)
-    @blp.response(200, ModerationCommentSchema)
+    @blp.response(200, DecidedCommentSchema)
     @blp.doc(**SECURITY)
     def delete(self, args: dict[str, Any], comment_id: int) -> Any:
-        """Remove a comment from the thread (it can be restored)."""
-        return decisions.decide(
-            comment_id, "delete", g.moderator.id, args["note"], args["expected_status"]
-        ).comment
+        """Remove a comment from the thread (it can be restored, or the delete undone with
+        its `batch`)."""
+        return _decided(comment_id, AuditAction.DELETE, args)
 
 
 @blp.route("/actions", methods=["POST"])

@@ -28,7 +28,7 @@ from service.http.schemas.people import (
     ArticleChangesSchema,
     NoteSchema,
 )
-from service.models import CommentStatus
+from service.models import AuditAction, CommentStatus
 
 F = TypeVar("F", bound=Field[Any])
 
@@ -167,7 +167,8 @@ class WaveForm(NoteSchema):
     action = fields.String(
         required=True,
         validate=validate.OneOf(
-            ["approve", "reject", "spam"], error="Choose what to do with the whole wave."
+            [AuditAction.APPROVE, AuditAction.REJECT, AuditAction.SPAM],
+            error="Choose what to do with the whole wave.",
         ),
         error_messages={"required": "Choose what to do with the whole wave."},
     )

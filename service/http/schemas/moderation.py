@@ -10,7 +10,7 @@ from marshmallow import (
 )
 
 from service.http.schemas.common import CommentBody, optional_note, printable
-from service.models import MAX_ID, CommentStatus
+from service.models import MAX_ID, AuditAction, CommentStatus
 
 
 class Reason(Schema):
@@ -61,6 +61,12 @@ class QueueArgsSchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
+class DecidedCommentSchema(ModerationCommentSchema):
+    batch = fields.String(
+        metadata={"description": "The decision's batch: pass it to /undo to put it back."}
+    )
+
+
 class QueuePageSchema(Schema):
     comments = fields.List(fields.Nested(ModerationCommentSchema))
     next_cursor = fields.String(allow_none=True)
@@ -78,7 +84,13 @@ class DecisionSchema(Schema):
     )
 
 
-BULK_ACTIONS = ["approve", "reject", "spam", "restore", "delete"]
+BULK_ACTIONS = [
+    AuditAction.APPROVE,
+    AuditAction.REJECT,
+    AuditAction.SPAM,
+    AuditAction.RESTORE,
+    AuditAction.DELETE,
+]
 
 
 class BulkActionSchema(DecisionSchema):

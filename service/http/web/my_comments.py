@@ -15,6 +15,7 @@ from service.http.schemas.common import messages_of
 from service.http.schemas.people_forms import OwnErasureForm
 from service.http.web import refuse_nul_characters
 from service.http.web.forms import form_input
+from service.models import AuditActor
 from service.privacy import my_comments, personal_data
 
 blp = Blueprint("my_comments", __name__, url_prefix="/my-comments")
@@ -76,6 +77,6 @@ def download() -> Response:
 @blp.route("/erase", methods=["POST"])
 def erase() -> str:
     mode: personal_data.ErasureMode = form_input(OwnErasureForm())["mode"]
-    erasure = personal_data.erase_person(_address(), mode, actor="commenter")
+    erasure = personal_data.erase_person(_address(), mode, actor=AuditActor.COMMENTER)
     session.pop(SESSION_KEY, None)
     return render_template("my_comments/erased.html", comments=erasure.comments, mode=mode.value)

@@ -23,20 +23,20 @@ from service.http.schemas.forms import (
 )
 from service.http.web import people, refuse_nul_characters
 from service.http.web.forms import back, form_input, map_refusals, query_input, wants_json
-from service.models import CommentStatus, ModerationMode
-from service.moderation import decisions
+from service.models import AuditAction, CommentStatus, ModerationMode
+from service.moderation import decisions, queue
 
 blp = Blueprint("queue", __name__, url_prefix="/moderation")
 blp.before_request(refuse_nul_characters)
 map_refusals(blp)
 
-PAST_TENSE = {
-    "approve": "approved",
-    "reject": "rejected",
-    "spam": "marked as spam",
-    "delete": "deleted",
-    "restore": "restored",
-    "undo": "put back",
+PAST_TENSE: dict[str, str] = {
+    AuditAction.APPROVE: "approved",
+    AuditAction.REJECT: "rejected",
+    AuditAction.SPAM: "marked as spam",
+    AuditAction.DELETE: "deleted",
+    AuditAction.RESTORE: "restored",
+    AuditAction.UNDO: "put back",
 }
 
 
@@ -58,7 +58,7 @@ def _summary(action: str, outcomes: list[decisions.Outcome]) -> tuple[str, str]:
 
 def _respond(action: str, result: decisions.BatchResult) -> Response:
     message, category = _summary(action, result.outcomes)
-    if action == "undo" and category == "undo":
+    if action == AuditAction.UNDO and category == "undo":
         category = "info"  # an undo is not itself undone from the flash
     if wants_json():
         return jsonify(
@@ -79,14 +79,14 @@ _QUEUE_FORM = QueueForm(exclude=("limit",))
 def index() -> str:
     args = query_input(_QUEUE_FORM)
     status = args["status"]
-    filters = decisions.QueueFilter(
+    filters = queue.QueueFilter(
         status=status,
         article=args["article"],
         q=args["q"],
         cursor=args["cursor"],
         limit=current_app.config["QUEUE_PAGE_SIZE"],
     )
-    page = decisions.queue_page(filters)
+    page = queue.queue_page(filters)
     comments = page["comments"]
     grouped = args["group"] == "article"
     if grouped:
@@ -101,10 +101,10 @@ def index() -> str:
         else {},
         next_cursor=page["next_cursor"],
         filters=filters,
-        counts=decisions.status_counts(),
+        counts=queue.status_counts(),
         statuses=[s.value for s in CommentStatus] + ["all"],
         status_label=status.capitalize(),
-        waves=decisions.waves() if status == "pending" and not filters.cursor else [],
+        waves=queue.waves() if status == "pending" and not filters.cursor else [],
         site_url=current_app.config["SITE_URL"],
         article=_article_settings(filters.article),
         busy_articles=_busy_articles(status, filters),
@@ -122,7 +122,7 @@ def _article_settings(key: str | None) -> dict[str, Any] | None:
         return None
 
 
-def _busy_articles(status: str, filters: decisions.QueueFilter) -> list[dict[str, Any]]:
+def _busy_articles(status: str, filters: queue.QueueFilter) -> list[dict[str, Any]]:
     """The queue grouped by article: those with pending comments, most first."""
     if status != "pending" or filters.article or filters.cursor:
         return []
@@ -187,4 +187,6 @@ def article_settings() -> Response:
 
 @blp.route("/undo", methods=["POST"])
 def undo() -> Response:
-    return _respond("undo", decisions.undo(form_input(UndoForm())["batch"], current_user.id))
+    return _respond(
+        AuditAction.UNDO, decisions.undo(form_input(UndoForm())["batch"], current_user.id)
+    )

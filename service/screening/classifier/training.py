@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import delete, exists, select
 
 from service.extensions import db
-from service.models import ClassifierModel, Comment, CommentStatus, ModerationEvent
+from service.models import AuditActor, ClassifierModel, Comment, CommentStatus, ModerationEvent
 from service.ops.database import write_transaction
 from service.screening.classifier import scoring
 
@@ -41,7 +41,7 @@ def decided_texts(status: CommentStatus) -> list[str]:
     itself; a spam wave counts once, not once per copy."""
     by_moderator = exists().where(
         ModerationEvent.comment_id == Comment.id,
-        ModerationEvent.actor == "moderator",
+        ModerationEvent.actor == AuditActor.MODERATOR,
         ModerationEvent.to_status == Comment.status,
     )
     stmt = (
