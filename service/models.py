@@ -111,48 +111,6 @@ class ModeratorRole(enum.StrEnum):
     MODERATOR = "moderator"
 
 
-class AuditActor(enum.StrEnum):
-    """Who did what an audit event records; moderator_id is set only for a moderator."""
-
-    MODERATOR = "moderator"
-    COMMENTER = "commenter"
-    SYSTEM = "system"
-
-
-class AuditAction(enum.StrEnum):
-    """What an audit event records (stored as these strings)."""
-
-    # A moderator's decisions on comments, and the undo of one.
-    APPROVE = "approve"
-    REJECT = "reject"
-    SPAM = "spam"
-    DELETE = "delete"
-    RESTORE = "restore"
-    UNDO = "undo"
-    # The commenter's own changes.
-    EDIT = "edit"
-    WITHDRAW = "withdraw"
-    # A moderator's editorial hand on single comments.
-    MODERATOR_EDIT = "moderator_edit"
-    PIN = "pin"
-    UNPIN = "unpin"
-    # People: bans, suspensions and notes.
-    BAN = "ban"
-    SPAM_BAN = "spam_ban"
-    LIFT_BAN = "lift_ban"
-    NOTE = "note"
-    # Articles.
-    LOCK = "lock"
-    UNLOCK = "unlock"
-    ARTICLE_SETTINGS = "article_settings"
-    SURGE_ON = "surge_on"
-    SURGE_OFF = "surge_off"
-    # Data: erasure, retention, imports.
-    ERASE = "erase"
-    PURGE = "purge"
-    IMPORT = "import"
-
-
 def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
     # Stored as short strings with a CHECK constraint: portable, and readable in SQL.
     return Enum(

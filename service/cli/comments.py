@@ -11,11 +11,11 @@ import click
 from flask.cli import with_appcontext
 from marshmallow import ValidationError
 
+from service.audit import AuditAction
 from service.cli.moderation import MODERATOR_OPTION
 from service.errors import DomainError
 from service.http.schemas.common import messages_of
 from service.http.schemas.moderation import ModeratorEditSchema
-from service.models import AuditAction
 from service.moderation import accounts, decisions, editorial
 
 NOTE_OPTION = click.option("--note", help="Why, for the audit log.")

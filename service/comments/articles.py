@@ -12,17 +12,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from service import audit
+from service.audit import AuditAction, AuditActor
 from service.errors import ArticleClosed, ArticleNotFound, FieldError, InvalidTransition, NotAllowed
 from service.extensions import db
 from service.models import (
     Article,
-    AuditAction,
-    AuditActor,
     Comment,
     CommentStatus,
     ModerationMode,
 )
-from service.moderation import audit_trail
 from service.ops.database import write_transaction
 
 KEY_MAX = 255
@@ -132,7 +131,7 @@ def set_locked(key: str, locked: bool, moderator_id: int, note: str | None = Non
             state = "locked" if locked else "open"
             raise InvalidTransition(f"Article {key!r} is already {state}.")
         article.locked = locked
-        audit_trail.record(
+        audit.record(
             session,
             AuditAction.LOCK if locked else AuditAction.UNLOCK,
             AuditActor.MODERATOR,
@@ -193,7 +192,7 @@ def update_settings(
             if before[name] != value
         }
         if changed:
-            audit_trail.record(
+            audit.record(
                 session,
                 AuditAction.ARTICLE_SETTINGS,
                 AuditActor.MODERATOR,

@@ -17,10 +17,15 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from service import audit
+from service.audit import AuditAction, AuditActor
 from service.comments import articles
 from service.errors import InvalidTransition
-from service.models import Article, AuditAction, AuditActor, Comment, CommentStatus
-from service.moderation import audit_trail
+from service.models import (
+    Article,
+    Comment,
+    CommentStatus,
+)
 from service.screening import policy
 
 PENDING, APPROVED = CommentStatus.PENDING, CommentStatus.APPROVED
@@ -129,7 +134,7 @@ class Change:
         before = comment.status
         comment.status_before_delete = before if target == DELETED else None
         comment.status = target
-        audit_trail.record(
+        audit.record(
             self.session,
             action,
             self.actor,

@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from service import notifications
+from service.audit import AuditActor
 from service.comments import articles, lifecycle
 from service.comments.rendering import render_body
 from service.errors import (
@@ -26,12 +27,27 @@ from service.errors import (
     TooSoon,
 )
 from service.extensions import db
-from service.models import MAX_ID, Article, AuditActor, BodyFormat, Comment, CommentStatus, utcnow
-from service.moderation import bans
+from service.models import (
+    MAX_ID,
+    Article,
+    BodyFormat,
+    Comment,
+    CommentStatus,
+    utcnow,
+)
 from service.ops import telemetry
 from service.ops.database import write_transaction
 from service.privacy import my_comments, vault
-from service.screening import akismet_check, classifier, policy, rules, similarity, surges, traps
+from service.screening import (
+    akismet_check,
+    ban_checks,
+    classifier,
+    policy,
+    rules,
+    similarity,
+    surges,
+    traps,
+)
 
 _PARENT_GONE = "The comment you are replying to does not exist or is no longer public."
 
@@ -72,7 +88,7 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
     email_vault = vault.vault()
     email_hash = email_vault.email_hash(new.email)
     ip_hash = email_vault.ip_hash(client.ip)
-    bans.check_allowed(email_hash, vault.email_domain(new.email), ip_hash)
+    ban_checks.check_allowed(email_hash, vault.email_domain(new.email), ip_hash)
     # Everything that needs no lock (and may take a while) happens before the write
     # transaction, so submissions to one article queue behind each other only briefly.
     current = rules.current_rules()

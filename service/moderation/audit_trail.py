@@ -1,60 +1,20 @@
-"""The audit trail: the one builder of its events (`record`), and reading them back, newest
-first: every decision, ban, note and setting change."""
+"""The audit trail as moderators read it, newest first: every decision, ban, note and setting
+change (service/audit.py writes it)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from service import cursors
 from service.extensions import db
 from service.models import (
     Article,
-    AuditAction,
-    AuditActor,
     Comment,
-    CommentStatus,
     ModerationEvent,
     Moderator,
 )
-
-
-def record(
-    session: Session,
-    action: AuditAction,
-    actor: AuditActor,
-    *,
-    moderator_id: int | None = None,
-    comment_id: int | None = None,
-    article_id: int | None = None,
-    ban_id: int | None = None,
-    commenter_hash: str | None = None,
-    from_status: CommentStatus | None = None,
-    to_status: CommentStatus | None = None,
-    note: str | None = None,
-    batch: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> ModerationEvent:
-    """Add one audit event to the caller's transaction, so it commits with what it records.
-    Comment state changes come here only through the life-cycle core (comments/lifecycle.py)."""
-    event = ModerationEvent(
-        action=action.value,
-        actor=actor.value,
-        moderator_id=moderator_id,
-        comment_id=comment_id,
-        article_id=article_id,
-        ban_id=ban_id,
-        commenter_hash=commenter_hash,
-        from_status=from_status.value if from_status else None,
-        to_status=to_status.value if to_status else None,
-        note=note,
-        batch=batch,
-        data=data,
-    )
-    session.add(event)
-    return event
 
 
 def events_page(

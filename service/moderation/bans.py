@@ -14,16 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
-from service import cursors
+from service import audit, cursors
+from service.audit import AuditAction, AuditActor
 from service.comments import lifecycle
 from service.errors import (
     BanNotFound,
-    CommenterBanned,
-    CommenterSuspended,
     CommentNotFound,
     FieldError,
     InvalidTransition,
@@ -31,8 +29,6 @@ from service.errors import (
 from service.extensions import db
 from service.models import (
     MAX_ID,
-    AuditAction,
-    AuditActor,
     Ban,
     BanKind,
     Comment,
@@ -40,11 +36,11 @@ from service.models import (
     Moderator,
     utcnow,
 )
-from service.moderation import audit_trail, decisions
+from service.moderation import decisions
 from service.ops.database import write_transaction
 from service.privacy import vault
+from service.screening import ban_checks
 
-BANNED_MESSAGE = "Comments from this address are not accepted."
 _DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
 LABEL_PREFIX = 10
 
@@ -71,38 +67,6 @@ class BanResult:
 def until_after(days: int | None, now: datetime | None = None) -> datetime | None:
     """The end of a suspension of so many days; None (a permanent ban) for no days."""
     return (now or utcnow()) + timedelta(days=days) if days else None
-
-
-def active(now: datetime) -> ColumnElement[bool]:
-    return and_(Ban.lifted_at.is_(None), or_(Ban.until.is_(None), Ban.until > now))
-
-
-def _domain_and_parents(domain: str) -> list[str]:
-    # A ban of example.org covers mail.example.org too.
-    labels = domain.split(".")
-    return [".".join(labels[i:]) for i in range(len(labels) - 1)] if domain else []
-
-
-def check_allowed(email_hash: str, domain: str, ip_hash: str | None) -> None:
-    """Refuse a submission from a banned or suspended commenter, domain or client; the
-    submission use case calls this before it stores anything."""
-    now = utcnow()
-    matches = [
-        and_(Ban.kind == BanKind.EMAIL, Ban.value == email_hash),
-        and_(Ban.kind == BanKind.DOMAIN, Ban.value.in_(_domain_and_parents(domain))),
-    ]
-    if ip_hash:
-        matches.append(and_(Ban.kind == BanKind.IP, Ban.value == ip_hash))
-    ends = db.session.scalars(select(Ban.until).where(active(now), or_(*matches))).all()
-    if not ends:
-        return
-    if any(until is None for until in ends):
-        raise CommenterBanned(BANNED_MESSAGE)
-    until = max(end for end in ends if end is not None)
-    raise CommenterSuspended(
-        "You cannot comment for the time being. You may comment again after "
-        f"{until.strftime('%d %B %Y, %H:%M')} UTC."
-    )
 
 
 def _resolve(session: Session, target: Target) -> str:
@@ -165,7 +129,7 @@ def ban(
     with write_transaction() as session:
         value = _resolve(session, target)
         existing = session.scalars(
-            select(Ban).where(Ban.kind == target.kind, Ban.value == value, active(now))
+            select(Ban).where(Ban.kind == target.kind, Ban.value == value, ban_checks.active(now))
         ).first()
         if existing is not None:
             raise InvalidTransition(
@@ -231,7 +195,7 @@ def _record(
     note: str | None,
     batch: str | None,
 ) -> None:
-    audit_trail.record(
+    audit.record(
         session,
         action,
         AuditActor.MODERATOR,
@@ -305,7 +269,7 @@ def bans_page(
     now = utcnow()
     stmt = select(Ban)
     if state == "active":
-        stmt = stmt.where(active(now))
+        stmt = stmt.where(ban_checks.active(now))
     if q and (needle := q.strip().lower()):
         stmt = stmt.where(
             or_(

@@ -9,18 +9,18 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from service import audit
+from service.audit import AuditAction, AuditActor
 from service.errors import CommenterNotFound, FieldError
 from service.extensions import db
 from service.http.schemas.common import NOTE_MAX
 from service.models import (
     Article,
-    AuditAction,
-    AuditActor,
     Comment,
     CommenterNote,
     Moderator,
 )
-from service.moderation import audit_trail, bans
+from service.moderation import bans
 from service.ops.database import write_transaction
 from service.privacy import vault
 
@@ -108,7 +108,7 @@ def add_note(email_hash: str, body: str, moderator_id: int) -> dict[str, Any]:
     with write_transaction() as session:
         note = CommenterNote(email_hash=email_hash, body=body, moderator_id=moderator_id)
         session.add(note)
-        audit_trail.record(
+        audit.record(
             session,
             AuditAction.NOTE,
             AuditActor.MODERATOR,

@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service import audit
+from service.audit import AuditAction, AuditActor
 from service.comments import lifecycle, views
 from service.errors import CommentNotFound, DomainError, InvalidTransition, NothingToUndo
 from service.models import (
     MAX_ID,
     Article,
-    AuditAction,
-    AuditActor,
     Ban,
     BanKind,
     Comment,
@@ -27,7 +27,7 @@ from service.models import (
     ModerationEvent,
     utcnow,
 )
-from service.moderation import audit_trail, queue
+from service.moderation import queue
 from service.ops import telemetry
 from service.ops.database import write_transaction
 from service.screening import classifier
@@ -231,7 +231,7 @@ def _lift_with_undo(change: lifecycle.Change, ban_id: int) -> None:
         return
     ban.lifted_at = utcnow()
     ban.lifted_by = change.moderator_id
-    audit_trail.record(
+    audit.record(
         change.session,
         AuditAction.LIFT_BAN,
         AuditActor.MODERATOR,

@@ -10,20 +10,19 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service import audit
+from service.audit import AuditAction, AuditActor
 from service.comments import lifecycle, views
 from service.comments.rendering import render_body
 from service.errors import CommentNotFound, FieldError, InvalidTransition
 from service.models import (
     MAX_ID,
     Article,
-    AuditAction,
-    AuditActor,
     BodyFormat,
     Comment,
     CommentStatus,
     utcnow,
 )
-from service.moderation import audit_trail
 from service.ops.database import write_transaction
 from service.screening import similarity
 
@@ -59,7 +58,7 @@ def edit(comment_id: int, body: str, moderator_id: int, note: str | None = None)
         comment = _comment(session, comment_id)
         if comment.body == body:
             raise InvalidTransition(f"Comment {comment_id} already says exactly that.")
-        audit_trail.record(
+        audit.record(
             session,
             AuditAction.MODERATOR_EDIT,
             AuditActor.MODERATOR,
@@ -106,7 +105,7 @@ def set_pinned(comment_id: int, pinned: bool, moderator_id: int) -> dict[str, An
                     f"{limit}); unpin one first."
                 )
         comment.pinned_at = utcnow() if pinned else None
-        audit_trail.record(
+        audit.record(
             session,
             AuditAction.PIN if pinned else AuditAction.UNPIN,
             AuditActor.MODERATOR,

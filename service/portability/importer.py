@@ -21,20 +21,19 @@ from typing import Any, Protocol, cast
 from sqlalchemy import CursorResult, Table, and_, case, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
+from service import audit
+from service.audit import AuditAction, AuditActor
 from service.comments import articles, lifecycle
 from service.comments.rendering import render
 from service.errors import FieldError
 from service.models import (
     ANONYMOUS,
     Article,
-    AuditAction,
-    AuditActor,
     Comment,
     CommentStatus,
     ImportedComment,
     ModerationMode,
 )
-from service.moderation import audit_trail
 from service.ops.database import write_transaction
 from service.portability.records import (
     HOLD_CODE,
@@ -110,7 +109,7 @@ def run_import(
         report.orphans = _link_replies(session, report.source)
         _refresh_articles(session, report.article_ids, report.dated_ids)
         if report.imported:
-            audit_trail.record(
+            audit.record(
                 session,
                 AuditAction.IMPORT,
                 AuditActor.SYSTEM,
@@ -292,7 +291,7 @@ class _Batcher:
         session.execute(update(Article).where(Article.id == article_id).values(**values))
         if info.locked:
             self.report.locked += 1
-            audit_trail.record(
+            audit.record(
                 session,
                 AuditAction.LOCK,
                 AuditActor.SYSTEM,

@@ -19,14 +19,14 @@ from flask import current_app
 from sqlalchemy import CursorResult, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from service import audit
+from service.audit import AuditAction, AuditActor
 from service.comments import lifecycle, views
 from service.comments.rendering import render
 from service.extensions import db
 from service.models import (
     ANONYMOUS,
     Article,
-    AuditAction,
-    AuditActor,
     Ban,
     BanKind,
     Comment,
@@ -34,7 +34,6 @@ from service.models import (
     ModerationEvent,
     utcnow,
 )
-from service.moderation import audit_trail
 from service.ops.database import write_transaction
 from service.privacy import vault
 
@@ -107,7 +106,7 @@ def erase_person(
     person = Person.of(email)
     with write_transaction() as session:
         records = {table: eraser(session, person, mode) for table, eraser in _ERASERS}
-        audit_trail.record(
+        audit.record(
             session,
             AuditAction.ERASE,
             actor or (AuditActor.MODERATOR if moderator_id else AuditActor.SYSTEM),
@@ -260,7 +259,7 @@ def purge_client_data(days: int | None = None) -> int:
         # An UPDATE's result is a CursorResult, which SQLAlchemy's hints leave a plain Result.
         purged = cast(CursorResult[Any], result).rowcount
         if purged:
-            audit_trail.record(
+            audit.record(
                 session,
                 AuditAction.PURGE,
                 AuditActor.SYSTEM,

@@ -11,10 +11,10 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import delete, exists, select
 
+from service.audit import AuditActor
 from service.errors import FieldError
 from service.extensions import db
 from service.models import (
-    AuditActor,
     Comment,
     CommentStatus,
     ModerationEvent,

@@ -10,8 +10,13 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.models import Article, AuditAction, AuditActor, Comment, CommentStatus
-from service.moderation import audit_trail
+from service import audit
+from service.audit import AuditAction, AuditActor
+from service.models import (
+    Article,
+    Comment,
+    CommentStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -67,4 +72,4 @@ def _switch(
     session: Session, article: Article, until: datetime | None, action: AuditAction, note: str
 ) -> None:
     article.surge_until = until
-    audit_trail.record(session, action, AuditActor.SYSTEM, article_id=article.id, note=note)
+    audit.record(session, action, AuditActor.SYSTEM, article_id=article.id, note=note)

@@ -10,9 +10,15 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from service.audit import AuditAction
 from service.errors import InvalidTransition
 from service.extensions import db
-from service.models import Article, AuditAction, Comment, CommentStatus, ModerationEvent
+from service.models import (
+    Article,
+    Comment,
+    CommentStatus,
+    ModerationEvent,
+)
 from service.moderation import accounts, decisions
 from tests.comments.test_edits import edit, posted, withdraw
 

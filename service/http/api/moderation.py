@@ -9,6 +9,7 @@ from flask.views import MethodView
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
+from service.audit import AuditAction
 from service.comments import articles
 from service.http.openapi import Blueprint
 from service.http.schemas.moderation import (
@@ -44,7 +45,6 @@ from service.http.schemas.people import (
     PersonalDataSchema,
     PersonSchema,
 )
-from service.models import AuditAction
 from service.moderation import accounts, audit_trail, bans, commenters, decisions, editorial
 from service.moderation import queue as moderation_queue
 from service.privacy import personal_data

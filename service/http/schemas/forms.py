@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from marshmallow.fields import Field
 
 from service import cursors
+from service.audit import AuditAction
 from service.comments import articles
 from service.errors import FieldError
 from service.http.schemas.common import CommentId, optional_note, printable
@@ -28,7 +29,9 @@ from service.http.schemas.people import (
     ArticleChangesSchema,
     NoteSchema,
 )
-from service.models import AuditAction, CommentStatus
+from service.models import (
+    CommentStatus,
+)
 
 F = TypeVar("F", bound=Field[Any])
 

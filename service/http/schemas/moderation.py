@@ -9,8 +9,12 @@ from marshmallow import (
     validate,
 )
 
+from service.audit import AuditAction
 from service.http.schemas.common import CommentBody, optional_note, printable
-from service.models import MAX_ID, AuditAction, CommentStatus
+from service.models import (
+    MAX_ID,
+    CommentStatus,
+)
 
 
 class Reason(Schema):

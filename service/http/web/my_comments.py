@@ -10,12 +10,12 @@ from flask import Blueprint, flash, redirect, render_template, session, url_for
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
+from service.audit import AuditActor
 from service.errors import DomainError, LinkInvalid
 from service.http.schemas.common import messages_of
 from service.http.schemas.people_forms import OwnErasureForm
 from service.http.web import refuse_nul_characters
 from service.http.web.forms import form_input
-from service.models import AuditActor
 from service.privacy import my_comments, personal_data
 
 blp = Blueprint("my_comments", __name__, url_prefix="/my-comments")

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from service.audit import AuditAction
 from service.comments import articles
 from service.errors import ArticleNotFound
 from service.http.schemas.forms import (
@@ -23,7 +24,10 @@ from service.http.schemas.forms import (
 )
 from service.http.web import people, refuse_nul_characters
 from service.http.web.forms import back, form_input, map_refusals, query_input, wants_json
-from service.models import AuditAction, CommentStatus, ModerationMode
+from service.models import (
+    CommentStatus,
+    ModerationMode,
+)
 from service.moderation import decisions, queue
 
 blp = Blueprint("queue", __name__, url_prefix="/moderation")

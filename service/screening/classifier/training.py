@@ -8,8 +8,14 @@ import numpy as np
 from flask import current_app
 from sqlalchemy import delete, exists, select
 
+from service.audit import AuditActor
 from service.extensions import db
-from service.models import AuditActor, ClassifierModel, Comment, CommentStatus, ModerationEvent
+from service.models import (
+    ClassifierModel,
+    Comment,
+    CommentStatus,
+    ModerationEvent,
+)
 from service.ops.database import write_transaction
 from service.screening.classifier import scoring
 
