@@ -450,7 +450,13 @@ def seed(env: Mapping[str, str], workdir: Path) -> dict[str, Any]:
     finished = subprocess.run(
         [sys.executable, str(BENCH_DIR / "seed.py"), "--cursors-file", str(cursors_file)],
         cwd=REPO_ROOT,
-        env={**env, "MODERATION": "off", "PYTHONPATH": str(REPO_ROOT)},
+        # The seeder posts as the site's own backend would: without a form token.
+        env={
+            **env,
+            "MODERATION": "off",
+            "FORM_TOKEN_REQUIRED": "false",
+            "PYTHONPATH": str(REPO_ROOT),
+        },
         capture_output=True,
         text=True,
         timeout=SEED_TIMEOUT_S,

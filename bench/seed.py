@@ -1,8 +1,8 @@
 """Seed the benchmark database: a small article, a large one, nothing else.
 
 Run by run.py as `python bench/seed.py` from the repository root, with the service's
-environment (DATABASE_URL, SECRET_KEY, MODERATION=off) already set. It migrates the database,
-then writes:
+environment (DATABASE_URL, SECRET_KEY, MODERATION=off, FORM_TOKEN_REQUIRED=false) already
+set. It migrates the database, then writes:
 
 - SMALL_KEY: 20 approved comments, submitted through the real use case (`submissions.submit`),
   so the article's count and feed version are kept the way production keeps them;
@@ -221,6 +221,8 @@ def main() -> int:
     app = create_app()
     if app.config["MODERATION"] != "off":
         raise SystemExit("seed.py needs MODERATION=off in its environment")
+    if app.config["FORM_TOKEN_REQUIRED"]:
+        raise SystemExit("seed.py needs FORM_TOKEN_REQUIRED=false in its environment")
     with app.app_context():
         flask_migrate.upgrade()
         seed_small()

@@ -114,6 +114,8 @@ def main() -> int:
         "DATABASE_URL": database_url,
         "SECRET_KEY": secrets.token_urlsafe(32),
         "MODERATION": "off",
+        # The load posts plain JSON, as a site's own backend would: no form token.
+        "FORM_TOKEN_REQUIRED": "false",
         "TRUSTED_PROXIES": "1",
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
         "RATELIMIT_KEY_PREFIX": f"bench-{secrets.token_hex(4)}",

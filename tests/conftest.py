@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from sqlalchemy import create_engine, make_url, text
 from service import create_app
 from service.extensions import db
 from service.moderation import accounts
+from service.screening import traps
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 _postgres_schema_ready = False
@@ -157,8 +159,16 @@ def moderator_headers(app: Flask) -> dict[str, str]:
 VALID = {"name": "Ada Lovelace", "email": "ada@example.org", "body": "First!"}
 
 
+def form_token(app: Flask, seconds_ago: float = 60) -> str:
+    """A valid form token, as if the widget had shown its form `seconds_ago` seconds ago."""
+    with app.app_context():
+        return traps.form_token_shown_at(time.time() - seconds_ago)
+
+
 def submit(client: FlaskClient, article: str = "posts/hello", **fields: Any) -> Any:
-    return client.post(f"/api/v1/articles/{article}/comments", json=VALID | fields)
+    """Post as the widget does: with a form token from a form shown a minute ago."""
+    token = {"form_token": form_token(client.application)}
+    return client.post(f"/api/v1/articles/{article}/comments", json=VALID | token | fields)
 
 
 def approve(client: FlaskClient, headers: dict[str, str], comment_id: int) -> Any:

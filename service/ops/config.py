@@ -59,6 +59,8 @@ class Defaults:
     DENY_WORDS: tuple[str, ...] = ()
     DENY_DOMAINS: tuple[str, ...] = ()
     MIN_FORM_SECONDS = 3.0
+    # false: a submission without the form's token is not held (a site's own backend posts).
+    FORM_TOKEN_REQUIRED = True
     SUBMIT_RATE_LIMIT = "5 per minute;50 per day"
     RATELIMIT_ENABLED = True
     # Redis unreachable: keep limiting in process memory rather than failing requests.
@@ -212,6 +214,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _flag),
     "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", _flag),
     "CLASSIFIER_ENABLED": ("CLASSIFIER_ENABLED", _flag),
+    "FORM_TOKEN_REQUIRED": ("FORM_TOKEN_REQUIRED", _flag),
     "SMTP_STARTTLS": ("SMTP_STARTTLS", _flag),
     "SMTP_SSL": ("SMTP_SSL", _flag),
     "NOTIFY_EMAIL_TO": ("NOTIFY_EMAIL_TO", _words),

@@ -59,6 +59,7 @@ def configured_rules() -> policy.Rules:
         deny_words=tuple(config["DENY_WORDS"]),
         deny_domains=tuple(config["DENY_DOMAINS"]),
         min_form_seconds=config["MIN_FORM_SECONDS"],
+        form_token_required=config["FORM_TOKEN_REQUIRED"],
         classifier_hold=config["CLASSIFIER_HOLD_THRESHOLD"],
         classifier_spam=config["CLASSIFIER_SPAM_THRESHOLD"],
     )

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from service.comments.rendering import ALLOWED_TAGS
-from tests.conftest import VALID
+from tests.conftest import VALID, form_token
 
 BLNS = json.loads((Path(__file__).parent.parent / "data" / "blns.json").read_text())
 
@@ -111,6 +111,8 @@ def inspect_page(page: Any, trusted_origins: tuple[str, ...] = ()) -> dict[str, 
 
 
 def post_json(client: Any, article: str, fields: dict[str, Any]) -> Any:
+    # As the widget posts: with a valid form token (else held as no_form_token).
+    fields = {"form_token": form_token(client.application)} | fields
     return client.post(f"/api/v1/articles/{quote(article, safe='/')}/comments", json=fields)
 
 

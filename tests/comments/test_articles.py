@@ -15,7 +15,7 @@ from sqlalchemy import update
 from service.extensions import db
 from service.models import Article
 from service.moderation import accounts
-from tests.conftest import VALID, run_cli
+from tests.conftest import VALID, form_token, run_cli
 from tests.http.web.test_web import csrf_token, flashes, sign_in
 
 API = "/api/v1/moderation"
@@ -25,6 +25,7 @@ _serial = itertools.count(1)
 
 def post(client: FlaskClient, article: str = "posts/a", headers: Any = None, **fields: Any):
     fields.setdefault("body", f"Comment number {next(_serial)}")
+    fields.setdefault("form_token", form_token(client.application))
     return client.post(
         f"/api/v1/articles/{article}/comments", json=VALID | fields, headers=headers or {}
     )

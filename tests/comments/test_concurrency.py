@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 from service.extensions import db
 from service.models import Article, Comment, CommentStatus, ModerationEvent
 from service.privacy import vault
-from tests.conftest import submit
+from tests.conftest import form_token, submit
 
 pytestmark = pytest.mark.slow
 
@@ -81,13 +81,14 @@ def test_concurrent_submissions_store_every_comment_exactly_once(make_app):
     ]
     # The first ten are double-submitted: both copies leave at the same moment.
     sends = distinct + distinct[:10]
+    token = form_token(app)
 
     with serving(app) as base:
         answers = all_at_once(
             [
                 post(
                     f"{base}/api/v1/articles/{c['article']}/comments",
-                    json={k: v for k, v in c.items() if k != "article"},
+                    json={k: v for k, v in c.items() if k != "article"} | {"form_token": token},
                 )
                 for c in sends
             ]

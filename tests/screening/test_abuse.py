@@ -23,7 +23,7 @@ from service.models import Article, Comment, utcnow
 from service.moderation import accounts
 from service.ops import config
 from service.screening import akismet_check
-from tests.conftest import VALID, approve
+from tests.conftest import VALID, approve, form_token
 
 PASSWORD = "correct horse battery staple"
 
@@ -39,9 +39,12 @@ def post(
     headers: dict[str, str] | None = None,
     **fields: Any,
 ) -> Any:
+    # As the widget posts: with a token from a form shown a minute ago (tests of the token
+    # itself pass their own, or None for none).
+    token = {"form_token": form_token(client.application)}
     return client.post(
         f"/api/v1/articles/{article}/comments",
-        json=VALID | fields,
+        json={k: v for k, v in (VALID | token | fields).items() if v is not None},
         headers=headers,
         environ_base={"REMOTE_ADDR": ip},
     )
@@ -164,7 +167,7 @@ class _SignerFrom(TimestampSigner):
         return int(time.time() - self.age)
 
 
-@pytest.mark.parametrize("age", [10, 3600, 2 * 24 * 3600])
+@pytest.mark.parametrize("age", [10, 3600, 20 * 3600])
 def test_form_token_from_a_form_shown_a_while_ago_passes(make_app, age):
     app = make_app(MODERATION="off")
     token = _SignerFrom(app.config["SECRET_KEY"], age).sign(b"form").decode()
@@ -191,12 +194,93 @@ def test_forged_form_token_is_spam(make_app, forge):
     assert response.status_code == 201
     assert response.get_json()["status"] == "pending"
     comment = stored(client, headers, response.get_json()["id"])
-    assert (comment["status"], reason_codes(comment)) == ("spam", ["form_token"])
+    assert (comment["status"], reason_codes(comment)) == ("spam", ["form_token", "no_form_token"])
 
 
-def test_no_form_token_is_not_spam_by_itself(make_app):
+@pytest.mark.parametrize("mode", ["off", "trusted"])
+def test_json_without_a_form_token_is_held_with_its_reason(make_app, mode):
+    app = make_app(MODERATION=mode)
+    client = app.test_client()
+    headers = token_headers(app)
+    response = post(client, form_token=None)
+    assert response.status_code == 201
+    assert response.get_json()["status"] == "pending"
+    comment = stored(client, headers, response.get_json()["id"])
+    assert comment["status"] == "pending"
+    assert reason_codes(comment)[-1] == "no_form_token"
+
+
+def test_json_without_a_form_token_is_held_even_from_a_trusted_address(make_app):
+    app = make_app(MODERATION="trusted")
+    client = app.test_client()
+    headers = token_headers(app)
+    approve(client, headers, post(client, body="My first comment.").get_json()["id"])
+    assert post(client, body="A second one, by a form.").get_json()["status"] == "approved"
+    response = post(client, body="A third one, by a script.", form_token=None)
+    comment = stored(client, headers, response.get_json()["id"])
+    assert (comment["status"], reason_codes(comment)) == ("pending", ["no_form_token"])
+
+
+def test_no_form_token_is_only_a_reason_to_hold_under_pre_moderation(make_app):
+    app = make_app(MODERATION="pre")
+    client = app.test_client()
+    headers = token_headers(app)
+    comment = stored(client, headers, post(client, form_token=None).get_json()["id"])
+    assert (comment["status"], reason_codes(comment)) == (
+        "pending",
+        ["pre_moderation", "no_form_token"],
+    )
+
+
+@pytest.mark.parametrize("mode", ["off", "trusted"])
+def test_a_valid_form_token_is_not_held_for_it(make_app, mode):
+    app = make_app(MODERATION=mode)
+    client = app.test_client()
+    headers = token_headers(app)
+    comment = stored(client, headers, post(client).get_json()["id"])
+    assert "no_form_token" not in reason_codes(comment)
+    if mode == "off":
+        assert comment["status"] == "approved"
+
+
+def test_expired_form_token_is_held_with_the_reason(make_app):
     app = make_app(MODERATION="off")
-    response = post(app.test_client())
+    client = app.test_client()
+    headers = token_headers(app)
+    token = _SignerFrom(app.config["SECRET_KEY"], 2 * 24 * 3600).sign(b"form").decode()
+    response = post(client, form_token=token)
+    assert response.get_json()["status"] == "pending"
+    comment = stored(client, headers, response.get_json()["id"])
+    assert (comment["status"], reason_codes(comment)) == ("pending", ["no_form_token"])
+
+
+@pytest.mark.parametrize("mode", ["off", "trusted"])
+def test_form_token_not_required_lets_a_sites_backend_post_without_one(make_app, mode):
+    app = make_app(MODERATION=mode, FORM_TOKEN_REQUIRED=False)
+    client = app.test_client()
+    headers = token_headers(app)
+    comment = stored(client, headers, post(client, form_token=None).get_json()["id"])
+    assert "no_form_token" not in reason_codes(comment)
+    if mode == "off":
+        assert (comment["status"], reason_codes(comment)) == ("approved", [])
+
+
+def test_form_token_required_is_read_from_the_environment():
+    assert config.settings_from_environment({"FORM_TOKEN_REQUIRED": "false"}) == {
+        "FORM_TOKEN_REQUIRED": False
+    }
+
+
+def test_edits_need_no_form_token(make_app):
+    app = make_app(MODERATION="off")
+    client = app.test_client()
+    created = post(client).get_json()
+    response = client.patch(
+        f"/api/v1/comments/{created['id']}",
+        json={"body": "Edited by me."},
+        headers={"X-Edit-Token": created["edit_token"]},
+    )
+    assert response.status_code == 200, response.get_json()
     assert response.get_json()["status"] == "approved"
 
 

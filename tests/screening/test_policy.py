@@ -439,13 +439,15 @@ def test_surge_holds_even_when_the_site_publishes_at_once(mode):
 @pytest.mark.parametrize(
     ("trap", "verdict", "codes"),
     [
-        (FormTrap(), Verdict.APPROVE, []),
+        # No valid token: a script, not the form (held, not spam, by itself).
+        (FormTrap(), Verdict.HOLD, ["no_form_token"]),
+        (FormTrap(token="expired"), Verdict.HOLD, ["no_form_token"]),
         (FormTrap(token="valid", seconds_to_submit=42.0), Verdict.APPROVE, []),
         (FormTrap(token="valid", seconds_to_submit=3.0), Verdict.APPROVE, []),
         (FormTrap(token="valid", seconds_to_submit=None), Verdict.APPROVE, []),
         (FormTrap(token="valid", seconds_to_submit=0.4), Verdict.SPAM, ["too_fast"]),
-        (FormTrap(token="invalid"), Verdict.SPAM, ["form_token"]),
-        (FormTrap(honeypot_filled=True), Verdict.SPAM, ["honeypot"]),
+        (FormTrap(token="invalid"), Verdict.SPAM, ["form_token", "no_form_token"]),
+        (FormTrap(honeypot_filled=True), Verdict.SPAM, ["honeypot", "no_form_token"]),
         (
             FormTrap(honeypot_filled=True, token="valid", seconds_to_submit=0.1),
             Verdict.SPAM,
@@ -455,6 +457,31 @@ def test_surge_holds_even_when_the_site_publishes_at_once(mode):
 )
 def test_form_traps(trap, verdict, codes):
     assert decide("Hello", Rules(moderation="off"), trap=trap) == (verdict, codes)
+
+
+@pytest.mark.parametrize("mode", ["off", "trusted", "pre"])
+def test_no_form_token_holds_under_every_mode_and_says_why(mode):
+    verdict, codes = decide("Hello", Rules(moderation=mode), trap=FormTrap(), history=History(2))
+    assert verdict == Verdict.HOLD
+    assert codes[-1:] == ["no_form_token"]
+
+
+def test_no_form_token_reason_says_what_was_missing():
+    decision = evaluate(Candidate(name="R", body="Hi", trap=FormTrap()), Rules(moderation="off"))
+    assert decision.reasons == [
+        Reason("no_form_token", "sent without the comment form's token (a script, not the form)")
+    ]
+
+
+@pytest.mark.parametrize("token", ["missing", "expired"])
+def test_form_token_not_required_lets_token_less_submissions_through(token):
+    rules = Rules(moderation="off", form_token_required=False)
+    assert decide("Hello", rules, trap=FormTrap(token=token)) == (Verdict.APPROVE, [])
+
+
+def test_no_form_trap_at_all_is_not_held():
+    # An edit (proved by its edit token) or a replay by the simulator involves no form.
+    assert decide("Hello", Rules(moderation="off"), trap=None) == (Verdict.APPROVE, [])
 
 
 def test_too_fast_reason_says_how_fast_and_the_minimum():
@@ -528,6 +555,7 @@ def test_strictest_verdict_wins_and_every_reason_is_kept():
         "links",
         "hold_word",
         "honeypot",
+        "no_form_token",
     ]
 
 

@@ -19,7 +19,7 @@ from service.extensions import db
 from service.models import PolicyRule, PolicySetting, RuleKind
 from service.moderation import accounts
 from service.screening import rules
-from tests.conftest import VALID
+from tests.conftest import VALID, form_token
 from tests.http.web.test_web import PASSWORD, csrf_token, flashes, sign_in
 
 RULES_PAGE = "/moderation/admin/rules"
@@ -28,7 +28,9 @@ RULES_PAGE = "/moderation/admin/rules"
 def post_comment(client: FlaskClient, body: str, email: str, **fields: Any) -> dict[str, Any]:
     response = client.post(
         "/api/v1/articles/posts/hello/comments",
-        json=VALID | {"body": body, "email": email} | fields,
+        json=VALID
+        | {"body": body, "email": email, "form_token": form_token(client.application)}
+        | fields,
     )
     assert response.status_code == 201, response.get_json()
     return response.get_json()

@@ -65,7 +65,7 @@ class FormTrap:
     """What the form's traps saw: the hidden field, and the signed time it was shown."""
 
     honeypot_filled: bool = False
-    token: str = "missing"  # "missing", "valid" or "invalid"
+    token: str = "missing"  # "missing", "valid", "expired" or "invalid"
     seconds_to_submit: float | None = None
 
 
@@ -78,7 +78,8 @@ class Candidate:
     body: str
     website: str | None = None
     history: History = History()
-    trap: FormTrap = FormTrap()
+    # None when no form was involved: an edit (its edit token proves who sends it), a replay.
+    trap: FormTrap | None = None
     surge_until: datetime | None = None
     spam_probability: float | None = None
     akismet_spam: bool | None = None
@@ -92,6 +93,8 @@ class Rules:
     deny_words: tuple[str, ...] = ()
     deny_domains: tuple[str, ...] = ()
     min_form_seconds: float = 3.0
+    # A submission without a valid form token is held (FORM_TOKEN_REQUIRED=false: not).
+    form_token_required: bool = True
     classifier_hold: float = 0.7
     classifier_spam: float = 0.95
 
@@ -179,6 +182,8 @@ def denied_domains(candidate: Candidate, rules: Rules) -> list[Finding]:
 
 def form_traps(candidate: Candidate, rules: Rules) -> list[Finding]:
     trap = candidate.trap
+    if trap is None:
+        return []
     findings: list[Finding] = []
     if trap.honeypot_filled:
         findings.append(
@@ -197,7 +202,17 @@ def form_traps(candidate: Candidate, rules: Rules) -> list[Finding]:
                 ),
             )
         )
+    if rules.form_token_required and trap.token != "valid":
+        # Bots post plain JSON; a person's browser got the token with the form.
+        findings.append((Verdict.HOLD, Reason("no_form_token", _NO_TOKEN[trap.token])))
     return findings
+
+
+_NO_TOKEN = {
+    "missing": "sent without the comment form's token (a script, not the form)",
+    "expired": "sent with a form token older than a day",
+    "invalid": "sent without a valid form token",
+}
 
 
 def classifier_score(candidate: Candidate, rules: Rules) -> list[Finding]:

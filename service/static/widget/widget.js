@@ -23,20 +23,9 @@
     cancelReply: "Cancel reply",
     removed: "This comment was removed.",
     pinned: "Pinned",
-    // Relative times, by unit and plural category (Intl.PluralRules: one, few, many, other…).
+    // Under a minute old, in English; other languages get the browser's word for "now"
+    // unless their strings say otherwise. Older times come from Intl.RelativeTimeFormat.
     justNow: "just now",
-    ago_minute_one: "{n} minute ago",
-    ago_minute_other: "{n} minutes ago",
-    ago_hour_one: "{n} hour ago",
-    ago_hour_other: "{n} hours ago",
-    ago_day_one: "yesterday",
-    ago_day_other: "{n} days ago",
-    ago_week_one: "last week",
-    ago_week_other: "{n} weeks ago",
-    ago_month_one: "last month",
-    ago_month_other: "{n} months ago",
-    ago_year_one: "last year",
-    ago_year_other: "{n} years ago",
     edited: "edited",
     moderatorEdited: "edited by a moderator",
     pendingBadge: "Awaiting moderation",
@@ -84,17 +73,32 @@
   const DEFAULT_EDIT_MINUTES = 15;
   const OWN_KEPT_DAYS = 30;
 
+  // The widget's language: data-lang, else the page's <html lang>, else the browser's.
+  const languageOf = (host) =>
+    (host && host.dataset.lang) || document.documentElement.lang || navigator.language || "en";
+  // A language tag the Intl formatters accept ("en" for a malformed one such as "de_DE").
+  function dateLocale(lang) {
+    try {
+      return Intl.getCanonicalLocales(lang)[0] || "en";
+    } catch {
+      return "en";
+    }
+  }
+
   /* Strings: English, overridden by window.commentdeskStrings, either flat
-     ({reply: "Antworten"}) or per language ({de: {...}}) picked by data-lang or <html lang>. */
+     ({reply: "Antworten"}) or per language ({de: {...}}) picked by the widget's language.
+     Dates need no strings: the browser's Intl formatters speak the language. */
   function stringsFor(lang) {
     const custom = window.commentdeskStrings || {};
     const flat = Object.fromEntries(Object.entries(custom).filter(([, v]) => typeof v === "string"));
     const table = custom[lang] || custom[lang.split("-")[0]];
-    // Dates and plurals follow the language only when its strings exist too.
+    // Plurals of the strings follow the language only when its strings exist too.
     const locale = table ? lang : custom.locale || "en";
-    // Built once per widget, not per comment. Relative times come from the strings, not
-    // Intl.RelativeTimeFormat: its first use costs a fresh page some 20 ms.
-    return { ...EN, ...flat, ...table, locale, plural: new Intl.PluralRules(locale) };
+    const dates = dateLocale(lang);
+    const ownJustNow = (table && table.justNow) || flat.justNow;
+    const justNow = ownJustNow || (dates.split("-")[0] === "en" ? EN.justNow : null);
+    // Built once per widget, not per comment.
+    return { ...EN, ...flat, ...table, justNow, locale, dates, plural: new Intl.PluralRules(locale) };
   }
   const fill = (text, values) => text.replace(/\{(\w+)\}/g, (m, key) => (key in values ? values[key] : m));
   // The string for n in the plural category the language puts n in, else the "other" one.
@@ -164,12 +168,16 @@
   }
 
   const UNITS = [["year", 31536e3], ["month", 2592e3], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
+  // "5 minutes ago", "yesterday", "vor 5 Minuten", "gestern": numeric "auto" says "yesterday"
+  // rather than "1 day ago". Made on first use, once per widget (it costs a fresh page ~20 ms).
   function relativeTime(S, date) {
     const seconds = (Date.now() - date) / 1000;
+    S.relative = S.relative || new Intl.RelativeTimeFormat(S.dates, { numeric: "auto" });
     for (const [unit, size] of UNITS) {
-      if (seconds >= size) return plural(S, "ago_" + unit, Math.floor(seconds / size));
+      if (seconds >= size) return S.relative.format(-Math.floor(seconds / size), unit);
     }
-    return S.justNow; // (or a clock a little ahead of ours)
+    // Under a minute (or a clock a little ahead of ours).
+    return S.justNow || S.relative.format(0, "second");
   }
   function waitText(S, seconds) {
     return seconds < 90
@@ -219,7 +227,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
     const article = host.dataset.article || location.pathname;
     // Asked for first, so the network works while the widget builds itself.
     const firstPage = fetchPage(null);
-    const S = stringsFor(host.dataset.lang || document.documentElement.lang || "en");
+    const S = stringsFor(languageOf(host));
     const articleTitle = host.dataset.title || document.title;
     const canonical = document.querySelector("link[rel=canonical]");
     const articleUrl = host.dataset.url || (canonical && canonical.href) || location.href.split("#")[0];
@@ -319,7 +327,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
     let exact = null;
     function addExactTimes() {
       titlesDue = 0;
-      exact = exact || new Intl.DateTimeFormat(S.locale, { dateStyle: "long", timeStyle: "short" });
+      exact = exact || new Intl.DateTimeFormat(S.dates, { dateStyle: "long", timeStyle: "short" });
       for (const time of root.querySelectorAll("time:not([title])")) {
         time.title = exact.format(new Date(time.dateTime));
       }
@@ -656,7 +664,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
     const keys = [...new Set(elements.map((el) => el.dataset.commentdeskCount))].filter(
       (key) => key && key.length <= 255,
     );
-    const S = stringsFor(document.documentElement.lang || "en");
+    const S = stringsFor(languageOf(null));
     for (let i = 0; i < keys.length; i += 100) {
       const query = keys.slice(i, i + 100).map((key) => "article=" + encodeURIComponent(key));
       api("counts?" + query.join("&"))
