@@ -91,17 +91,9 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
     ban_checks.check_allowed(email_hash, vault.email_domain(new.email), ip_hash)
     # Everything that needs no lock (and may take a while) happens before the write
     # transaction, so submissions to one article queue behind each other only briefly.
-    current = rules.current_rules()
+    early = _screen_unlocked(new.name, new.body, new.website, client)
+    current = early.rules
     trap = traps.inspect(new.honeypot, new.form_token)
-    spam_probability = classifier.spam_score(new.body)
-    akismet_spam = akismet_check.is_spam(
-        body=new.body,
-        name=new.name,
-        website=new.website,
-        ip=client.ip,
-        user_agent=client.user_agent,
-    )
-    body_html = render_body(new.body)
     with write_transaction() as session:
         article = articles.lock_or_create(session, new.article_key)
         if earlier := _recent_duplicate(session, article.id, email_hash, new.body):
@@ -124,8 +116,8 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
                 history=_history(session, email_hash),
                 trap=trap,
                 surge_until=surge.until,
-                spam_probability=spam_probability,
-                akismet_spam=akismet_spam,
+                spam_probability=early.spam_probability,
+                akismet_spam=early.akismet_spam,
             ),
             current,
         )
@@ -138,7 +130,7 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
             email_hash=email_hash,
             website=new.website,
             body=new.body,
-            body_html=body_html,
+            body_html=early.body_html,
             ip_hash=ip_hash,
             user_agent=(client.user_agent or "")[:512] or None,
             reasons=[reason.as_dict() for reason in decision.reasons],
@@ -149,13 +141,41 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
         session.add(comment)
         session.flush()
         admission.publish()
+    _after_commit(new, comment, surge)
+    return SubmissionResult(comment, edit_token(comment.id), created=True)
+
+
+@dataclass(frozen=True)
+class _EarlyScreening:
+    """What screening can work out before the write transaction (none of it needs a lock)."""
+
+    rules: policy.Rules
+    spam_probability: float | None
+    akismet_spam: bool | None
+    body_html: str
+
+
+def _screen_unlocked(
+    name: str, body: str, website: str | None, client: ClientInfo
+) -> _EarlyScreening:
+    return _EarlyScreening(
+        rules=rules.current_rules(),
+        spam_probability=classifier.spam_score(body),
+        akismet_spam=akismet_check.is_spam(
+            body=body, name=name, website=website, ip=client.ip, user_agent=client.user_agent
+        ),
+        body_html=render_body(body),
+    )
+
+
+def _after_commit(new: NewComment, comment: Comment, surge: surges.SurgeState) -> None:
+    """What follows a stored submission: the metric, moderators told, the commenter's link."""
     telemetry.count_submission(comment.status.value)
     if surge.until and surge.started_because:
         notifications.surge_started(new.article_key, surge.until, surge.started_because)
     if comment.status == CommentStatus.PENDING:
         notifications.comment_held(comment, new.article_key)
     my_comments.after_submission(comment, new.email)
-    return SubmissionResult(comment, edit_token(comment.id), created=True)
 
 
 def _history(session: Session, email_hash: str) -> policy.History:
@@ -260,16 +280,7 @@ def edit_comment(
     body = changes.get("body") or seen.body
     # A website sent as null or "" removes it; one not sent stays.
     website = changes.get("website", seen.website)
-    current = rules.current_rules()
-    spam_probability = classifier.spam_score(body)
-    akismet_spam = akismet_check.is_spam(
-        body=body,
-        name=name,
-        website=website,
-        ip=client.ip,
-        user_agent=client.user_agent,
-    )
-    body_html = render_body(body)
+    early = _screen_unlocked(name, body, website, client)
     with write_transaction() as session:
         comment = _own_comment(session, comment_id, token, lock=True)
         now = utcnow()
@@ -286,15 +297,15 @@ def edit_comment(
                 history=_history(session, comment.email_hash),
                 # A surge in force holds edits too; an edit does not count towards one.
                 surge_until=surges.in_force(article, now),
-                spam_probability=spam_probability,
-                akismet_spam=akismet_spam,
+                spam_probability=early.spam_probability,
+                akismet_spam=early.akismet_spam,
             ),
-            current,
+            early.rules,
             before,
         )
         comment.name, comment.body, comment.website = name, body, website
         # Whatever it was imported as, the text is now what the commenter typed here.
-        comment.body_html, comment.body_format = body_html, BodyFormat.MARKDOWN
+        comment.body_html, comment.body_format = early.body_html, BodyFormat.MARKDOWN
         comment.fingerprint = similarity.fingerprint(body)
         comment.reasons = [reason.as_dict() for reason in decision.reasons]
         comment.edited_at = now

@@ -66,6 +66,23 @@ def _load_state(key: str) -> ArticleState:
     return ArticleState(*row)
 
 
+# What a reader may see of each comment, and whether its parent is still public: built once,
+# since every feed read starts from it.
+_PUBLIC_ROWS = select(
+    Comment.id,
+    Comment.parent_id,
+    Comment.name,
+    Comment.website,
+    Comment.email_hash,
+    Comment.body_html,
+    Comment.created_at,
+    Comment.moderator_edited_at,
+    Comment.pinned_at,
+    Comment.edited_at,
+    _PARENT.status,
+).outerjoin(_PARENT, _PARENT.id == Comment.parent_id)
+
+
 def page(
     key: str, state: ArticleState, limit: int, cursor: str | None, order: str
 ) -> dict[str, Any]:
@@ -81,22 +98,8 @@ def page(
         if cursor:
             cursors.decode(cursor)  # a bad page link is refused for an unknown article too
         return {"article": key, "count": 0, "comments": [], "next_cursor": None}
-    stmt = (
-        select(
-            Comment.id,
-            Comment.parent_id,
-            Comment.name,
-            Comment.website,
-            Comment.email_hash,
-            Comment.body_html,
-            Comment.created_at,
-            Comment.moderator_edited_at,
-            Comment.pinned_at,
-            Comment.edited_at,
-            _PARENT.status,
-        )
-        .outerjoin(_PARENT, _PARENT.id == Comment.parent_id)
-        .where(Comment.article_id == state.article_id, Comment.status == CommentStatus.APPROVED)
+    stmt = _PUBLIC_ROWS.where(
+        Comment.article_id == state.article_id, Comment.status == CommentStatus.APPROVED
     )
     pinned_first = stmt.where(Comment.pinned_at.is_not(None)).order_by(
         Comment.pinned_at, Comment.id

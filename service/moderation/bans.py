@@ -103,6 +103,35 @@ def _resolve(session: Session, target: Target) -> str:
     return value
 
 
+def _check_request(
+    target: Target, reason: str, now: datetime, until: datetime | None, spam: bool
+) -> None:
+    if not reason:
+        raise FieldError("reason", "Say why, for the other moderators and the audit log.")
+    if until is not None and until <= now:
+        raise FieldError("until", "A suspension must end in the future.")
+    if spam and target.kind == BanKind.DOMAIN:
+        raise FieldError("spam", "Only a commenter or client ban can move their comments.")
+
+
+_NOT_MOVED_BY_SPAM_BAN = (CommentStatus.SPAM, CommentStatus.DELETED)
+
+
+def _spam_ids(session: Session, kind: BanKind, value: str) -> list[int]:
+    """The comments a spam-ban moves to spam: all of the commenter's (or client's) that are
+    not spam or deleted already."""
+    column = Comment.email_hash if kind == BanKind.EMAIL else Comment.ip_hash
+    return list(
+        session.scalars(
+            select(Comment.id)
+            .where(
+                column == value, Comment.status.not_in([CommentStatus.SPAM, CommentStatus.DELETED])
+            )
+            .order_by(Comment.id)
+        )
+    )
+
+
 def _domain(domain: str) -> str:
     if not _DOMAIN.fullmatch(domain):
         raise FieldError("value", "Enter an email domain such as example.org.")
@@ -119,13 +148,8 @@ def ban(
     """Ban (or, with `until`, suspend) someone; with `spam`, also move every comment of
     theirs to spam in the same action: one audit event per comment plus one for the ban."""
     reason = reason.strip()
-    if not reason:
-        raise FieldError("reason", "Say why, for the other moderators and the audit log.")
     now = utcnow()
-    if until is not None and until <= now:
-        raise FieldError("until", "A suspension must end in the future.")
-    if spam and target.kind == BanKind.DOMAIN:
-        raise FieldError("spam", "Only a commenter or client ban can move their comments.")
+    _check_request(target, reason, now, until, spam)
     with write_transaction() as session:
         value = _resolve(session, target)
         existing = session.scalars(
@@ -153,16 +177,8 @@ def ban(
         _record(session, record, moderator_id, action, reason, change.batch if spam else None)
         outcomes: list[decisions.Outcome] = []
         if spam:
-            column = Comment.email_hash if target.kind == BanKind.EMAIL else Comment.ip_hash
-            ids = session.scalars(
-                select(Comment.id)
-                .where(
-                    column == value,
-                    Comment.status.not_in([CommentStatus.SPAM, CommentStatus.DELETED]),
-                )
-                .order_by(Comment.id)
-            ).all()
-            outcomes = decisions.move_many(change, list(ids), AuditAction.SPAM)
+            ids = _spam_ids(session, target.kind, value)
+            outcomes = decisions.move_many(change, ids, AuditAction.SPAM)
             change.publish()
         view = _view(session, record, now)
     batch = change.batch or ""

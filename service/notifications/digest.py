@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from service.extensions import db
 from service.models import Article, Comment, CommentStatus, Notification, NotificationKind, utcnow
@@ -82,13 +82,7 @@ def check_stale_queue(now: datetime | None = None) -> Report:
         return Report("Queue alert: no webhook or email configured; skipped.")
     now = now or utcnow()
     pending = Comment.status == CommentStatus.PENDING
-    oldest = db.session.execute(
-        select(Comment.id, Comment.created_at, Article.key)
-        .join(Article, Article.id == Comment.article_id)
-        .where(pending)
-        .order_by(Comment.created_at, Comment.id)
-        .limit(1)
-    ).first()
+    oldest = _oldest_pending()
     if oldest is None:
         return Report("Queue alert: nothing is pending.")
     waited = int((now - oldest.created_at).total_seconds() // 60)
@@ -122,6 +116,16 @@ def check_stale_queue(now: datetime | None = None) -> Report:
     if not all(outcomes):
         return Report(f"Queue alert: {stale.summary} Sent on one channel only.", ok=False)
     return Report(f"Queue alert sent: {stale.summary}")
+
+
+def _oldest_pending() -> Row[int, datetime, str] | None:
+    return db.session.execute(
+        select(Comment.id, Comment.created_at, Article.key)
+        .join(Article, Article.id == Comment.article_id)
+        .where(Comment.status == CommentStatus.PENDING)
+        .order_by(Comment.created_at, Comment.id)
+        .limit(1)
+    ).first()
 
 
 def _last_stale_alert() -> datetime | None:
