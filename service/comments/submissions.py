@@ -84,6 +84,8 @@ class SubmissionResult:
 
 
 def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
+    # Long because it is one write transaction read top to bottom: each step relies on the
+    # article row the first one locked (duplicates, floods and surges are judged under it).
     articles.check_key(new.article_key)
     email_vault = vault.vault()
     email_hash = email_vault.email_hash(new.email)
@@ -267,7 +269,8 @@ def _comment_id_in(token: str) -> int | None:
 def edit_comment(
     comment_id: int, token: str | None, changes: Mapping[str, str | None], client: ClientInfo
 ) -> Comment:
-    """The commenter changes the text (and/or name, website) of their own comment.
+    """The commenter changes the text (and/or name, website) of their own comment (one write
+    transaction, read top to bottom, hence its length).
 
     The edited comment is re-rendered and goes through the policy again (see
     policy.evaluate_edit): it may go back to the moderators, and never becomes public by
