@@ -14,9 +14,10 @@ from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from service.portability import exporter
+from service.portability.batches import ImportReport
 from service.portability.commentdesk import CommentdeskReader
 from service.portability.disqus import DisqusReader
-from service.portability.importer import ImportReport, Reader, run_import
+from service.portability.importer import Reader, run_import
 from service.portability.isso import IssoReader
 from service.portability.records import ArticleKeyRule, ImportRefused
 from service.portability.wordpress import WordPressReader
