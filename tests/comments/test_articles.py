@@ -16,7 +16,7 @@ from service.extensions import db
 from service.models import Article
 from service.moderation import accounts
 from tests.conftest import VALID, form_token, run_cli
-from tests.http.web.test_web import csrf_token, flashes, sign_in
+from tests.http.web.helpers import csrf_token, flashes, sign_in
 
 API = "/api/v1/moderation"
 SITE = "https://blog.example.com"
