@@ -13,10 +13,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from service.extensions import db
-from service.models import Article
+from service.models import Article, utcnow
 from service.moderation import accounts
-from tests.conftest import VALID, form_token, run_cli
-from tests.http.web.test_web import csrf_token, flashes, sign_in
+from tests.conftest import VALID, approve, form_token, run_cli
+from tests.http.web.helpers import csrf_token, flashes, sign_in
+from tests.screening import helpers as screening
 
 API = "/api/v1/moderation"
 SITE = "https://blog.example.com"
@@ -293,3 +294,117 @@ def test_the_queue_groups_a_page_by_article_with_pending_counts(app, client):
     assert "2 pending</span>" in page and "1 pending</span>" in page
     assert 'class="group-heading"' not in plain
     assert plain.index(f'id="c{first_b}"') < plain.index(f'id="c{first_a}"')
+
+
+# Locking and closing, through the HTTP API as the widget and a moderator's script see it.
+
+
+def test_locked_article_refuses_new_comments_until_unlocked(app, client):
+    headers = screening.token_headers(app)
+    assert screening.post(client, body="Before the lock.").status_code == 201
+    lock = client.post(
+        "/api/v1/moderation/articles/posts/hello/lock",
+        json={"note": "Heated thread"},
+        headers=headers,
+    )
+    assert lock.status_code == 200
+    assert lock.get_json() == {"article": "posts/hello", "locked": True}
+
+    refused = screening.post(client, body="After the lock.", email="bea@example.org")
+    assert refused.status_code == 403
+    assert refused.get_json()["error"] == {
+        "code": "comments_closed",
+        "message": "Comments on this article have been closed by the moderators.",
+    }
+    # Other articles are open.
+    assert screening.post(client, "posts/other", body="Elsewhere.").status_code == 201
+
+    unlock = client.post("/api/v1/moderation/articles/posts/hello/unlock", headers=headers)
+    assert unlock.get_json() == {"article": "posts/hello", "locked": False}
+    assert (
+        screening.post(client, body="After the unlock.", email="bea@example.org").status_code == 201
+    )
+
+
+def test_lock_and_unlock_are_in_the_audit_log(app, client):
+    headers = screening.token_headers(app)
+    screening.post(client, body="Hi.")
+    client.post(
+        "/api/v1/moderation/articles/posts/hello/lock", json={"note": "Heated"}, headers=headers
+    )
+    client.post("/api/v1/moderation/articles/posts/hello/unlock", headers=headers)
+    unlock, lock = screening.events(client, headers)[:2]
+    assert {k: v for k, v in lock.items() if k not in ("id", "created_at")} == {
+        "comment_id": None,
+        "article": "posts/hello",
+        "moderator": "mia",
+        "actor": "moderator",
+        "action": "lock",
+        "from_status": None,
+        "to_status": None,
+        "note": "Heated",
+        "ban_id": None,
+        "commenter_hash": None,
+        "data": None,
+    }
+    assert (unlock["action"], unlock["article"], unlock["note"]) == ("unlock", "posts/hello", None)
+
+
+def test_decisions_in_the_audit_log_name_the_comments_article(app, client):
+    headers = screening.token_headers(app)
+    comment_id = screening.post(client, "posts/deep/path", body="Hi.").get_json()["id"]
+    approve(client, headers, comment_id)
+    [event] = screening.events(client, headers)
+    assert (event["comment_id"], event["article"], event["action"]) == (
+        comment_id,
+        "posts/deep/path",
+        "approve",
+    )
+
+
+def test_locking_twice_or_an_unknown_article_is_refused(app, client):
+    headers = screening.token_headers(app)
+    screening.post(client, body="Hi.")
+    path = "/api/v1/moderation/articles/posts/hello"
+    assert client.post(f"{path}/unlock", headers=headers).status_code == 409
+    assert client.post(f"{path}/lock", headers=headers).status_code == 200
+    again = client.post(f"{path}/lock", headers=headers)
+    assert again.status_code == 409
+    assert again.get_json()["error"]["message"] == "Article 'posts/hello' is already locked."
+    missing = client.post("/api/v1/moderation/articles/posts/nowhere/lock", headers=headers)
+    assert missing.status_code == 404
+
+
+def test_locking_needs_a_moderator_token(app, client):
+    screening.post(client, body="Hi.")
+    assert client.post("/api/v1/moderation/articles/posts/hello/lock").status_code == 401
+    assert screening.post(client, body="Still open.", email="bea@example.org").status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("age_days", "open_"), [(0, True), (6.9, True), (7.1, False), (400, False)]
+)
+def test_articles_close_some_days_after_their_first_comment(make_app, age_days, open_):
+    app = make_app(CLOSE_AFTER_DAYS=7)
+    client = app.test_client()
+    assert screening.post(client, body="First.").status_code == 201
+    with app.app_context():
+        db.session.execute(update(Article).values(created_at=utcnow() - timedelta(days=age_days)))
+        db.session.commit()
+    response = screening.post(client, body="Later.", email="bea@example.org")
+    if open_:
+        assert response.status_code == 201
+    else:
+        assert response.status_code == 403
+        assert response.get_json()["error"] == {
+            "code": "comments_closed",
+            "message": "Comments on this article closed 7 days after the first one.",
+        }
+
+
+def test_articles_never_close_by_age_by_default(app, client):
+    screening.post(client, body="First.")
+    with app.app_context():
+        db.session.execute(update(Article).values(created_at=utcnow() - timedelta(days=3650)))
+        db.session.commit()
+    assert screening.post(client, body="Ten years on.", email="bea@example.org").status_code == 201

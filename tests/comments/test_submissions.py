@@ -1,9 +1,11 @@
 """Submitting a comment: every validation rule with ugly input, form posts, replies and
-threading, visibility before approval, and idempotent resubmission."""
+threading, visibility before approval, and idempotent resubmission; flood control and the
+submission rate limits (in memory)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from threading import Barrier
@@ -20,6 +22,7 @@ from service.extensions import db
 from service.models import Comment
 from tests.conftest import VALID, approve, submit
 from tests.privacy.test_vault import database_text
+from tests.screening.helpers import post, shift_history
 
 ARTICLE_URL = "/api/v1/articles/posts/hello/comments"
 MISSING = object()
@@ -720,3 +723,174 @@ def test_simultaneous_double_submission_stores_one_comment(app):
     assert sorted(r.status_code for r in responses) == [200] * (clicks - 1) + [201]
     assert len({r.get_json()["id"] for r in responses}) == 1
     assert len(stored_comments(app)) == 1
+
+
+def assert_too_many(response: Any, message: str) -> None:
+    assert response.status_code == 429, response.get_json()
+    assert response.is_json
+    assert message in response.get_json()["error"]["message"]
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+
+
+# ------------------------------------------------------------------ flood control
+
+
+@pytest.fixture
+def limited(make_app: Callable[..., Flask]) -> Flask:
+    """Abuse limits on: flood control at 15 s, a submission rate no test here reaches."""
+    return make_app(RATELIMIT_ENABLED=True, FLOOD_SECONDS=15, SUBMIT_RATE_LIMIT="100 per minute")
+
+
+def test_same_address_cannot_post_again_within_the_flood_interval(limited):
+    client = limited.test_client()
+    assert post(client, body="First thought.", ip="203.0.113.1").status_code == 201
+    response = post(client, "posts/other", body="Second thought.", ip="203.0.113.2")
+    assert_too_many(response, "You posted a comment a moment ago. Please wait")
+    assert response.get_json()["error"]["code"] == "too_soon"
+
+
+def test_same_client_ip_cannot_post_again_within_the_flood_interval(limited):
+    client = limited.test_client()
+    assert post(client, email="one@example.org", body="One.").status_code == 201
+    response = post(client, email="two@example.org", body="Two.")
+    assert_too_many(response, "Please wait")
+
+
+def test_flood_message_and_retry_after_say_how_long_is_left(limited):
+    client = limited.test_client()
+    post(client, body="One.")
+    shift_history(limited, 10)
+    response = post(client, body="Two.")
+    assert response.status_code == 429
+    assert response.get_json()["error"]["message"] == (
+        "You posted a comment a moment ago. Please wait 5 seconds before posting another."
+    )
+    assert response.headers["Retry-After"] == "5"
+
+
+def test_another_person_from_another_address_is_not_flooded(limited):
+    client = limited.test_client()
+    assert post(client, body="One.").status_code == 201
+    response = post(client, email="bea@example.org", body="Two.", ip="198.51.100.7")
+    assert response.status_code == 201
+
+
+def test_identical_double_submit_is_not_a_flood_but_the_stored_comment(limited):
+    client = limited.test_client()
+    first = post(client, body="Clicked twice.")
+    again = post(client, body="Clicked twice.")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json()["id"] == first.get_json()["id"]
+    with limited.app_context():
+        assert db.session.query(Comment).count() == 1
+
+
+def test_posting_again_after_the_flood_interval_is_fine(limited):
+    client = limited.test_client()
+    post(client, body="One.")
+    shift_history(limited, 16)
+    assert post(client, body="Two.").status_code == 201
+
+
+def test_flood_control_is_off_when_rate_limits_are_off(make_app):
+    client = make_app(RATELIMIT_ENABLED=False, FLOOD_SECONDS=15).test_client()
+    assert post(client, body="One.").status_code == 201
+    assert post(client, body="Two.").status_code == 201
+
+
+def test_flood_seconds_zero_turns_flood_control_off(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, FLOOD_SECONDS=0, SUBMIT_RATE_LIMIT="100 per minute")
+    client = app.test_client()
+    assert post(client, body="One.").status_code == 201
+    assert post(client, body="Two.").status_code == 201
+
+
+# ------------------------------------------------------------- rate limits (memory)
+
+
+def rate_limited(make_app: Callable[..., Flask], **config: Any) -> FlaskClient:
+    settings = {"RATELIMIT_ENABLED": True, "FLOOD_SECONDS": 0} | config
+    return make_app(**settings).test_client()
+
+
+def test_default_submission_limit_is_five_a_minute(make_app):
+    client = rate_limited(make_app)
+    for n in range(5):
+        assert post(client, body=f"Comment {n}").status_code == 201
+    response = post(client, body="One too many")
+    assert_too_many(response, "You are sending comments too quickly.")
+    assert response.get_json()["error"]["message"] == (
+        "You are sending comments too quickly. Please wait a little and try again."
+    )
+
+
+def test_daily_limit_applies_too(make_app):
+    client = rate_limited(make_app, SUBMIT_RATE_LIMIT="100 per minute;3 per day")
+    for n in range(3):
+        assert post(client, body=f"Comment {n}").status_code == 201
+    response = post(client, body="One too many")
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 3600
+
+
+def test_rate_limit_is_per_client_ip(make_app):
+    client = rate_limited(make_app, SUBMIT_RATE_LIMIT="2 per minute")
+    for n in range(2):
+        assert post(client, body=f"A{n}", ip="203.0.113.1").status_code == 201
+    assert post(client, body="A2", ip="203.0.113.1").status_code == 429
+    assert post(client, body="B0", ip="203.0.113.2").status_code == 201
+
+
+def test_refused_submission_is_not_stored(make_app):
+    client = rate_limited(make_app, SUBMIT_RATE_LIMIT="1 per minute")
+    post(client, body="Kept.")
+    post(client, body="Refused.")
+    with client.application.app_context():
+        assert db.session.scalars(select(Comment.body)).all() == ["Kept."]
+
+
+def test_reading_comments_is_not_limited_by_the_submission_limit(make_app):
+    client = rate_limited(make_app, SUBMIT_RATE_LIMIT="1 per minute")
+    post(client, body="Kept.")
+    for _ in range(5):
+        assert client.get("/api/v1/articles/posts/hello/comments").status_code == 200
+
+
+def test_forwarded_for_is_ignored_without_trusted_proxies(make_app):
+    client = rate_limited(make_app, SUBMIT_RATE_LIMIT="2 per minute", TRUSTED_PROXIES=0)
+    for n, spoofed in enumerate(("198.51.100.1", "198.51.100.2")):
+        response = post(client, body=f"{n}", headers={"X-Forwarded-For": spoofed})
+        assert response.status_code == 201
+    response = post(client, body="third", headers={"X-Forwarded-For": "198.51.100.3"})
+    assert response.status_code == 429
+
+
+def test_forwarded_for_is_the_client_behind_one_trusted_proxy(make_app):
+    client = rate_limited(make_app, SUBMIT_RATE_LIMIT="2 per minute", TRUSTED_PROXIES=1)
+    proxy = {"ip": "10.0.0.2"}
+    for n in range(2):
+        response = post(client, body=f"a{n}", headers={"X-Forwarded-For": "198.51.100.1"}, **proxy)
+        assert response.status_code == 201
+    response = post(client, body="a2", headers={"X-Forwarded-For": "198.51.100.1"}, **proxy)
+    assert response.status_code == 429
+    # Another reader behind the same proxy has their own limit.
+    response = post(client, body="b0", headers={"X-Forwarded-For": "198.51.100.2"}, **proxy)
+    assert response.status_code == 201
+
+
+def test_one_trusted_proxy_believes_only_the_address_it_added(make_app):
+    client = rate_limited(make_app, SUBMIT_RATE_LIMIT="2 per minute", TRUSTED_PROXIES=1)
+    # The client forges the first entry; the proxy appends what it saw (198.51.100.9).
+    for n, forged in enumerate(("1.1.1.1", "2.2.2.2")):
+        chain = f"{forged}, 198.51.100.9"
+        response = post(client, body=f"{n}", headers={"X-Forwarded-For": chain}, ip="10.0.0.2")
+        assert response.status_code == 201
+    chain = "3.3.3.3, 198.51.100.9"
+    response = post(client, body="x", headers={"X-Forwarded-For": chain}, ip="10.0.0.2")
+    assert response.status_code == 429
+
+
+def test_rate_limits_off_means_no_limit(make_app):
+    client = make_app(RATELIMIT_ENABLED=False, SUBMIT_RATE_LIMIT="1 per minute").test_client()
+    for n in range(4):
+        assert post(client, body=f"Comment {n}").status_code == 201

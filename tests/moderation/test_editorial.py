@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from service.moderation import accounts
 from tests.conftest import approve, run_cli
 from tests.http.api.test_moderation import new_comment
-from tests.http.web.test_web import csrf_token, flashes, sign_in
+from tests.http.web.helpers import csrf_token, flashes, sign_in
 
 API = "/api/v1/moderation"
 FEED = "/api/v1/articles/posts/a/comments"

@@ -20,7 +20,7 @@ from service.models import Comment, ModerationEvent
 from service.moderation import accounts, decisions
 from service.privacy import my_comments, vault
 from tests.conftest import Mailbox, approve
-from tests.notifications.test_notifications import email
+from tests.notifications.helpers import email
 from tests.privacy.test_personal_data import ADA, ada_hash, database_files, everything, post
 
 PUBLIC_URL = "https://comments.example.com"

@@ -19,7 +19,7 @@ from service.moderation import accounts
 from service.ops.database import write_transaction
 from service.privacy import vault
 from tests.conftest import VALID, approve
-from tests.http.web.test_web import PASSWORD, csrf_token, flashes, sign_in
+from tests.http.web.helpers import PASSWORD, csrf_token, flashes, sign_in
 
 API = "/api/v1/moderation"
 ADA = "ada.lovelace@example.org"

@@ -1,15 +1,19 @@
 """The policy's checks as plain functions: a Candidate and Rules in, a Decision out. No
 database and no HTTP; real-world spam shapes that must be caught and legitimate comments
-that must pass."""
+that must pass. At the end, the same rules set from the environment, and trust, through the
+HTTP API on SQLite and PostgreSQL, with the reasons moderators see."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from flask import Flask
 
 from service.models import CommentStatus
+from service.ops import config
 from service.screening.policy import (
     Candidate,
     Decision,
@@ -22,6 +26,8 @@ from service.screening.policy import (
     evaluate_edit,
     text,
 )
+from tests.conftest import approve
+from tests.screening.helpers import post, reason_codes, stored, token_headers
 
 # The lists a real news site might run with (real TLDs: bare domains only count as links
 # when a reader's browser would make them one).
@@ -643,3 +649,143 @@ def test_real_numbers_trigger_nothing(body):
     lists = ("free", "ios", "lo", "sale", "eat", "oil", "toll", "sole", "ast", "i5")
     assert text.find_entries(body, lists) == []
     assert decide(body) == (Verdict.APPROVE, [])
+
+
+# -------------------------------------------------------- content rules (from env)
+
+
+@pytest.fixture
+def ruled(make_app: Callable[..., Flask]) -> Flask:
+    return make_app(
+        MODERATION="off",
+        LINK_LIMIT=2,
+        HOLD_WORDS=("casino", "payday loan"),
+        DENY_WORDS=("kill yourself",),
+        DENY_DOMAINS=("cheap-meds.biz",),
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "codes"),
+    [
+        ({"body": "A fair point, well made."}, "approved", []),
+        ({"body": "Best c\u0430s\u200bino in town"}, "pending", ["hold_word"]),
+        ({"body": "Nice.", "name": "PAYDAY LOAN"}, "pending", ["hold_word"]),
+        ({"body": "An occasional reader writes."}, "approved", []),
+        ({"body": "https://a.com/1 https://b.com/2 https://c.com/3"}, "pending", ["links"]),
+        ({"body": "Just k\u0456ll yourself"}, "rejected", ["deny_word"]),
+        ({"body": "Pills: https://www.cheap-meds.biz/x"}, "spam", ["deny_domain"]),
+        ({"body": "Pills at cheap-meds.biz"}, "spam", ["deny_domain"]),
+        ({"body": "Nice.", "website": "https://shop.cheap-meds.biz"}, "spam", ["deny_domain"]),
+    ],
+    ids=[
+        "plain",
+        "hold word with tricks",
+        "hold phrase in name",
+        "word inside a word",
+        "too many links",
+        "deny word",
+        "denied domain in a link",
+        "denied bare domain",
+        "denied domain as website",
+    ],
+)
+def test_content_rules_from_the_environment(ruled, fields, status, codes):
+    client = ruled.test_client()
+    headers = token_headers(ruled)
+    response = post(client, **fields)
+    assert response.status_code == 201
+    # Only approval is ever disclosed: a refused comment looks like a held one.
+    assert response.get_json()["status"] == ("approved" if status == "approved" else "pending")
+    comment = stored(client, headers, response.get_json()["id"])
+    assert (comment["status"], reason_codes(comment)) == (status, codes)
+
+
+def test_link_reason_says_how_many_and_the_limit(ruled):
+    client = ruled.test_client()
+    headers = token_headers(ruled)
+    response = post(client, body="a.com b.com c.com d.com")
+    assert stored(client, headers, response.get_json()["id"])["reasons"] == [
+        {"code": "links", "message": "4 links (limit 2)"}
+    ]
+
+
+def test_lists_are_read_from_the_environment_as_written_by_operators(make_app):
+    settings = config.settings_from_environment(
+        {
+            "HOLD_WORDS": " casino , payday loan,, ",
+            "DENY_WORDS": "kill yourself",
+            "DENY_DOMAINS": "https://Cheap-Meds.BIZ/, bet-now.top.",
+        }
+    )
+    assert settings == {
+        "HOLD_WORDS": ("casino", "payday loan"),
+        "DENY_WORDS": ("kill yourself",),
+        "DENY_DOMAINS": ("cheap-meds.biz", "bet-now.top"),
+    }
+    app = make_app(MODERATION="off", **settings)
+    client = app.test_client()
+    headers = token_headers(app)
+    cases = [
+        ({"body": "Nice.", "website": "https://shop.cheap-meds.biz/"}, "spam"),
+        ({"body": "https://www.bet-now.top/"}, "spam"),
+        ({"body": "Need a Payday Loan?"}, "pending"),
+        ({"body": "Just k\u0456ll yourself"}, "rejected"),
+        ({"body": "Lovely weather."}, "approved"),
+    ]
+    for n, (fields, status) in enumerate(cases):
+        response = post(client, email=f"r{n}@example.org", **fields)
+        assert stored(client, headers, response.get_json()["id"])["status"] == status, fields
+
+
+def test_reasons_are_listed_for_moderators_with_code_and_message(ruled):
+    client = ruled.test_client()
+    headers = token_headers(ruled)
+    response = post(client, body="casino a.com b.com c.com")
+    [comment] = client.get("/api/v1/moderation/comments", headers=headers).get_json()["comments"]
+    assert comment["id"] == response.get_json()["id"]
+    assert comment["reasons"] == [
+        {"code": "links", "message": "3 links (limit 2)"},
+        {"code": "hold_word", "message": "contains held word 'casino'"},
+    ]
+
+
+def test_reasons_never_reach_the_public_thread(ruled):
+    client = ruled.test_client()
+    post(client, body="A fair point, well made.")
+    thread = client.get("/api/v1/articles/posts/hello/comments").get_data(as_text=True)
+    assert "reasons" not in thread and "moderation_off" not in thread
+
+
+# --------------------------------------------------------------------------- trust
+
+
+def test_trusted_mode_approves_an_address_once_a_comment_of_it_was_approved(make_app):
+    app = make_app(MODERATION="trusted")
+    client = app.test_client()
+    headers = token_headers(app)
+    first = post(client, body="My first comment.")
+    assert first.get_json()["status"] == "pending"
+    assert reason_codes(stored(client, headers, first.get_json()["id"])) == ["first_comment"]
+    approve(client, headers, first.get_json()["id"])
+    second = post(client, body="And another.", email="ADA@Example.org")
+    assert second.get_json()["status"] == "approved"
+    # Someone else is still new here.
+    third = post(client, body="Hello!", email="bea@example.org")
+    assert third.get_json()["status"] == "pending"
+
+
+@pytest.mark.parametrize("mode", ["pre", "off", "trusted"])
+def test_an_address_with_spam_history_is_held_in_every_mode(make_app, mode):
+    app = make_app(MODERATION=mode)
+    client = app.test_client()
+    headers = token_headers(app)
+    first = post(client, body="A real comment.").get_json()["id"]
+    second = post(client, body="Buy my stuff.").get_json()["id"]
+    if mode != "off":
+        approve(client, headers, first)
+    response = client.post(f"/api/v1/moderation/comments/{second}/spam", headers=headers)
+    assert response.status_code == 200
+    third = post(client, body="Hello again.")
+    assert third.get_json()["status"] == "pending"
+    assert "spam_history" in reason_codes(stored(client, headers, third.get_json()["id"]))

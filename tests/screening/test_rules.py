@@ -20,7 +20,7 @@ from service.models import PolicyRule, PolicySetting, RuleKind
 from service.moderation import accounts
 from service.screening import rules
 from tests.conftest import VALID, form_token
-from tests.http.web.test_web import PASSWORD, csrf_token, flashes, sign_in
+from tests.http.web.helpers import PASSWORD, csrf_token, flashes, sign_in
 
 RULES_PAGE = "/moderation/admin/rules"
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from service.moderation import accounts
 from tests.conftest import submit
-from tests.http.web.test_web import (
+from tests.http.web.helpers import (
     PASSWORD,
     csrf_token,
     flashes,
