@@ -147,6 +147,18 @@
     all[current].scrollIntoView({ block: "nearest" });
   }
 
+  // In the compact view a card opens on a click (or the focus) and stays open, as the
+  // current one for the keys, until another is chosen: without this it would close as the
+  // focus moves from the card to one of its own buttons, under the pointer.
+  const list = form.querySelector("ol.comments");
+  form.addEventListener("focusin", (event) => {
+    if (!list || !list.classList.contains("compact")) return;
+    const row = event.target.closest("li.comment");
+    if (!row || event.target.name === "ids") return; // a selection box leaves rows in place
+    current = rows().indexOf(row);
+    rows().forEach((other) => other.classList.toggle("focused", other === row));
+  });
+
   const dialog = document.getElementById("shortcuts");
   const helpToggle = document.querySelector(".help-toggle");
   if (helpToggle && dialog) helpToggle.addEventListener("click", () => dialog.showModal());

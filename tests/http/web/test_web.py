@@ -143,6 +143,7 @@ def action_data(world: World) -> dict[str, Any]:
         "body": "a note",
         "email": VALID["email"],
         "mode": "delete",
+        "view": "compact",
     }
 
 
@@ -167,6 +168,7 @@ ACTIONS = [
     "/moderation/bulk",
     "/moderation/waves",
     "/moderation/undo",
+    "/moderation/view",
     "/moderation/articles/lock",
     "/moderation/articles/settings",
     "/moderation/comments/{comment}/ban",
