@@ -111,6 +111,13 @@ class ModeratorRole(enum.StrEnum):
     MODERATOR = "moderator"
 
 
+class QueueView(enum.StrEnum):
+    """How a moderator's queue shows comments: in full, or one line each until opened."""
+
+    FULL = "full"
+    COMPACT = "compact"
+
+
 def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
     # Stored as short strings with a CHECK constraint: portable, and readable in SQL.
     return Enum(
@@ -225,6 +232,10 @@ class Moderator(UserMixin, Model):
     )
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The moderator's own choice, kept here so it follows them from browser to browser.
+    queue_view: Mapped[QueueView] = mapped_column(
+        _enum(QueueView, "queue_view"), default=QueueView.FULL, server_default=QueueView.FULL.value
+    )
 
     @property
     def is_admin(self) -> bool:

@@ -1,4 +1,4 @@
-"""Moderators and their API tokens."""
+"""Moderators, their API tokens and their own choices (the queue's view)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from service.errors import FieldError, ModeratorExists, ModeratorNotFound
 from service.extensions import db
-from service.models import MAX_ID, ApiToken, Moderator, ModeratorRole, utcnow
+from service.models import MAX_ID, ApiToken, Moderator, ModeratorRole, QueueView, utcnow
 from service.ops.database import write_transaction
 
 TOKEN_PREFIX = "cdk_"
@@ -133,6 +133,14 @@ def reset_password(moderator_id: int, password: str) -> Moderator:
     with write_transaction() as session:
         moderator = _moderator(session, moderator_id)
         moderator.password_hash = _hash_password(password)
+    return moderator
+
+
+def set_queue_view(moderator_id: int, view: QueueView) -> Moderator:
+    """Remember how this moderator wants the queue shown, on every browser they use."""
+    with write_transaction() as session:
+        moderator = _moderator(session, moderator_id)
+        moderator.queue_view = view
     return moderator
 
 

@@ -1,5 +1,6 @@
-// Moderation queue enhancements: act in place without a reload, keyboard shortcuts, and
-// "select all". Without this script every button still works as a plain form post.
+// Moderation queue enhancements: act in place without a reload, keyboard shortcuts (after a
+// decision the focus moves on to the next undecided comment, as in WordPress), and "select
+// all". Without this script every button still works as a plain form post.
 (() => {
   "use strict";
   const form = document.getElementById("queue-form");
@@ -8,6 +9,7 @@
   const flashes = document.getElementById("flashes");
   const rows = () => Array.from(form.querySelectorAll("li.comment"));
   let current = -1;
+  let lastBatch = null; // the last decision's batch, for the u key
 
   function showMessage(text, batch) {
     flashes.replaceChildren();
@@ -22,8 +24,7 @@
       undo.textContent = "Undo";
       undo.addEventListener("click", async () => {
         // In place, like the decision it undoes, so its own message stays on screen.
-        const result = await send(form.dataset.undoUrl, { batch });
-        if (result) applyResults(result.results, true);
+        await undoBatch(batch);
       });
       box.append(undo);
     }
@@ -57,6 +58,7 @@
       return null;
     }
     showMessage(result.message, result.batch);
+    lastBatch = result.batch || lastBatch;
     return result;
   }
 
@@ -86,6 +88,14 @@
     }
   }
 
+  async function undoBatch(batch) {
+    const result = await send(form.dataset.undoUrl, { batch });
+    if (!result) return null;
+    if (batch === lastBatch) lastBatch = null; // undone once: a second u has nothing to undo
+    applyResults(result.results, true);
+    return result;
+  }
+
   async function act(button) {
     const fields = { note: form.elements.note ? form.elements.note.value : "" };
     // form.getAttribute, not form.action: the bulk buttons are named "action", and a form's
@@ -111,6 +121,7 @@
     fields["seen-" + row.dataset.id] = row.dataset.status;
     const result = await send(url, fields);
     if (result) applyResults(result.results);
+    return result;
   }
 
   form.addEventListener("submit", (event) => {
@@ -136,11 +147,53 @@
     all[current].scrollIntoView({ block: "nearest" });
   }
 
+  // In the compact view a card opens on a click (or the focus) and stays open, as the
+  // current one for the keys, until another is chosen: without this it would close as the
+  // focus moves from the card to one of its own buttons, under the pointer.
+  const list = form.querySelector("ol.comments");
+  form.addEventListener("focusin", (event) => {
+    if (!list || !list.classList.contains("compact")) return;
+    const row = event.target.closest("li.comment");
+    if (!row || event.target.name === "ids") return; // a selection box leaves rows in place
+    current = rows().indexOf(row);
+    rows().forEach((other) => other.classList.toggle("focused", other === row));
+  });
+
   const dialog = document.getElementById("shortcuts");
   const helpToggle = document.querySelector(".help-toggle");
   if (helpToggle && dialog) helpToggle.addEventListener("click", () => dialog.showModal());
 
-  const shortcuts = { a: "approve", r: "reject", s: "spam" };
+  function nextUndecided(from) {
+    // The next card not yet decided on this page, else the nearest one before it.
+    const all = rows();
+    const open = (i) => !all[i].classList.contains("decided");
+    for (let i = from + 1; i < all.length; i++) if (open(i)) return i;
+    for (let i = from - 1; i >= 0; i--) if (open(i)) return i;
+    return from;
+  }
+
+  async function decideFocused(action) {
+    const decided = current;
+    const button = rows()[decided].querySelector('button[data-action="' + action + '"]');
+    if (!button) return;
+    // Moved on only when the decision went through, and only if the moderator has not
+    // moved on by hand in the meantime.
+    if ((await act(button)) && current === decided) focusRow(nextUndecided(decided));
+  }
+
+  async function undoLast() {
+    if (!lastBatch) {
+      showMessage("Nothing to undo.");
+      return;
+    }
+    const result = await undoBatch(lastBatch);
+    const first = result && result.results.find((outcome) => !outcome.error);
+    // Back to the comment that was put back, so it can be decided again.
+    const index = first ? rows().findIndex((row) => row.dataset.id === String(first.id)) : -1;
+    if (index >= 0) focusRow(index);
+  }
+
+  const shortcuts = { a: "approve", r: "reject", s: "spam", d: "delete" };
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.target.closest("input, textarea, select, dialog")) return;
@@ -155,8 +208,9 @@
       const box = rows()[current].querySelector('input[name="ids"]');
       if (box) box.checked = !box.checked;
     } else if (shortcuts[key] && current >= 0) {
-      const button = rows()[current].querySelector('button[data-action="' + shortcuts[key] + '"]');
-      if (button) act(button);
+      decideFocused(shortcuts[key]);
+    } else if (key === "u") {
+      undoLast();
     } else {
       return;
     }

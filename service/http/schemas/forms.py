@@ -31,6 +31,7 @@ from service.http.schemas.people import (
 )
 from service.models import (
     CommentStatus,
+    QueueView,
 )
 
 F = TypeVar("F", bound=Field[Any])
@@ -190,6 +191,20 @@ class UndoForm(UndoSchema):
     batch = worded(
         declared(UndoSchema, "batch", fields.String),
         required="There is nothing to undo (it may have been undone already).",
+    )
+
+
+class QueueViewForm(Schema):
+    """The queue's view switch: in full, or compact (one line a comment until opened)."""
+
+    view = fields.Enum(
+        QueueView,
+        by_value=True,
+        required=True,
+        error_messages={
+            "required": "Choose the full or the compact view.",
+            "unknown": "Choose the full or the compact view.",
+        },
     )
 
 

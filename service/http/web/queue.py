@@ -19,6 +19,7 @@ from service.http.schemas.forms import (
     DecisionForm,
     LockForm,
     QueueForm,
+    QueueViewForm,
     UndoForm,
     WaveForm,
 )
@@ -27,8 +28,9 @@ from service.http.web.forms import back, form_input, map_refusals, query_input, 
 from service.models import (
     CommentStatus,
     ModerationMode,
+    QueueView,
 )
-from service.moderation import decisions, queue
+from service.moderation import accounts, decisions, queue
 
 blp = Blueprint("queue", __name__, url_prefix="/moderation")
 blp.before_request(refuse_nul_characters)
@@ -114,6 +116,7 @@ def index() -> str:
         busy_articles=_busy_articles(status, filters),
         modes=[mode.value for mode in ModerationMode],
         durations=people.DURATIONS,
+        compact=current_user.queue_view == QueueView.COMPACT,
     )
 
 
@@ -194,3 +197,12 @@ def undo() -> Response:
     return _respond(
         AuditAction.UNDO, decisions.undo(form_input(UndoForm())["batch"], current_user.id)
     )
+
+
+@blp.route("/view", methods=["POST"])
+def queue_view() -> Response:
+    """Switch between the full and the compact queue; the choice is the moderator's own, kept
+    on the server so it follows them to every browser."""
+    view = form_input(QueueViewForm())["view"]
+    accounts.set_queue_view(current_user.id, view)
+    return redirect(back())

@@ -46,6 +46,7 @@ def action_data(world: World) -> dict[str, Any]:
         "body": "a note",
         "email": VALID["email"],
         "mode": "delete",
+        "view": "compact",
     }
 
 
@@ -72,6 +73,7 @@ ACTIONS = [
     "/moderation/bulk",
     "/moderation/waves",
     "/moderation/undo",
+    "/moderation/view",
     "/moderation/articles/lock",
     "/moderation/articles/settings",
     "/moderation/comments/{comment}/ban",

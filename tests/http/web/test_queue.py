@@ -1,5 +1,6 @@
 """The web queue (service/http/web/queue.py): the page, decisions by click or XHR, undo, bulk
-actions, decisions that race a colleague, and spam waves."""
+actions, decisions that race a colleague, spam waves, and the compact or full view each
+moderator keeps."""
 
 from __future__ import annotations
 
@@ -10,9 +11,18 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from service.extensions import db
-from service.models import ModerationEvent
-from service.moderation import decisions
-from tests.http.web.helpers import csrf_token, flashes, new_comment, sign_in, snapshot, status_of
+from service.models import ModerationEvent, Moderator, QueueView
+from service.moderation import accounts, decisions
+from tests.http.web.helpers import (
+    NOOR_PASSWORD,
+    PASSWORD,
+    csrf_token,
+    flashes,
+    new_comment,
+    sign_in,
+    snapshot,
+    status_of,
+)
 
 
 def event_count(app: Flask) -> int:
@@ -238,3 +248,68 @@ def test_bulk_ids_that_are_not_comment_ids_change_nothing(app, client, world, id
     assert response.status_code == 200
     assert [category for category, _ in flashes(response)] == ["flash-error"]
     assert snapshot(app) == before
+
+
+COMPACT_LIST = '<ol class="comments compact">'
+FULL_LIST = '<ol class="comments">'
+
+
+def views(app) -> dict[str, QueueView]:
+    with app.app_context():
+        return dict(db.session.execute(db.select(Moderator.username, Moderator.queue_view)).all())
+
+
+@pytest.fixture
+def moderators(app):
+    with app.app_context():
+        accounts.create_moderator("mia", PASSWORD, admin=True)
+        accounts.create_moderator("noor", NOOR_PASSWORD)
+
+
+def test_the_compact_switch_is_kept_for_the_moderator_and_goes_back_to_the_page(
+    app, client, moderators
+):
+    new_comment(client)
+    sign_in(client)
+    assert FULL_LIST in client.get("/moderation/").get_data(as_text=True)
+
+    response = client.post(
+        "/moderation/view",
+        data={
+            "csrf_token": csrf_token(client),
+            "view": "compact",
+            "next": "/moderation/?status=all",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response.location == "/moderation/?status=all"
+    page = client.get(response.location).get_data(as_text=True)
+    assert COMPACT_LIST in page
+    assert 'name="view" value="full"' in page
+    assert views(app) == {"mia": QueueView.COMPACT, "noor": QueueView.FULL}
+
+
+def test_another_moderator_keeps_the_full_view(app, moderators):
+    mia, noor = app.test_client(), app.test_client()
+    new_comment(mia)
+    sign_in(mia)
+    mia.post("/moderation/view", data={"csrf_token": csrf_token(mia), "view": "compact"})
+    sign_in(noor, "noor", NOOR_PASSWORD)
+
+    page = noor.get("/moderation/").get_data(as_text=True)
+
+    assert FULL_LIST in page
+    assert 'name="view" value="compact"' in page
+
+
+@pytest.mark.parametrize("view", ["", "tiny", "COMPACT", "compact\u200b"])
+def test_a_view_that_is_not_one_is_refused_with_a_message(app, client, moderators, view):
+    sign_in(client)
+    response = client.post(
+        "/moderation/view",
+        data={"csrf_token": csrf_token(client), "view": view},
+        follow_redirects=True,
+    )
+    assert flashes(response) == [("flash-error", "Choose the full or the compact view.")]
+    assert views(app) == {"mia": QueueView.FULL, "noor": QueueView.FULL}
