@@ -309,6 +309,11 @@ class Ban(Model):
     lifted_by: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
 
 
+# The longest note a moderator may write (a decision's note, a ban's reason, a note about a
+# commenter): long enough for a paragraph, short enough for the audit log to stay readable.
+NOTE_MAX = 2000
+
+
 class CommenterNote(Model):
     """A moderator's free-text note about a commenter, keyed by their email hash (so erasing
     an address's data is one delete by hash)."""

@@ -13,8 +13,8 @@ from service import audit
 from service.audit import AuditAction, AuditActor
 from service.errors import CommenterNotFound, FieldError
 from service.extensions import db
-from service.http.schemas.common import NOTE_MAX
 from service.models import (
+    NOTE_MAX,
     Article,
     Comment,
     CommenterNote,

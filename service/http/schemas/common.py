@@ -15,13 +15,12 @@ from marshmallow import (
     validate,
 )
 
-from service.models import MAX_ID
+from service.models import MAX_ID, NOTE_MAX
 
 NAME_MAX = 80
 BODY_MAX = 10_000
 WEBSITE_MAX = 2048
 EMAIL_MAX = 254
-NOTE_MAX = 2000
 
 # Bidirectional overrides and isolates can make a name display as something else entirely.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")

@@ -16,14 +16,13 @@ from marshmallow import (
 
 from service.http.schemas.common import (
     EMAIL_MAX,
-    NOTE_MAX,
     WEBSITE_MAX,
     optional_note,
     printable,
     printable_text,
 )
 from service.http.schemas.moderation import BulkOutcomeSchema
-from service.models import MAX_ID, BanKind, ModerationMode
+from service.models import MAX_ID, NOTE_MAX, BanKind, ModerationMode
 
 HASH_FIELD: dict[str, Any] = {
     "validate": validate.Regexp(r"^[0-9a-f]{64}$", error="Not a commenter's hash.")
