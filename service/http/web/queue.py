@@ -28,7 +28,7 @@ from service.models import (
     CommentStatus,
     ModerationMode,
 )
-from service.moderation import decisions, queue
+from service.moderation import decisions, queue, waves
 
 blp = Blueprint("queue", __name__, url_prefix="/moderation")
 blp.before_request(refuse_nul_characters)
@@ -108,8 +108,9 @@ def index() -> str:
         counts=queue.status_counts(),
         statuses=[s.value for s in CommentStatus] + ["all"],
         status_label=status.capitalize(),
-        waves=queue.waves() if status == "pending" and not filters.cursor else [],
-        site_url=current_app.config["SITE_URL"],
+        waves=waves.waves(waves.Filters(filters.article, filters.q))
+        if status == "pending" and not filters.cursor
+        else [],
         article=_article_settings(filters.article),
         busy_articles=_busy_articles(status, filters),
         modes=[mode.value for mode in ModerationMode],
@@ -163,7 +164,11 @@ def bulk() -> Response:
 def wave_action() -> Response:
     form = form_input(WaveForm())
     result = decisions.decide_wave(
-        form["fingerprint"], form["action"], current_user.id, form["note"]
+        form["fingerprint"],
+        form["action"],
+        current_user.id,
+        form["note"],
+        waves.Filters(form["article"], form["q"]),
     )
     return _respond(form["action"], result)
 

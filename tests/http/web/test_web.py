@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from service.extensions import db
 from service.http.web.auth import BAD_LOGIN
 from service.models import ApiToken, Comment, ModerationEvent, Moderator
-from service.moderation import accounts, decisions, queue
+from service.moderation import accounts, decisions, waves
 from service.privacy import vault
 from tests.conftest import VALID, submit
 
@@ -113,7 +113,7 @@ def world(app: Flask, client: FlaskClient) -> World:
         )
     with app.app_context():
         batch = decisions.decide_many([decided], "reject", mia).batch
-        fingerprint = queue.waves()[0]["fingerprint"]
+        fingerprint = waves.waves(waves.Filters())[0]["fingerprint"]
         commenter = vault.vault().email_hash(VALID["email"])
     return World(comment, fingerprint, batch, mia, noor, token, commenter)
 
