@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from service.extensions import db
-from service.models import Article
+from service.models import Article, ModerationEvent
 from service.moderation import accounts
 from tests.conftest import VALID, form_token, run_cli
 from tests.http.web.test_web import csrf_token, flashes, sign_in
@@ -207,8 +207,104 @@ def test_bad_setting_changes_get_a_clear_answer(client, admin_headers, fields, s
 
 
 def test_unknown_articles_are_not_found(client, admin_headers):
-    assert change(client, admin_headers, "posts/nope", moderation="pre").status_code == 404
     assert client.get(f"{API}/articles/posts/nope", headers=admin_headers).status_code == 404
+
+
+def prepare_events(app: Flask) -> list[tuple[str, int | None]]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(Article.key, ModerationEvent.moderator_id)
+            .join(Article, Article.id == ModerationEvent.article_id)
+            .where(ModerationEvent.action == "prepare_article")
+        )
+        return [tuple(row) for row in rows]
+
+
+def test_a_story_locked_before_its_first_comment_refuses_that_comment(
+    app, client, moderator_headers
+):
+    locked = client.post(f"{API}/articles/news/embargoed/lock", headers=moderator_headers)
+
+    assert locked.status_code == 200, locked.get_json()
+    assert locked.get_json() == {"article": "news/embargoed", "locked": True}
+    refused = post(client, article="news/embargoed")
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "comments_closed"
+    assert settings(client, moderator_headers, "news/embargoed")["locked"] is True
+    assert [key for key, _ in prepare_events(app)] == ["news/embargoed"]
+
+
+def test_a_story_set_to_pre_moderation_before_its_first_comment_holds_it(make_app):
+    app = make_app(MODERATION="off")
+    client = app.test_client()
+    with app.app_context():
+        accounts.create_moderator("mia", "correct horse battery staple")
+        headers = {"Authorization": f"Bearer {accounts.create_api_token('mia')}"}
+
+    prepared = change(client, headers, "news/sensitive", moderation="pre")
+
+    assert prepared.status_code == 200, prepared.get_json()
+    assert prepared.get_json()["moderation"] == "pre"
+    assert post(client, article="news/sensitive").get_json()["status"] == "pending"
+    assert post(client, article="news/calm").get_json()["status"] == "approved"
+    assert len(prepare_events(app)) == 1
+
+
+def test_a_close_date_set_before_the_first_comment_holds(app, client, moderator_headers):
+    closes = datetime.now(UTC) + timedelta(days=1)
+    assert (
+        change(client, moderator_headers, "news/x", closes_at=closes.isoformat()).status_code == 200
+    )
+    assert post(client, article="news/x").status_code == 201
+    with app.app_context():
+        db.session.execute(
+            update(Article).values(closes_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+        db.session.commit()
+    assert post(client, article="news/x").get_json()["error"]["code"] == "comments_closed"
+
+
+def test_reopening_an_unknown_article_is_refused_and_creates_nothing(
+    app, client, moderator_headers
+):
+    refused = client.post(f"{API}/articles/news/never/unlock", headers=moderator_headers)
+
+    assert refused.status_code == 409
+    assert prepare_events(app) == []
+    assert client.get(f"{API}/articles/news/never", headers=moderator_headers).status_code == 404
+
+
+def test_an_unknown_article_is_prepared_from_the_queue(app, client):
+    with app.app_context():
+        accounts.create_moderator("mia", "correct horse battery staple")
+    sign_in(client)
+    page = client.get("/moderation/?article=news/launch").get_data(as_text=True)
+    assert "no comments yet" in page
+    assert 'action="/moderation/articles/settings"' in page
+
+    saved = client.post(
+        "/moderation/articles/settings",
+        data={"csrf_token": csrf_token(client), "article": "news/launch", "moderation": "pre"},
+        follow_redirects=True,
+    )
+    closed = client.post(
+        "/moderation/articles/lock",
+        data={"csrf_token": csrf_token(client), "article": "news/launch", "locked": "1"},
+        follow_redirects=True,
+    )
+
+    assert flashes(saved) == [("flash-info", "Settings of news/launch saved.")]
+    assert flashes(closed) == [("flash-info", "Comments on news/launch are closed.")]
+    assert post(client, article="news/launch").get_json()["error"]["code"] == "comments_closed"
+    assert [key for key, _ in prepare_events(app)] == ["news/launch"]
+
+
+@pytest.mark.parametrize("key", ["bad\x01key", "x" * 256])
+def test_an_article_is_prepared_only_under_a_valid_key(app, client, moderator_headers, key):
+    response = change(client, moderator_headers, key, moderation="pre")
+
+    assert response.status_code in (404, 422), response.get_json()
+    assert prepare_events(app) == []
 
 
 def test_the_queue_groups_pending_by_article_and_edits_its_settings(app, client):

@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 
 from service.audit import AuditAction
 from service.comments import articles
-from service.errors import ArticleNotFound
 from service.http.schemas.forms import (
     ArticleSettingsForm,
     BulkForm,
@@ -119,12 +118,9 @@ def index() -> str:
 
 
 def _article_settings(key: str | None) -> dict[str, Any] | None:
-    if not key:
-        return None
-    try:
-        return articles.settings(key)
-    except ArticleNotFound:  # a filter on a key no comment has come to yet: no settings
-        return None
+    """The filtered article's settings; for a key nobody has commented on yet, the defaults,
+    so that a moderator can prepare the article before it is published."""
+    return articles.settings_or_new(key) if key else None
 
 
 def _busy_articles(status: str, filters: queue.QueueFilter) -> list[dict[str, Any]]:
