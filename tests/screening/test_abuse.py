@@ -652,7 +652,7 @@ def test_decisions_in_the_audit_log_name_the_comments_article(app, client):
     )
 
 
-def test_locking_twice_or_an_unknown_article_is_refused(app, client):
+def test_locking_twice_or_reopening_an_unknown_article_is_refused(app, client):
     headers = token_headers(app)
     post(client, body="Hi.")
     path = "/api/v1/moderation/articles/posts/hello"
@@ -661,8 +661,10 @@ def test_locking_twice_or_an_unknown_article_is_refused(app, client):
     again = client.post(f"{path}/lock", headers=headers)
     assert again.status_code == 409
     assert again.get_json()["error"]["message"] == "Article 'posts/hello' is already locked."
-    missing = client.post("/api/v1/moderation/articles/posts/nowhere/lock", headers=headers)
-    assert missing.status_code == 404
+    # An unknown article has nothing to reopen; locking one prepares it (issue 16, item 13).
+    missing = client.post("/api/v1/moderation/articles/posts/nowhere/unlock", headers=headers)
+    assert missing.status_code == 409
+    assert missing.get_json()["error"]["message"] == "Article 'posts/nowhere' is already open."
 
 
 def test_locking_needs_a_moderator_token(app, client):
