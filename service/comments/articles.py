@@ -22,6 +22,7 @@ from service.models import (
     Comment,
     CommentStatus,
     ModerationMode,
+    utcnow,
 )
 from service.ops.database import write_transaction
 
@@ -75,9 +76,23 @@ def lock_or_create(session: Session, key: str) -> Article:
     """
     locked = select(Article).where(Article.key == key).with_for_update()
     if article := session.scalars(locked).one_or_none():
+        _start_at_first_comment(session, article)
         return article
     _create_missing(session, [key])
     return session.scalars(locked).one()
+
+
+def _start_at_first_comment(session: Session, article: Article) -> None:
+    """CLOSE_AFTER_DAYS counts from an article's first comment: one a moderator prepared
+    before anyone commented starts again when its first comment comes. Looked at only when
+    the age would close the article, so an ordinary submission pays nothing."""
+    days = current_app.config["CLOSE_AFTER_DAYS"]
+    now = utcnow()
+    if not days or article.created_at + timedelta(days=days) >= now:
+        return
+    first = session.scalar(select(Comment.id).where(Comment.article_id == article.id).limit(1))
+    if first is None:
+        article.created_at = now
 
 
 def ids_creating_missing(session: Session, keys: Collection[str]) -> dict[str, int]:

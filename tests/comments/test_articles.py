@@ -264,6 +264,33 @@ def test_a_close_date_set_before_the_first_comment_holds(app, client, moderator_
     assert post(client, article="news/x").get_json()["error"]["code"] == "comments_closed"
 
 
+def test_an_article_prepared_long_before_its_first_comment_closes_by_age_from_that_comment(
+    make_app,
+):
+    app = make_app(CLOSE_AFTER_DAYS=7)
+    client = app.test_client()
+    with app.app_context():
+        accounts.create_moderator("mia", "correct horse battery staple")
+        headers = {"Authorization": f"Bearer {accounts.create_api_token('mia')}"}
+    assert change(client, headers, "news/later", moderation="pre").status_code == 200
+    backdate(app, days=30)
+
+    assert post(client, article="news/later").status_code == 201
+    assert post(client, article="news/later").status_code == 201
+    backdate(app, days=8)
+    refused = post(client, article="news/later")
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "comments_closed"
+
+
+def backdate(app: Flask, days: int) -> None:
+    with app.app_context():
+        db.session.execute(
+            update(Article).values(created_at=datetime.now(UTC) - timedelta(days=days))
+        )
+        db.session.commit()
+
+
 def test_reopening_an_unknown_article_is_refused_and_creates_nothing(
     app, client, moderator_headers
 ):
