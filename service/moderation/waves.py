@@ -65,7 +65,8 @@ def signs(evidence: Evidence) -> list[str]:
         minutes = max(1, round(evidence.span.total_seconds() / 60))
         found.append(f"within {minutes} minute{'s' if minutes != 1 else ''}")
     if 0 < evidence.clients < evidence.commenters:
-        found.append(f"{evidence.commenters} addresses from {evidence.clients} client(s)")
+        clients = "one client" if evidence.clients == 1 else f"{evidence.clients} clients"
+        found.append(f"{evidence.commenters} addresses from {clients}")
     if evidence.commenters and evidence.fresh >= evidence.commenters * WAVE_FRESH_SHARE:
         found.append(f"{evidence.fresh} new address{'es' if evidence.fresh != 1 else ''}")
     return found
