@@ -51,6 +51,8 @@ class AuditAction(enum.StrEnum):
     LOCK = "lock"
     UNLOCK = "unlock"
     ARTICLE_SETTINGS = "article_settings"
+    # A moderator configures an article before its first comment, which creates it.
+    PREPARE_ARTICLE = "prepare_article"
     SURGE_ON = "surge_on"
     SURGE_OFF = "surge_off"
     # Data: erasure, retention, imports.

@@ -1,4 +1,5 @@
-"""Articles: the site's own keys, created on first comment."""
+"""Articles: the site's own keys, created on first comment (or when a moderator prepares one
+before it)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from service.models import (
     Comment,
     CommentStatus,
     ModerationMode,
+    utcnow,
 )
 from service.ops.database import write_transaction
 
@@ -49,6 +51,23 @@ def _existing(session: Session, key: str) -> Article:
     return article
 
 
+def _prepared(session: Session, key: str, moderator_id: int) -> Article:
+    """The article a moderator configures, created (and audited) if nobody has commented on
+    it yet: a sensitive story can be locked or pre-moderated before it is published."""
+    locked = select(Article).where(Article.key == key).with_for_update()
+    if article := session.scalars(locked).one_or_none():
+        return article
+    article = lock_or_create(session, key)
+    audit.record(
+        session,
+        AuditAction.PREPARE_ARTICLE,
+        AuditActor.MODERATOR,
+        moderator_id=moderator_id,
+        article_id=article.id,
+    )
+    return article
+
+
 def lock_or_create(session: Session, key: str) -> Article:
     """The article row, created if new and locked for this write transaction.
 
@@ -57,9 +76,23 @@ def lock_or_create(session: Session, key: str) -> Article:
     """
     locked = select(Article).where(Article.key == key).with_for_update()
     if article := session.scalars(locked).one_or_none():
+        _start_at_first_comment(session, article)
         return article
     _create_missing(session, [key])
     return session.scalars(locked).one()
+
+
+def _start_at_first_comment(session: Session, article: Article) -> None:
+    """CLOSE_AFTER_DAYS counts from an article's first comment: one a moderator prepared
+    before anyone commented starts again when its first comment comes. Looked at only when
+    the age would close the article, so an ordinary submission pays nothing."""
+    days = current_app.config["CLOSE_AFTER_DAYS"]
+    now = utcnow()
+    if not days or article.created_at + timedelta(days=days) >= now:
+        return
+    first = session.scalar(select(Comment.id).where(Comment.article_id == article.id).limit(1))
+    if first is None:
+        article.created_at = now
 
 
 def ids_creating_missing(session: Session, keys: Collection[str]) -> dict[str, int]:
@@ -126,7 +159,7 @@ def set_locked(key: str, locked: bool, moderator_id: int, note: str | None = Non
     """A moderator closes (or reopens) an article to new comments; audited."""
     check_key(key)
     with write_transaction() as session:
-        article = _existing(session, key)
+        article = _prepared(session, key, moderator_id)
         if article.locked == locked:
             state = "locked" if locked else "open"
             raise InvalidTransition(f"Article {key!r} is already {state}.")
@@ -182,7 +215,7 @@ def update_settings(
     if changes.get("moderation") is not None:
         changes["moderation"] = ModerationMode(changes["moderation"])
     with write_transaction() as session:
-        article = _existing(session, key)
+        article = _prepared(session, key, moderator_id)
         before = {name: getattr(article, name) for name in changes}
         for name, value in changes.items():
             setattr(article, name, value)
@@ -257,6 +290,15 @@ def settings(key: str) -> dict[str, Any]:
     check_key(key)
     article = _existing(db.session(), key)
     return article_view(article, _pending_count(db.session(), article.id))
+
+
+def settings_or_new(key: str) -> dict[str, Any]:
+    """An article's settings, or the defaults of one nobody has commented on yet (`new`), which
+    a moderator may prepare."""
+    try:
+        return settings(key) | {"new": False}
+    except ArticleNotFound:
+        return article_view(Article(key=key, approved_count=0, locked=False), 0) | {"new": True}
 
 
 def with_pending(q: str | None = None, limit: int = 100) -> list[dict[str, Any]]:

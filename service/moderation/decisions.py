@@ -27,7 +27,7 @@ from service.models import (
     ModerationEvent,
     utcnow,
 )
-from service.moderation import queue
+from service.moderation import waves
 from service.ops import telemetry
 from service.ops.database import write_transaction
 from service.screening import classifier
@@ -178,10 +178,15 @@ def after_commit(
 
 
 def decide_wave(
-    fingerprint: str, action: str, moderator_id: int, note: str | None = None
+    fingerprint: str,
+    action: str,
+    moderator_id: int,
+    note: str | None = None,
+    filters: waves.Filters | None = None,
 ) -> BatchResult:
-    """One decision for every pending comment of a wave."""
-    ids = queue.wave_ids(fingerprint)
+    """One decision for every pending comment of a wave, under the queue's filters the
+    moderator saw it with (an article's wave is not also decided on other articles)."""
+    ids = waves.wave_ids(fingerprint, filters or waves.Filters())
     expected = dict.fromkeys(ids, CommentStatus.PENDING.value)
     return decide_many(ids, action, moderator_id, note, expected)
 

@@ -1,17 +1,20 @@
 """The moderation queue as moderators read it: a page of comments with the private fields
-they need to decide, the counts by status, and the waves of look-alike pending comments."""
+they need to decide, and the counts by status (its waves: service/moderation/waves.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from flask import current_app
+from sqlalchemy import ColumnElement, func, or_, select
 
 from service import cursors
 from service.comments import views
 from service.extensions import db
 from service.models import Article, Comment, CommentStatus
+from service.privacy import vault
+from service.sites import origins
 
 
 @dataclass(frozen=True)
@@ -25,19 +28,15 @@ class QueueFilter:
 
 def queue_page(wanted: QueueFilter) -> dict[str, Any]:
     """Comments for moderators, oldest first, with the private fields they need to decide."""
-    stmt = select(Comment, Article.key).join(Article, Article.id == Comment.article_id)
+    stmt = select(Comment, Article.key, Article.title, Article.url).join(
+        Article, Article.id == Comment.article_id
+    )
     if wanted.status != "all":
         stmt = stmt.where(Comment.status == CommentStatus(wanted.status))
     if wanted.article:
         stmt = stmt.where(Article.key == wanted.article)
     if wanted.q:
-        needle = wanted.q.strip().lower()
-        stmt = stmt.where(
-            or_(
-                func.lower(Comment.name).contains(needle, autoescape=True),
-                func.lower(Comment.body).contains(needle, autoescape=True),
-            )
-        )
+        stmt = stmt.where(matches(wanted.q))
     page = cursors.by_time(
         stmt,
         Comment.created_at,
@@ -48,18 +47,34 @@ def queue_page(wanted: QueueFilter) -> dict[str, Any]:
         key=lambda row: (row[0].created_at, row[0].id),
     )
     rows = page.rows
-    page_comments = [comment for comment, _ in rows]
+    page_comments = [row[0] for row in rows]
     parents = _parents(page_comments)
     histories = _histories({c.email_hash for c in page_comments})
+    site_url = current_app.config["SITE_URL"]
     comments = [
         views.moderator_view(comment, key)
         | {
+            "article_title": title,
+            "article_url": url or origins.article_page(site_url, key),
             "parent": parents.get(comment.parent_id or 0),
             "history": histories.get(comment.email_hash, _EMPTY_HISTORY),
         }
-        for comment, key in rows
+        for comment, key, title, url in rows
     ]
     return {"comments": comments, "next_cursor": page.next_cursor}
+
+
+def matches(q: str) -> ColumnElement[bool]:
+    """The queue's search: the text in a name or body, or, for an address, that commenter's
+    comments, found through the keyed hash (never a LIKE on addresses, which are encrypted)."""
+    needle = q.strip().lower()
+    text = or_(
+        func.lower(Comment.name).contains(needle, autoescape=True),
+        func.lower(Comment.body).contains(needle, autoescape=True),
+    )
+    if "@" not in needle:
+        return text
+    return or_(text, Comment.email_hash == vault.vault().email_hash(q))
 
 
 _EMPTY_HISTORY = {"approved": 0, "rejected": 0, "spam": 0, "pending": 0}
@@ -107,62 +122,3 @@ def status_counts() -> dict[str, int]:
     counts = {status.value: count for status, count in rows}
     counts["all"] = sum(counts.values())
     return counts
-
-
-WAVE_MIN_SIZE = 3
-
-
-def waves(limit: int = 10) -> list[dict[str, Any]]:
-    """Pending comments with the same normalised text, biggest wave first."""
-    pending = Comment.status == CommentStatus.PENDING
-    sizes = db.session.execute(
-        select(Comment.fingerprint, func.count().label("size"))
-        .where(pending, Comment.fingerprint.is_not(None))
-        .group_by(Comment.fingerprint)
-        .having(func.count() >= WAVE_MIN_SIZE)
-        .order_by(func.count().desc())
-        .limit(limit)
-    ).all()
-    if not sizes:
-        return []
-    details = {
-        row.fingerprint: row
-        for row in db.session.execute(
-            select(
-                Comment.fingerprint,
-                func.count(Comment.email_hash.distinct()).label("commenters"),
-                func.count(Comment.article_id.distinct()).label("articles"),
-                func.min(Comment.id).label("sample_id"),
-            )
-            .where(pending, Comment.fingerprint.in_([row.fingerprint for row in sizes]))
-            .group_by(Comment.fingerprint)
-        )
-    }
-    samples = dict(
-        db.session.execute(
-            select(Comment.id, Comment.body_html).where(
-                Comment.id.in_([d.sample_id for d in details.values()])
-            )
-        ).all()
-    )
-    return [
-        {
-            "fingerprint": row.fingerprint,
-            "count": row.size,
-            "commenters": details[row.fingerprint].commenters,
-            "articles": details[row.fingerprint].articles,
-            "sample_html": samples[details[row.fingerprint].sample_id],
-        }
-        for row in sizes
-    ]
-
-
-def wave_ids(fingerprint: str) -> list[int]:
-    """The pending comments of one wave."""
-    return list(
-        db.session.scalars(
-            select(Comment.id).where(
-                Comment.status == CommentStatus.PENDING, Comment.fingerprint == fingerprint
-            )
-        ).all()
-    )

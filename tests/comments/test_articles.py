@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from service.extensions import db
-from service.models import Article, utcnow
+from service.models import Article, ModerationEvent, utcnow
 from service.moderation import accounts
 from tests.conftest import VALID, approve, form_token, run_cli
 from tests.http.web.helpers import csrf_token, flashes, sign_in
@@ -208,8 +208,131 @@ def test_bad_setting_changes_get_a_clear_answer(client, admin_headers, fields, s
 
 
 def test_unknown_articles_are_not_found(client, admin_headers):
-    assert change(client, admin_headers, "posts/nope", moderation="pre").status_code == 404
     assert client.get(f"{API}/articles/posts/nope", headers=admin_headers).status_code == 404
+
+
+def prepare_events(app: Flask) -> list[tuple[str, int | None]]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(Article.key, ModerationEvent.moderator_id)
+            .join(Article, Article.id == ModerationEvent.article_id)
+            .where(ModerationEvent.action == "prepare_article")
+        )
+        return [tuple(row) for row in rows]
+
+
+def test_a_story_locked_before_its_first_comment_refuses_that_comment(
+    app, client, moderator_headers
+):
+    locked = client.post(f"{API}/articles/news/embargoed/lock", headers=moderator_headers)
+
+    assert locked.status_code == 200, locked.get_json()
+    assert locked.get_json() == {"article": "news/embargoed", "locked": True}
+    refused = post(client, article="news/embargoed")
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "comments_closed"
+    assert settings(client, moderator_headers, "news/embargoed")["locked"] is True
+    assert [key for key, _ in prepare_events(app)] == ["news/embargoed"]
+
+
+def test_a_story_set_to_pre_moderation_before_its_first_comment_holds_it(make_app):
+    app = make_app(MODERATION="off")
+    client = app.test_client()
+    with app.app_context():
+        accounts.create_moderator("mia", "correct horse battery staple")
+        headers = {"Authorization": f"Bearer {accounts.create_api_token('mia')}"}
+
+    prepared = change(client, headers, "news/sensitive", moderation="pre")
+
+    assert prepared.status_code == 200, prepared.get_json()
+    assert prepared.get_json()["moderation"] == "pre"
+    assert post(client, article="news/sensitive").get_json()["status"] == "pending"
+    assert post(client, article="news/calm").get_json()["status"] == "approved"
+    assert len(prepare_events(app)) == 1
+
+
+def test_a_close_date_set_before_the_first_comment_holds(app, client, moderator_headers):
+    closes = datetime.now(UTC) + timedelta(days=1)
+    assert (
+        change(client, moderator_headers, "news/x", closes_at=closes.isoformat()).status_code == 200
+    )
+    assert post(client, article="news/x").status_code == 201
+    with app.app_context():
+        db.session.execute(
+            update(Article).values(closes_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+        db.session.commit()
+    assert post(client, article="news/x").get_json()["error"]["code"] == "comments_closed"
+
+
+def test_an_article_prepared_long_before_its_first_comment_closes_by_age_from_that_comment(
+    make_app,
+):
+    app = make_app(CLOSE_AFTER_DAYS=7)
+    client = app.test_client()
+    with app.app_context():
+        accounts.create_moderator("mia", "correct horse battery staple")
+        headers = {"Authorization": f"Bearer {accounts.create_api_token('mia')}"}
+    assert change(client, headers, "news/later", moderation="pre").status_code == 200
+    backdate(app, days=30)
+
+    assert post(client, article="news/later").status_code == 201
+    assert post(client, article="news/later").status_code == 201
+    backdate(app, days=8)
+    refused = post(client, article="news/later")
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "comments_closed"
+
+
+def backdate(app: Flask, days: int) -> None:
+    with app.app_context():
+        db.session.execute(
+            update(Article).values(created_at=datetime.now(UTC) - timedelta(days=days))
+        )
+        db.session.commit()
+
+
+def test_reopening_an_unknown_article_is_refused_and_creates_nothing(
+    app, client, moderator_headers
+):
+    refused = client.post(f"{API}/articles/news/never/unlock", headers=moderator_headers)
+
+    assert refused.status_code == 409
+    assert prepare_events(app) == []
+    assert client.get(f"{API}/articles/news/never", headers=moderator_headers).status_code == 404
+
+
+def test_an_unknown_article_is_prepared_from_the_queue(app, client):
+    with app.app_context():
+        accounts.create_moderator("mia", "correct horse battery staple")
+    sign_in(client)
+    page = client.get("/moderation/?article=news/launch").get_data(as_text=True)
+    assert "no comments yet" in page
+    assert 'action="/moderation/articles/settings"' in page
+
+    saved = client.post(
+        "/moderation/articles/settings",
+        data={"csrf_token": csrf_token(client), "article": "news/launch", "moderation": "pre"},
+        follow_redirects=True,
+    )
+    closed = client.post(
+        "/moderation/articles/lock",
+        data={"csrf_token": csrf_token(client), "article": "news/launch", "locked": "1"},
+        follow_redirects=True,
+    )
+
+    assert flashes(saved) == [("flash-info", "Settings of news/launch saved.")]
+    assert flashes(closed) == [("flash-info", "Comments on news/launch are closed.")]
+    assert post(client, article="news/launch").get_json()["error"]["code"] == "comments_closed"
+    assert [key for key, _ in prepare_events(app)] == ["news/launch"]
+
+
+@pytest.mark.parametrize("key", ["bad\x01key", "x" * 256])
+def test_an_article_is_prepared_only_under_a_valid_key(app, client, moderator_headers, key):
+    response = change(client, moderator_headers, key, moderation="pre")
+
+    assert response.status_code in (404, 422), response.get_json()
+    assert prepare_events(app) == []
 
 
 def test_the_queue_groups_pending_by_article_and_edits_its_settings(app, client):
@@ -362,7 +485,7 @@ def test_decisions_in_the_audit_log_name_the_comments_article(app, client):
     )
 
 
-def test_locking_twice_or_an_unknown_article_is_refused(app, client):
+def test_locking_twice_or_reopening_an_unknown_article_is_refused(app, client):
     headers = screening.token_headers(app)
     screening.post(client, body="Hi.")
     path = "/api/v1/moderation/articles/posts/hello"
@@ -371,8 +494,10 @@ def test_locking_twice_or_an_unknown_article_is_refused(app, client):
     again = client.post(f"{path}/lock", headers=headers)
     assert again.status_code == 409
     assert again.get_json()["error"]["message"] == "Article 'posts/hello' is already locked."
-    missing = client.post("/api/v1/moderation/articles/posts/nowhere/lock", headers=headers)
-    assert missing.status_code == 404
+    # An unknown article has nothing to reopen; locking one prepares it (issue 16, item 13).
+    missing = client.post("/api/v1/moderation/articles/posts/nowhere/unlock", headers=headers)
+    assert missing.status_code == 409
+    assert missing.get_json()["error"]["message"] == "Article 'posts/nowhere' is already open."
 
 
 def test_locking_needs_a_moderator_token(app, client):

@@ -1,242 +1,130 @@
-"""The moderation queue with 100,000 pending comments (SQLite): the first and next pages of
-the web queue and of the JSON API, timed (printed) and held to a fixed number of SQL queries
-whatever the page size, so a page never costs a query per comment."""
+"""The queue's page: search by an exact address through the keyed hash, and articles shown by
+title (linked to their page) with their key beside."""
 
 from __future__ import annotations
 
+import logging
 import re
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, insert
 
-from service import create_app
-from service.extensions import db
-from service.models import Article, Comment, CommentStatus
 from service.moderation import accounts
-from service.ops.database import write_transaction
-from service.privacy import vault
-from tests.conftest import base_config, dispose
+from tests.conftest import VALID, form_token
+from tests.http.web.helpers import PASSWORD, new_comment, sign_in
 
-pytestmark = pytest.mark.slow
-
-PENDING = 100_000
-CHUNK = 5_000
-ADDRESSES = 1_000  # commenters; each has about 100 comments in the queue
-ARTICLES = 200
-PARENTS = 100  # approved comments that every fifth pending comment replies to (each page has some)
-MAX_QUERIES = 10
-PASSWORD = "correct horse battery staple"
-START = datetime(2026, 1, 1, tzinfo=UTC)
-_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
-_NEXT = re.compile(r'<a rel="next" href="([^"]+)">Next page')
-_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+SITE = "https://blog.example.com"
 
 
-def _fill(app: Flask) -> None:
-    """PENDING comments in one transaction, with SQLAlchemy Core executemany in chunks."""
-    email_vault = vault.vault()
-    addresses = [f"reader{n}@example.org" for n in range(ADDRESSES)]
-    encrypted = [email_vault.encrypt(address) for address in addresses]
-    hashes = [email_vault.email_hash(address) for address in addresses]
-    comments = Comment.__table__
-
-    def row(n: int, status: CommentStatus, parent_id: int | None = None) -> dict[str, Any]:
-        stamp = START + timedelta(seconds=n)
-        return {
-            "article_id": n % ARTICLES + 1,
-            "parent_id": parent_id,
-            "depth": 1 if parent_id else 0,
-            "status": status,
-            "name": f"Reader {n % ADDRESSES}",
-            "email_encrypted": encrypted[n % ADDRESSES],
-            "email_hash": hashes[n % ADDRESSES],
-            "body": f"Comment {n}: a considered view on the article.",
-            "body_html": f"<p>Comment {n}: a considered view on the article.</p>",
-            "created_at": stamp,
-            "updated_at": stamp,
-            "reasons": [],
-        }
-
-    with write_transaction() as session:
-        connection = session.connection()
-        # Room for the whole of the indexes while they grow: halves the time of the fill.
-        connection.exec_driver_sql("PRAGMA cache_size = -262144")
-        connection.execute(
-            insert(Article.__table__),
-            [
-                {"key": f"news/story-{n}", "approved_count": 0, "feed_version": 0}
-                for n in range(ARTICLES)
-            ],
-        )
-        connection.execute(
-            insert(comments), [row(n, CommentStatus.APPROVED) for n in range(PARENTS)]
-        )
-        for start in range(0, PENDING, CHUNK):
-            connection.execute(
-                insert(comments),
-                [
-                    row(
-                        PARENTS + n,
-                        CommentStatus.PENDING,
-                        parent_id=n % PARENTS + 1 if n % 5 == 0 else None,
-                    )
-                    for n in range(start, start + CHUNK)
-                ],
-            )
-
-
-@pytest.fixture(scope="module")
-def database_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('scale') / 'queue.db'}"
-    app = create_app(base_config(url))
+@pytest.fixture
+def moderator(app: Flask) -> dict[str, str]:
     with app.app_context():
-        db.create_all(bind_key=None)
-        _fill(app)
         accounts.create_moderator("mia", PASSWORD)
-        db.session.remove()
-        db.engine.dispose()
-    yield url
+        token = accounts.create_api_token("mia", "tests")
+    return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture(scope="module")
-def api_token(database_file: str) -> str:
-    app = create_app(base_config(database_file))
-    with app.app_context():
-        token = accounts.create_api_token("mia", "scale test")
-        db.session.remove()
-        db.engine.dispose()
-    return token
-
-
-@pytest.fixture
-def make_scale_app(database_file: str) -> Iterator[Any]:
-    apps: list[Flask] = []
-
-    def build(**overrides: Any) -> Flask:
-        app = create_app(base_config(database_file) | overrides)
-        apps.append(app)
-        return app
-
-    yield build
-    dispose(apps)
-
-
-@contextmanager
-def counting_queries(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
-@pytest.fixture
-def report(capsys: pytest.CaptureFixture[str]) -> Any:
-    def show(label: str, seconds: float, queries: int, rows: int) -> None:
-        with capsys.disabled():
-            print(f"\n  {label}: {seconds * 1000:.1f} ms, {queries} SQL queries, {rows} comments")
-
-    return show
-
-
-def _signed_in(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    page = client.get("/moderation/login").get_data(as_text=True)
-    token = _CSRF.search(page).group(1)
+def from_the_sites_page(client: FlaskClient, article: str, **page: str) -> None:
+    """A comment posted from the site's own page, which reports its title and address."""
+    fields = VALID | {"form_token": form_token(client.application)} | page
     response = client.post(
-        "/moderation/login", data={"csrf_token": token, "username": "mia", "password": PASSWORD}
+        f"/api/v1/articles/{article}/comments", json=fields, headers={"Origin": SITE}
     )
-    assert response.status_code == 302
-    return client
+    assert response.status_code == 201, response.get_json()
 
 
-def _web_pages(app: Flask, report: Any, size: int) -> list[int]:
-    """Query counts of the first and the next web queue page."""
-    client = _signed_in(app)
-    client.get("/moderation/")  # warm up: templates compiled, statements cached, as in service
-    counts = []
-    path = "/moderation/"
-    for label in ("first", "next"):
-        with counting_queries(app) as statements:
-            started = time.perf_counter()
-            response = client.get(path)
-            elapsed = time.perf_counter() - started
-        assert response.status_code == 200
-        page = response.get_data(as_text=True)
-        rows = page.count('<li class="comment card')
-        assert rows == size
-        report(f"web queue, {label} page of {size}", elapsed, len(statements), rows)
-        counts.append(len(statements))
-        path = _NEXT.search(page).group(1).replace("&amp;", "&")
-    assert 'Pending <span class="count">100000</span>' in page
-    return counts
+def listed(client: FlaskClient, query: str) -> list[int]:
+    page = client.get(f"/moderation/?{query}").get_data(as_text=True)
+    return [int(i) for i in re.findall(r'<li class="comment card[^"]*" id="c(\d+)"', page)]
 
 
-def _api_pages(app: Flask, token: str, report: Any, size: int) -> list[int]:
-    client = app.test_client()
-    headers = {"Authorization": f"Bearer {token}"}
-    client.get("/api/v1/moderation/comments", query_string={"limit": size}, headers=headers)
-    counts = []
-    query: dict[str, Any] = {"limit": size}
-    for label in ("first", "next"):
-        with counting_queries(app) as statements:
-            started = time.perf_counter()
-            response = client.get(
-                "/api/v1/moderation/comments", query_string=query, headers=headers
-            )
-            elapsed = time.perf_counter() - started
-        assert response.status_code == 200
-        body = response.get_json()
-        assert len(body["comments"]) == size
-        assert body["comments"][0]["email"].endswith("@example.org")
-        report(f"JSON API, {label} page of {size}", elapsed, len(statements), size)
-        counts.append(len(statements))
-        query["cursor"] = body["next_cursor"]
-    return counts
+def found_by_api(client: FlaskClient, headers: dict[str, str], q: str) -> list[int]:
+    response = client.get("/api/v1/moderation/comments", query_string={"q": q}, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return [c["id"] for c in response.get_json()["comments"]]
 
 
-def test_web_queue_pages_cost_the_same_few_queries_for_5_or_50_comments(make_scale_app, report):
-    fifty = _web_pages(make_scale_app(QUEUE_PAGE_SIZE=50), report, 50)
-    five = _web_pages(make_scale_app(QUEUE_PAGE_SIZE=5), report, 5)
-    assert fifty == five
-    assert max(fifty) <= MAX_QUERIES
-
-
-def test_api_queue_pages_cost_the_same_few_queries_for_5_or_50_comments(
-    make_scale_app, api_token, report
-):
-    app = make_scale_app()
-    fifty = _api_pages(app, api_token, report, 50)
-    five = _api_pages(app, api_token, report, 5)
-    assert fifty == five
-    assert max(fifty) <= MAX_QUERIES
-
-
-def test_next_page_continues_where_the_first_ended(make_scale_app):
-    client = _signed_in(make_scale_app(QUEUE_PAGE_SIZE=50))
-    first = client.get("/moderation/").get_data(as_text=True)
-    following = client.get(_NEXT.search(first).group(1).replace("&amp;", "&"))
-    ids = [int(i) for i in re.findall(r'<li class="comment card[^>]* data-id="(\d+)"', first)]
-    next_ids = [
-        int(i)
-        for i in re.findall(
-            r'<li class="comment card[^>]* data-id="(\d+)"', following.get_data(as_text=True)
-        )
+@pytest.mark.parametrize(
+    "typed", ["grace@example.org", "  Grace@EXAMPLE.org ", "GRACE@example.ORG"]
+)
+def test_an_exact_address_finds_that_commenters_comments(client, moderator, caplog, typed):
+    caplog.set_level(logging.DEBUG)
+    hers = [
+        new_comment(client, "news/a", name="G. H.", email="grace@example.org", body="First."),
+        new_comment(client, "news/b", name="G. H.", email="Grace@Example.org", body="Second."),
     ]
-    expected = list(range(PARENTS + 1, PARENTS + 101))
-    assert ids + next_ids == expected
+    new_comment(client, "news/a", name="Ada", email="ada@example.org", body="Another reader.")
+    sign_in(client)
+
+    assert listed(client, f"q={typed}") == hers
+    assert found_by_api(client, moderator, typed) == hers
+    logged = "\n".join(record.getMessage() for record in caplog.records).casefold()
+    assert "grace@" not in logged and "example.org" not in logged
+
+
+@pytest.mark.parametrize("part", ["grace@example", "grace@", "@example.org", "race@example.org"])
+def test_a_part_of_an_address_finds_nothing_by_address(client, moderator, part):
+    new_comment(client, "news/a", name="G. H.", email="grace@example.org", body="First.")
+    sign_in(client)
+
+    assert listed(client, f"q={part}") == []
+    assert found_by_api(client, moderator, part) == []
+
+
+def test_other_text_still_searches_names_and_bodies(client, moderator):
+    named = new_comment(client, "news/a", name="Grace Hopper", email="g@example.org", body="Hi.")
+    said = new_comment(client, "news/a", name="Ada", email="a@example.org", body="Ask grace@ home")
+    sign_in(client)
+
+    assert listed(client, "q=grace") == [named, said]
+    assert found_by_api(client, moderator, "grace@ home") == [said]
+
+
+def test_the_queue_shows_an_articles_title_linked_to_its_page_with_the_key_beside(
+    client, moderator
+):
+    page = {"article_title": "<i>Budget</i> & you", "article_url": f"{SITE}/news/budget.html"}
+    from_the_sites_page(client, "news/budget", **page)
+    sign_in(client)
+
+    queue = client.get("/moderation/").get_data(as_text=True)
+    article = re.search(r'<span class="article">(.*?)</span>\s*<time', queue, re.S).group(1)
+
+    assert (
+        f'<a href="{SITE}/news/budget.html" rel="noopener noreferrer">'
+        "&lt;i&gt;Budget&lt;/i&gt; &amp; you</a>" in article
+    )
+    assert '<span class="key">(news/budget)</span>' in article
+    assert "<i>" not in queue
+
+
+def test_an_article_without_a_title_shows_its_key_linked_under_the_site_url(make_app):
+    app = make_app(SITE_URL="https://paper.example")
+    client = app.test_client()
+    with app.app_context():
+        accounts.create_moderator("mia", PASSWORD)
+    new_comment(client, "news/plain", body="No title known.")
+    sign_in(client)
+
+    queue = client.get("/moderation/").get_data(as_text=True)
+    article = re.search(r'<span class="article">(.*?)</span>\s*<time', queue, re.S).group(1)
+
+    assert (
+        '<a href="https://paper.example/news/plain" rel="noopener noreferrer">news/plain</a>'
+        in (article)
+    )
+    assert 'class="key"' not in article
+
+
+def test_the_api_queue_carries_the_articles_title_and_url(client, moderator):
+    page = {"article_title": "Budget", "article_url": f"{SITE}/news/budget.html"}
+    from_the_sites_page(client, "news/budget", **page)
+    new_comment(client, "news/plain")
+
+    comments = client.get("/api/v1/moderation/comments", headers=moderator).get_json()["comments"]
+
+    assert [(c["article"], c["article_title"], c["article_url"]) for c in comments] == [
+        ("news/budget", "Budget", f"{SITE}/news/budget.html"),
+        ("news/plain", None, None),
+    ]

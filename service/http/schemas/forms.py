@@ -181,10 +181,13 @@ class WaveForm(NoteSchema):
         validate=[validate.Length(max=64), printable],
         error_messages={"required": "Choose what to do with the whole wave."},
     )
+    # The queue's filters the wave was shown under: only the comments it listed are decided.
+    article = fields.String(load_default=None, validate=[validate.Length(max=255), printable])
+    q = fields.String(load_default=None, validate=[validate.Length(max=200), printable])
 
     @pre_load
     def trim(self, data: Any, **_: Any) -> Any:
-        return trimmed(data, "note")
+        return trimmed(data, "note", "article", "q")
 
 
 class UndoForm(UndoSchema):

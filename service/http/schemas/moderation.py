@@ -25,6 +25,10 @@ class Reason(Schema):
 class ModerationCommentSchema(Schema):
     id = fields.Integer()
     article = fields.String()
+    article_title = fields.String(allow_none=True, metadata={"description": "When known."})
+    article_url = fields.String(
+        allow_none=True, metadata={"description": "The article's page, when known."}
+    )
     parent_id = fields.Integer(allow_none=True)
     status = fields.Enum(CommentStatus, by_value=True)
     name = fields.String()

@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 
 from service.audit import AuditAction
 from service.comments import articles
-from service.errors import ArticleNotFound
 from service.http.schemas.forms import (
     ArticleSettingsForm,
     BulkForm,
@@ -30,7 +29,7 @@ from service.models import (
     ModerationMode,
     QueueView,
 )
-from service.moderation import accounts, decisions, queue
+from service.moderation import accounts, decisions, queue, waves
 
 blp = Blueprint("queue", __name__, url_prefix="/moderation")
 blp.before_request(refuse_nul_characters)
@@ -110,8 +109,9 @@ def index() -> str:
         counts=queue.status_counts(),
         statuses=[s.value for s in CommentStatus] + ["all"],
         status_label=status.capitalize(),
-        waves=queue.waves() if status == "pending" and not filters.cursor else [],
-        site_url=current_app.config["SITE_URL"],
+        waves=waves.waves(waves.Filters(filters.article, filters.q))
+        if status == "pending" and not filters.cursor
+        else [],
         article=_article_settings(filters.article),
         busy_articles=_busy_articles(status, filters),
         modes=[mode.value for mode in ModerationMode],
@@ -121,12 +121,9 @@ def index() -> str:
 
 
 def _article_settings(key: str | None) -> dict[str, Any] | None:
-    if not key:
-        return None
-    try:
-        return articles.settings(key)
-    except ArticleNotFound:  # a filter on a key no comment has come to yet: no settings
-        return None
+    """The filtered article's settings; for a key nobody has commented on yet, the defaults,
+    so that a moderator can prepare the article before it is published."""
+    return articles.settings_or_new(key) if key else None
 
 
 def _busy_articles(status: str, filters: queue.QueueFilter) -> list[dict[str, Any]]:
@@ -166,7 +163,11 @@ def bulk() -> Response:
 def wave_action() -> Response:
     form = form_input(WaveForm())
     result = decisions.decide_wave(
-        form["fingerprint"], form["action"], current_user.id, form["note"]
+        form["fingerprint"],
+        form["action"],
+        current_user.id,
+        form["note"],
+        waves.Filters(form["article"], form["q"]),
     )
     return _respond(form["action"], result)
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import ApiToken
-from service.moderation import accounts, decisions, queue
+from service.moderation import accounts, decisions, waves
 from service.privacy import vault
 from tests.conftest import VALID
 from tests.http.web.helpers import NOOR_PASSWORD, PASSWORD, World, new_comment
@@ -32,6 +32,6 @@ def world(app: Flask, client: FlaskClient) -> World:
         )
     with app.app_context():
         batch = decisions.decide_many([decided], "reject", mia).batch
-        fingerprint = queue.waves()[0]["fingerprint"]
+        fingerprint = waves.waves(waves.Filters())[0]["fingerprint"]
         commenter = vault.vault().email_hash(VALID["email"])
     return World(comment, fingerprint, batch, mia, noor, token, commenter)
