@@ -12,7 +12,7 @@ from service.moderation import accounts
 from service.privacy import vault
 from tests.http.api.test_moderation import new_comment
 from tests.http.web.helpers import flashes, sign_in
-from tests.moderation.test_queue import counting_queries
+from tests.moderation.test_queue_scale import counting_queries
 
 API = "/api/v1/moderation"
 
