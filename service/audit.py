@@ -61,6 +61,18 @@ class AuditAction(enum.StrEnum):
     IMPORT = "import"
 
 
+# What a moderator's decision (or its undo) did to a comment, in the words the queue's
+# messages and the CLI's summaries use.
+PAST_TENSE: dict[AuditAction, str] = {
+    AuditAction.APPROVE: "approved",
+    AuditAction.REJECT: "rejected",
+    AuditAction.SPAM: "marked as spam",
+    AuditAction.DELETE: "deleted",
+    AuditAction.RESTORE: "restored",
+    AuditAction.UNDO: "put back",
+}
+
+
 def record(
     session: Session,
     action: AuditAction,

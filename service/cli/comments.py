@@ -11,7 +11,7 @@ import click
 from flask.cli import with_appcontext
 from marshmallow import ValidationError
 
-from service.audit import AuditAction
+from service.audit import PAST_TENSE, AuditAction
 from service.cli.moderation import MODERATOR_OPTION
 from service.errors import DomainError
 from service.http.schemas.common import messages_of
@@ -19,7 +19,7 @@ from service.http.schemas.moderation import ModeratorEditSchema
 from service.moderation import accounts, decisions, editorial
 
 NOTE_OPTION = click.option("--note", help="Why, for the audit log.")
-UNDONE = "put back"
+UNDONE = PAST_TENSE[AuditAction.UNDO]
 
 
 @click.group("comments")
@@ -61,14 +61,8 @@ def _decision_command(action: AuditAction, done_phrase: str) -> click.Command:
     return comments_group.command(action.value)(command)
 
 
-for _action, _phrase in [
-    (AuditAction.APPROVE, "approved"),
-    (AuditAction.REJECT, "rejected"),
-    (AuditAction.SPAM, "marked as spam"),
-    (AuditAction.DELETE, "deleted"),
-    (AuditAction.RESTORE, "restored"),
-]:
-    _decision_command(_action, _phrase)
+for _action in decisions.ACTIONS:
+    _decision_command(_action, PAST_TENSE[_action])
 
 
 @comments_group.command("undo")

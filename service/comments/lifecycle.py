@@ -69,16 +69,22 @@ def new_batch() -> str:
     return uuid.uuid4().hex
 
 
+def as_decision(action: str) -> AuditAction:
+    """The moderator's decision `action` names, or InvalidTransition."""
+    if action not in DECISIONS:
+        raise InvalidTransition(f"{action!r} is not a decision about a comment.")
+    return AuditAction(action)
+
+
 def decision_target(comment: Comment, action: AuditAction) -> CommentStatus:
     """Where a moderator's `action` moves the comment, or InvalidTransition."""
+    action = as_decision(action)
     if action == AuditAction.RESTORE:
         if comment.status != DELETED or comment.status_before_delete is None:
             raise InvalidTransition(
                 f"Comment {comment.id} is not deleted; there is nothing to restore."
             )
         return comment.status_before_delete
-    if action not in DECISION_TARGETS:
-        raise InvalidTransition(f"{action!r} is not a decision about a comment.")
     return DECISION_TARGETS[action]
 
 

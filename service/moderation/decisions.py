@@ -79,12 +79,6 @@ def _not_found(comment_id: int) -> str:
     return f"There is no comment {comment_id}."
 
 
-def _decision(action: str) -> AuditAction:
-    if action not in lifecycle.DECISIONS:
-        raise InvalidTransition(f"{action!r} is not a decision about a comment.")
-    return AuditAction(action)
-
-
 def decide_many(
     ids: list[int],
     action: str,
@@ -98,15 +92,15 @@ def decide_many(
     can move do, even when others cannot. With `strict`, a comment that cannot move raises
     (CommentNotFound, InvalidTransition) and nothing changes; the result then carries the
     moved comments' moderator views."""
-    decision = _decision(action)
+    decision = lifecycle.as_decision(action)
     batch = lifecycle.new_batch()
     with write_transaction() as session:
         change = lifecycle.Change(session, AuditActor.MODERATOR, moderator_id, note or None, batch)
         outcomes = move_many(change, ids, decision, expected, strict=strict)
         change.publish()
-        views = _views(session, [o.id for o in outcomes if o.error is None]) if strict else {}
+        shown = _views(session, [o.id for o in outcomes if o.error is None]) if strict else {}
     after_commit(decision, moderator_id, batch, outcomes)
-    return BatchResult(batch, outcomes, views)
+    return BatchResult(batch, outcomes, shown)
 
 
 def decide(

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from service.audit import AuditAction
+from service.audit import PAST_TENSE, AuditAction
 from service.comments import articles
 from service.http.schemas.forms import (
     ArticleSettingsForm,
@@ -35,15 +35,6 @@ blp = Blueprint("queue", __name__, url_prefix="/moderation")
 blp.before_request(refuse_nul_characters)
 map_refusals(blp)
 
-PAST_TENSE: dict[str, str] = {
-    AuditAction.APPROVE: "approved",
-    AuditAction.REJECT: "rejected",
-    AuditAction.SPAM: "marked as spam",
-    AuditAction.DELETE: "deleted",
-    AuditAction.RESTORE: "restored",
-    AuditAction.UNDO: "put back",
-}
-
 
 @blp.before_request
 @login_required
@@ -55,7 +46,7 @@ def _summary(action: str, outcomes: list[decisions.Outcome]) -> tuple[str, str]:
     done = [o for o in outcomes if o.error is None]
     refused = [o for o in outcomes if o.error is not None]
     noun = "comment" if len(done) == 1 else "comments"
-    message = f"{len(done)} {noun} {PAST_TENSE[action]}."
+    message = f"{len(done)} {noun} {PAST_TENSE[AuditAction(action)]}."
     if refused:
         message += " Not changed: " + " ".join(o.error["message"] for o in refused if o.error)
     return message, ("undo" if done else "error")
