@@ -65,8 +65,7 @@ def register_extensions(app: Flask) -> None:
         id_schema,
     )
     from service.http.openapi import api
-    from service.http.web.sessions import HttpsAwareSessionInterface
-    from service.moderation import accounts
+    from service.http.web.sessions import HttpsAwareSessionInterface, load_moderator
     from service.ops import database, observability
     from service.privacy import my_comments, vault
 
@@ -96,7 +95,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to moderate."
     login_manager.session_protection = "strong"
-    login_manager.user_loader(accounts.moderator_for_session)
+    login_manager.user_loader(load_moderator)
     csrf.init_app(app)
     limiter.init_app(app)
     observability.init_app(app)

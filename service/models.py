@@ -236,14 +236,28 @@ class Moderator(UserMixin, Model):
     queue_view: Mapped[QueueView] = mapped_column(
         _enum(QueueView, "queue_view"), default=QueueView.FULL, server_default=QueueView.FULL.value
     )
+    # Part of every session's id: raising it ends all of the moderator's sessions at once
+    # (sign-out, password reset, disabling, "sign out everywhere").
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def is_admin(self) -> bool:
         return self.role == ModeratorRole.ADMIN
 
     def get_id(self) -> str:
-        # Part of the password hash rides along, so a password reset ends every session.
-        return f"{self.id}:{self.password_hash[-12:]}"
+        return f"{self.id}:{self.session_generation}"
+
+
+class SignInFailure(Model):
+    """A failed (or still running) sign-in, kept for the throttling window: by the keyed
+    hash of the account name tried and of the client address, never either in clear."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_hash: Mapped[str] = mapped_column(String(64), index=True)
+    address_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class ApiToken(Model):

@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     # pushes one, but other callers (the test CliRunner, custom groups) do not.
     app.cli.add_command(create_moderator)
     app.cli.add_command(create_token)
+    app.cli.add_command(end_sessions)
     app.cli.add_command(serve)
     app.cli.add_command(notify)
     app.cli.add_command(policy_group)
@@ -116,6 +117,18 @@ def create_token(username: str, label: str) -> None:
         raise click.ClickException(error.message) from None
     click.echo("Keep this token safe; it will not be shown again:", err=True)
     click.echo(token)
+
+
+@click.command("end-sessions")
+@click.argument("username")
+@with_appcontext
+def end_sessions(username: str) -> None:
+    """Sign a moderator out in every browser (their API tokens stay valid)."""
+    try:
+        accounts.end_sessions(accounts.active_moderator(username).id)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Signed {username!r} out in every browser.")
 
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -91,7 +91,8 @@ def authenticate(username: str, password: str) -> Moderator | None:
 
 
 def moderator_for_session(session_id: str) -> Moderator | None:
-    """The moderator a login session belongs to, while active and with the same password."""
+    """The moderator a login session belongs to, while active and while none of the things
+    that end sessions (sign-out, password reset, disabling) has happened since."""
     moderator_id = session_id.partition(":")[0]
     if not moderator_id.isdigit():
         return None
@@ -121,10 +122,25 @@ def _moderator(session: Session, moderator_id: int) -> Moderator:
     return moderator
 
 
+def _end_sessions(moderator: Moderator) -> None:
+    # Every session id carries the generation (Moderator.get_id), so none matches any more.
+    moderator.session_generation += 1
+
+
+def end_sessions(moderator_id: int) -> Moderator:
+    """Sign the moderator out in every browser: any copy of a session cookie stops working."""
+    with write_transaction() as session:
+        moderator = _moderator(session, moderator_id)
+        _end_sessions(moderator)
+    return moderator
+
+
 def set_active(moderator_id: int, active: bool) -> Moderator:
     with write_transaction() as session:
         moderator = _moderator(session, moderator_id)
         moderator.is_active = active
+        # Also when enabling again: a session from before the account was disabled stays ended.
+        _end_sessions(moderator)
     return moderator
 
 
@@ -133,6 +149,7 @@ def reset_password(moderator_id: int, password: str) -> Moderator:
     with write_transaction() as session:
         moderator = _moderator(session, moderator_id)
         moderator.password_hash = _hash_password(password)
+        _end_sessions(moderator)
     return moderator
 
 

@@ -41,7 +41,15 @@ class Defaults:
     DEMO_PAGE: bool | None = None
     # The site's base URL, to link queue entries to their article pages (key appended).
     SITE_URL = ""
-    LOGIN_RATE_LIMIT = "5 per minute"
+    # Sign-in throttling (moderation/sign_ins.py): failed sign-ins per account name and per
+    # client address within the window, counted in the database; 0 turns a count off.
+    LOGIN_FAILURES_PER_ACCOUNT = 5
+    LOGIN_FAILURES_PER_ADDRESS = 20
+    LOGIN_FAILURE_WINDOW_SECONDS = 900
+    # Moderators' sessions end after this long without a request, and this long after
+    # signing in whatever happens (http/web/sessions.py); 0 turns one off.
+    SESSION_IDLE_SECONDS = 2 * 3600
+    SESSION_MAX_SECONDS = 12 * 3600
     # Werkzeug's scrypt; only the test suite lowers the cost.
     PASSWORD_HASH_METHOD = "scrypt"
     RATELIMIT_STORAGE_URI = "memory://"
@@ -232,7 +240,6 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
             "EMAIL_KEY",
             "SITE_URL",
             "PUBLIC_URL",
-            "LOGIN_RATE_LIMIT",
             "SUBMIT_RATE_LIMIT",
             "RATELIMIT_STORAGE_URI",
             "RATELIMIT_KEY_PREFIX",
@@ -273,6 +280,11 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
             "MAX_PINNED_COMMENTS",
             "RETENTION_DAYS",
             "MY_COMMENTS_LINK_HOURS",
+            "LOGIN_FAILURES_PER_ACCOUNT",
+            "LOGIN_FAILURES_PER_ADDRESS",
+            "LOGIN_FAILURE_WINDOW_SECONDS",
+            "SESSION_IDLE_SECONDS",
+            "SESSION_MAX_SECONDS",
         )
     },
 }

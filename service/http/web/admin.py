@@ -69,6 +69,15 @@ def reset_password(moderator_id: int) -> Response:
     return redirect(back())
 
 
+@blp.route("/moderators/<int:moderator_id>/sessions/end", methods=["POST"])
+@returns_to("admin.moderators")
+def end_sessions(moderator_id: int) -> Response:
+    """Sign out everywhere: a lost laptop, a shared computer, a cookie that may have leaked."""
+    moderator = accounts.end_sessions(moderator_id)
+    flash(f"{moderator.username} is signed out in every browser.", "info")
+    return redirect(back())
+
+
 @blp.route("/tokens")
 def tokens() -> str:
     return render_template(
