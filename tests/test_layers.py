@@ -16,6 +16,7 @@ DOMAIN = [
     "service.errors",
     "service.comments.submissions",
     "service.moderation.decisions",
+    "service.moderation.sign_ins",
     "service.privacy.personal_data",
     "service.ops.telemetry",
 ]

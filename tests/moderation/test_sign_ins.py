@@ -3,6 +3,11 @@ failed sign-in, and what a refused one costs."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select
 
@@ -57,3 +62,34 @@ def test_failures_older_than_the_window_are_deleted(make_app):
             assert sign_ins.sign_in("mia", "wrong", ADDRESS) is None
         # Each failure removes those before it that the window no longer holds.
         assert db.session.scalar(select(func.count(SignInFailure.id))) == 1
+
+
+def test_guesses_racing_on_several_workers_get_no_more_tries_than_the_limit(make_app, monkeypatch):
+    """Eight wrong guesses at once on two workers, against a limit of three: each guess is
+    counted before its password is checked, so at most three are checked at all. (Held at
+    the password check until all arrive, a count-after-checking would let all eight in.)"""
+    workers = [make_app(LOGIN_FAILURES_PER_ACCOUNT=3) for _ in range(2)]
+    with workers[0].app_context():
+        accounts.create_moderator("mia", PASSWORD)
+    arrived = threading.Barrier(8, timeout=2)
+    authenticate = accounts.authenticate
+
+    def slow_authenticate(username: str, password: str) -> Any:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            arrived.wait()
+        return authenticate(username, password)
+
+    monkeypatch.setattr(accounts, "authenticate", slow_authenticate)
+
+    def guess(n: int) -> str:
+        with workers[n % 2].app_context():
+            try:
+                sign_ins.sign_in("mia", f"guess {n}", f"192.0.2.{n}")
+            except TooSoon:
+                return "refused"
+            return "checked"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(guess, range(8)))
+    assert 1 <= outcomes.count("checked") <= 3
+    assert outcomes.count("refused") == 8 - outcomes.count("checked")

@@ -139,7 +139,7 @@ def test_a_newsroom_behind_one_address_signs_in_all_morning(make_app):
 
 
 def test_a_successful_sign_in_clears_the_accounts_failures(make_app):
-    app = make_app(LOGIN_FAILURES_PER_ACCOUNT=3)
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_FAILURES_PER_ACCOUNT=3)
     with app.app_context():
         accounts.create_moderator("mia", PASSWORD)
     for _ in range(2):
