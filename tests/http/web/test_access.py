@@ -85,6 +85,7 @@ ACTIONS = [
     "/moderation/admin/moderators",
     "/moderation/admin/moderators/{noor}/active",
     "/moderation/admin/moderators/{noor}/password",
+    "/moderation/admin/moderators/{noor}/sessions/end",
     "/moderation/admin/tokens",
     "/moderation/admin/tokens/{token}/revoke",
     "/moderation/admin/rules",
