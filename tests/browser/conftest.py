@@ -135,10 +135,12 @@ def page(chromium: Browser, live: LiveServer, page_log: PageLog) -> Iterator[Pag
 
 @dataclass
 class HostSite:
-    """Another origin's web site: pages (path -> HTML) served as they are set."""
+    """Another origin's web site: pages (path -> HTML) served as they are set, with any
+    extra response headers set for their path (say, the site's own CSP)."""
 
     url: str
     pages: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -151,7 +153,8 @@ def host_site() -> Iterator[HostSite]:
         if html is None:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found"]
-        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        extra = list(site.headers.get(environ["PATH_INFO"], {}).items())
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), *extra])
         return [html.encode()]
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
