@@ -8,9 +8,10 @@ import pytest
 
 from service.extensions import db
 from service.models import Comment
+from service.privacy import my_comments, vault
 from tests.browser.chromium import playwright_or_skip
 from tests.browser.conftest import LAPTOP, article_page, start_api, watched_tab
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import post_comment, sign_in, status_of
 from tests.browser.widget_pages import fill_form, open_article, published
 
 expect = playwright_or_skip().expect
@@ -90,3 +91,22 @@ def test_moderation_pages_cannot_be_framed_by_another_site(host_site, live, chro
         (framed,) = tab.main_frame.child_frames
         assert framed.url.startswith("chrome-error://")
         assert "Sign in" not in framed.content()
+
+
+def test_over_https_the_private_pages_forms_pass_the_csrf_referrer_check(serve, chromium, page_log):
+    """Over HTTPS the CSRF check wants the page a form came from in the Referer: the private
+    pages' Referrer-Policy (same-origin) sends it to the service and to nobody else."""
+    live = serve(https=True)
+    comment = post_comment(live, email="ada@example.org", body="Mine, to take back.")
+    with live.app.app_context():
+        link = my_comments.PATH + vault.vault().seal_address("ada@example.org", None)
+    with watched_tab(chromium, live.url, page_log, 10_000, ignore_https_errors=True) as tab:
+        tab.goto(link)
+        tab.get_by_role("button", name="Withdraw this comment").click()
+        expect(tab.get_by_role("status")).to_have_text(
+            "Your comment is withdrawn: nobody sees it any more."
+        )
+        sign_in(tab)
+        expect(tab.get_by_role("button", name="Sign out")).to_be_visible()
+    assert status_of(live, comment) == "deleted"
+    assert page_log.problems() == []
