@@ -55,25 +55,37 @@ PRIVATE = (
 HSTS = ("Strict-Transport-Security", "max-age=31536000")
 
 
+_UNDER_PRIVATE = tuple(prefix + "/" for prefix in PRIVATE_PREFIXES)
+
+
 def is_private(path: str) -> bool:
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in PRIVATE_PREFIXES)
+    return path in PRIVATE_PREFIXES or path.startswith(_UNDER_PRIVATE)
 
 
-def headers_for(path: str, https: bool) -> tuple[tuple[str, str], ...]:
-    headers = PRIVATE if is_private(path) else EVERYWHERE
-    return (*headers, HSTS) if https else headers
+def _worked_out(private: bool, https: bool) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
+    headers = (*(PRIVATE if private else EVERYWHERE), *((HSTS,) if https else ()))
+    return headers, frozenset(name.lower() for name, _ in headers)
+
+
+# (private, https) -> the headers and their lower-case names, worked out once: this runs on
+# every request, the fast feed path's included.
+_SETS = {
+    (private, https): _worked_out(private, https)
+    for private in (False, True)
+    for https in (False, True)
+}
 
 
 class SecurityHeaders:
-    """Adds `headers_for` the request to each answer, replacing any header of the same name
-    a view set (a private answer is `no-store` whatever the view thought)."""
+    """Adds the headers for the request's path and scheme to each answer, replacing any of
+    the same name a view set (a private answer is `no-store` whatever the view thought)."""
 
     def __init__(self, downstream: WSGIApplication) -> None:
         self.downstream = downstream
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        ours = headers_for(environ.get("PATH_INFO", ""), environ.get("wsgi.url_scheme") == "https")
-        names = {name.lower() for name, _ in ours}
+        private = is_private(environ.get("PATH_INFO", ""))
+        ours, names = _SETS[private, environ.get("wsgi.url_scheme") == "https"]
 
         def start(
             status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None
