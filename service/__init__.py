@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     from service.comments import articles
     from service.extensions import csrf, db, limiter, login_manager, migrate
     from service.feed import caches
+    from service.http import security_headers
     from service.http.api import public as public_api
     from service.http.converters import (
         ArticleKeyConverter,
@@ -99,6 +100,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     observability.init_app(app)
+    security_headers.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

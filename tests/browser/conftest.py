@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
+from werkzeug.serving import generate_adhoc_ssl_context, make_server
 
 from service import create_app
 from service.extensions import db
@@ -51,7 +51,7 @@ def serve(tmp_path: Any) -> Iterator[Callable[..., LiveServer]]:
     """Start the app (on a fresh SQLite file) in a real WSGI server on 127.0.0.1."""
     started: list[tuple[Any, threading.Thread, Flask]] = []
 
-    def start(**overrides: Any) -> LiveServer:
+    def start(*, https: bool = False, **overrides: Any) -> LiveServer:
         config = base_config(f"sqlite:///{tmp_path / f'browser{len(started)}.db'}") | {
             # A test signs in often; the login limit has its own tests (http/web/test_auth.py).
             "LOGIN_RATE_LIMIT": "10000 per minute",
@@ -61,11 +61,15 @@ def serve(tmp_path: Any) -> Iterator[Callable[..., LiveServer]]:
         with app.app_context():
             db.create_all(bind_key=None)
             accounts.create_moderator("mia", PASSWORD, admin=True)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
+        # HTTPS with a throw-away self-signed certificate (contexts then need
+        # ignore_https_errors): what the Secure cookie and the CSRF referrer check see.
+        tls = generate_adhoc_ssl_context() if https else None
+        server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=tls)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         started.append((server, thread, app))
-        return LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+        scheme = "https" if https else "http"
+        return LiveServer(app, f"{scheme}://127.0.0.1:{server.server_port}")
 
     try:
         yield start
@@ -135,10 +139,12 @@ def page(chromium: Browser, live: LiveServer, page_log: PageLog) -> Iterator[Pag
 
 @dataclass
 class HostSite:
-    """Another origin's web site: pages (path -> HTML) served as they are set."""
+    """Another origin's web site: pages (path -> HTML) served as they are set, with any
+    extra response headers set for their path (say, the site's own CSP)."""
 
     url: str
     pages: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -151,7 +157,8 @@ def host_site() -> Iterator[HostSite]:
         if html is None:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found"]
-        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        extra = list(site.headers.get(environ["PATH_INFO"], {}).items())
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), *extra])
         return [html.encode()]
 
     server = make_server("127.0.0.1", 0, app, threaded=True)

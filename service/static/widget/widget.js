@@ -222,6 +222,16 @@ textarea{min-height:7em;resize:vertical;max-width:none}
 .hp{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}
 @media (max-width:30em){.replies{margin-left:.4em;padding-left:.6em}}`;
 
+  // A constructed sheet rather than a <style>: a host page whose CSP refuses inline styles
+  // (style-src without 'unsafe-inline', or default-src alone) does not refuse it.
+  let sheet;
+  function styles(root) {
+    if (!("adoptedStyleSheets" in root)) return [h("style", null, CSS)];
+    if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+    return [];
+  }
+
   function mount(host) {
     if (host.shadowRoot) return; // the script was included twice
     const article = host.dataset.article || location.pathname;
@@ -250,7 +260,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
     const form = buildForm();
     // Shown once the first page is in: a frame painted in between would hold the thread back
     // (some 20-40 ms). A slow network gets "Loading comments…" after a moment instead.
-    const show = () => root.firstChild || root.append(h("style", null, CSS), heading, status, pinned, thread, h("p", null, more), form.el);
+    const show = () => root.firstChild || root.append(...styles(root), heading, status, pinned, thread, h("p", null, more), form.el);
     setTimeout(show, 300);
 
     function setCount(n) {
