@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
     for name, registered in app.cli.commands.items():
         if registered not in SCHEMA_AS_IT_IS and name != MIGRATION_GROUP:
             _needs_schema(registered)
+        _with_command_timeouts(registered)
 
 
 # Flask-Migrate's group: how migrations are run, shown and held back by hand, so it must
@@ -83,6 +84,26 @@ def _needs_schema(command: click.Command) -> None:
         return callback(*args, **kwargs)
 
     run.ensures_schema = True  # type: ignore[attr-defined]
+    command.callback = run
+
+
+def _with_command_timeouts(command: click.Command) -> None:
+    """Commands (migrations and imports included) may hold the database far longer than a
+    request is allowed to: give them DB_COMMAND_TIMEOUT_MS instead (service/ops/database.py)."""
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            _with_command_timeouts(subcommand)
+        return
+    callback = command.callback
+    if callback is None or getattr(callback, "command_timeouts", False):
+        return
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with database.command_work():
+            return callback(*args, **kwargs)
+
+    run.command_timeouts = True  # type: ignore[attr-defined]
     command.callback = run
 
 
