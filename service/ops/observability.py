@@ -41,7 +41,7 @@ from sqlalchemy.exc import DBAPIError
 
 from service.extensions import db
 from service.models import Comment, CommentStatus
-from service.ops import database, telemetry
+from service.ops import database, proxies, telemetry
 from service.privacy import vault
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -62,6 +62,7 @@ def init_app(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _start_timer)
     app.after_request(_observe)
     app.register_blueprint(blp)
+    proxies.init_app(app)
 
 
 def _multiprocess_dir() -> str | None:
