@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from service.extensions import db
+from service.ops import db_watchdog
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -36,7 +37,7 @@ def engine_options(database_uri: str, config: Mapping[str, Any]) -> dict[str, An
     """Driver options: fail fast when PostgreSQL is unreachable or a query hangs."""
     if database_uri.startswith("postgresql"):
         return {
-            "pool_pre_ping": True,
+            # No pool_pre_ping: db_watchdog pings instead, under a deadline.
             "pool_timeout": config["DB_POOL_TIMEOUT_SECONDS"],
             "connect_args": {
                 # libpq's floor: it treats anything shorter as 2 seconds.
@@ -67,6 +68,13 @@ def init_app(app: Flask) -> None:
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _configure_sqlite_connection)
                 event.listen(engine, "begin", _begin_sqlite_transaction)
+            else:
+                # First: a dead pooled connection is replaced before anything else uses it.
+                db_watchdog.watch_requests(
+                    engine,
+                    app.config["DB_STATEMENT_TIMEOUT_MS"],
+                    lambda: _work.get() == REQUEST_WORK,
+                )
             timeouts_for_work(engine, app.config)
 
 

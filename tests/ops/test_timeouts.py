@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from service.extensions import db
 from service.ops import database
 from tests.conftest import VALID, run_cli, submit
+from tests.faults import Forwarder
 
 # Loose on purpose: this checks that a request is cut off, not how fast.
 PROMPTLY = 6
@@ -147,3 +148,42 @@ def test_requests_and_commands_get_their_own_postgresql_timeouts(make_app, datab
             assert timeouts() == ("10min", "10min")
         # The same pooled connection, back at a request's timeouts.
         assert timeouts() == ("2500ms", "2s")
+
+
+@pytest.mark.parametrize("when", ["between requests", "mid-request"])
+def test_a_frozen_postgresql_answers_503_within_seconds(make_app, database_url, when):
+    """As a SIGSTOPped backend: the connection stays open and nothing comes back, so the
+    server's own timeouts never fire; the request must not wait for the thaw."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("a SQLite file cannot freeze; PostgreSQL only")
+    make_app()
+    link = Forwarder.to_database(database_url)
+    link.start()
+    answered: dict[str, Any] = {}
+    try:
+        app = make_app(SQLALCHEMY_DATABASE_URI=link.database_url(database_url))
+        client = app.test_client()
+        assert submit(client).status_code == 201  # a pooled connection, open and idle
+        if when == "between requests":
+            link.pause()
+        else:
+            with app.app_context():
+
+                @event.listens_for(db.engine, "before_cursor_execute")
+                def freeze_on_insert(_c: Any, _cur: Any, statement: str, *_args: Any) -> None:
+                    if statement.startswith("INSERT INTO comments"):
+                        link.pause()
+
+        request = threading.Thread(
+            target=lambda: answered.update(result=timed(lambda: submit(client, body="Later")))
+        )
+        request.start()
+        request.join(PROMPTLY + 2)
+        still_waiting = request.is_alive()
+        link.resume()
+        request.join(30)
+    finally:
+        link.resume()
+        link.stop()
+    assert not still_waiting, "the request waited for the frozen database"
+    assert_quick_503(*answered["result"])
