@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import sys
 from typing import Any
 
@@ -67,6 +68,13 @@ if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         except ImportError:  # metrics are optional; nothing to clean up without them
             return
         multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    """Remove the metrics folder `flask serve` made for this run (and only that one)."""
+    folder = os.environ.get("COMMENTDESK_OWN_METRICS_DIR")
+    if folder and folder == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def on_starting(server: Any) -> None:

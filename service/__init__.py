@@ -44,11 +44,11 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.update(test_config)
     config.finalise(app.config, app.instance_path)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(
-        app.config["SQLALCHEMY_DATABASE_URI"]
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config
     )
     if replica := app.config["DATABASE_REPLICA_URL"]:
         app.config["SQLALCHEMY_BINDS"] = {
-            database.REPLICA: {"url": replica, **database.engine_options(replica)}
+            database.REPLICA: {"url": replica, **database.engine_options(replica, app.config)}
         }
 
 

@@ -1,8 +1,9 @@
 """Flask extensions, created unbound; create_app binds them to an app."""
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from flask import request
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -39,7 +40,18 @@ else:
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
+# Where the app keeps its keyed hash of client addresses (set by service/privacy/vault.py).
+CLIENT_HASH = "commentdesk.client_hash"
+
+
+def client_key() -> str:
+    """Who a rate limit counts: the keyed hash of the client's address, as stored with
+    comments, so the limits' storage (Redis) never holds an address in clear."""
+    client_hash: Callable[[str], str | None] = current_app.extensions[CLIENT_HASH]
+    return client_hash(get_remote_address()) or ""
+
+
+limiter = Limiter(key_func=client_key)
 
 
 @limiter.request_filter
@@ -49,4 +61,4 @@ def _reads_are_not_limited() -> bool:
     return request.method not in ("POST", "PATCH")
 
 
-__all__ = ["Model", "csrf", "db", "limiter", "login_manager", "migrate"]
+__all__ = ["Model", "client_key", "csrf", "db", "limiter", "login_manager", "migrate"]

@@ -6,6 +6,7 @@ import functools
 import os
 import statistics
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ def init_app(app: Flask) -> None:
     for name, registered in app.cli.commands.items():
         if registered not in SCHEMA_AS_IT_IS and name != MIGRATION_GROUP:
             _needs_schema(registered)
+        _with_command_timeouts(registered)
 
 
 # Flask-Migrate's group: how migrations are run, shown and held back by hand, so it must
@@ -84,6 +86,26 @@ def _needs_schema(command: click.Command) -> None:
         return callback(*args, **kwargs)
 
     run.ensures_schema = True  # type: ignore[attr-defined]
+    command.callback = run
+
+
+def _with_command_timeouts(command: click.Command) -> None:
+    """Commands (migrations and imports included) may hold the database far longer than a
+    request is allowed to: give them DB_COMMAND_TIMEOUT_MS instead (service/ops/database.py)."""
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            _with_command_timeouts(subcommand)
+        return
+    callback = command.callback
+    if callback is None or getattr(callback, "command_timeouts", False):
+        return
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with database.command_work():
+            return callback(*args, **kwargs)
+
+    run.command_timeouts = True  # type: ignore[attr-defined]
     command.callback = run
 
 
@@ -145,11 +167,29 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def serve(bind: str) -> None:
     """Apply migrations, then run the service under gunicorn."""
     ensure_schema()
+    _share_metrics_between_workers()
     args = ["gunicorn", "--chdir", str(REPO_ROOT), "--bind", bind, "--no-control-socket"]
     if (config_file := REPO_ROOT / "gunicorn.conf.py").exists():
         args += ["--config", str(config_file)]
     click.echo(f"commentdesk: migrations applied; listening on http://{bind}", err=True)
     os.execvp("gunicorn", [*args, "wsgi:app"])
+
+
+# Set by serve when it made the metrics folder itself: gunicorn.conf.py removes it at exit.
+OWN_METRICS_DIR = "COMMENTDESK_OWN_METRICS_DIR"
+
+
+def _share_metrics_between_workers() -> None:
+    """Without a shared folder each gunicorn worker counts alone and a scrape shows whichever
+    worker answered it: give the workers one, emptied of an earlier run's counts."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        folder = tempfile.mkdtemp(prefix="commentdesk-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        os.environ[OWN_METRICS_DIR] = folder
+        click.echo(f"commentdesk: workers share their metrics in {folder}", err=True)
+    for stale in Path(folder).glob("*.db"):
+        stale.unlink()
 
 
 @click.command("backup")

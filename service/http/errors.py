@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from service.errors import DomainError, FieldError, TooSoon
@@ -135,3 +136,18 @@ def register_error_handlers(app: Flask) -> None:
             return error_response(503, "database_unavailable", message, headers)
         page = "Service unavailable: the database cannot be reached. Try again shortly.\n"
         return Response(page, 503, headers, mimetype="text/plain")
+
+    app.register_error_handler(PoolTimeout, database_busy_response)
+
+
+def database_busy_response(_error: PoolTimeout) -> Response:
+    """Every pooled connection stayed busy for DB_POOL_TIMEOUT_SECONDS: a 503 now beats a
+    worker queueing behind a stuck database (statement and lock timeouts are
+    OperationalErrors, answered by the handler above)."""
+    log.warning("database busy: no pooled connection came free in time")
+    headers = {"Retry-After": DATABASE_RETRY_AFTER}
+    if wants_json():
+        message = "The database is busy. Please try again in a few seconds."
+        return error_response(503, "database_busy", message, headers)
+    page = "Service unavailable: the database is busy. Try again shortly.\n"
+    return Response(page, 503, headers, mimetype="text/plain")

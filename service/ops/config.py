@@ -122,6 +122,15 @@ class Defaults:
     # Sent only when SMTP_HOST, NOTIFY_EMAIL_FROM and PUBLIC_URL are set.
     MY_COMMENTS_LINK_HOURS = 72
 
+    # Database timeouts (service/ops/database.py). A request waits this long for a statement
+    # (on SQLite: for the write lock), for a row or table lock, and for a free pooled
+    # connection, then answers 503; CLI commands, migrations and imports get
+    # DB_COMMAND_TIMEOUT_MS instead (0: no limit; SQLite then waits 30 s for the lock).
+    DB_STATEMENT_TIMEOUT_MS = 3000
+    DB_LOCK_TIMEOUT_MS = 2000
+    DB_POOL_TIMEOUT_SECONDS = 2.0
+    DB_COMMAND_TIMEOUT_MS = 0
+
     # Access and audit logs (service/ops/observability.py): one JSON object a line, or "text".
     LOG_FORMAT = "json"
 
@@ -231,6 +240,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "DENY_DOMAINS": ("DENY_DOMAINS", _domains),
     "MIN_FORM_SECONDS": ("MIN_FORM_SECONDS", _number),
     "FEED_STATE_SECONDS": ("FEED_STATE_SECONDS", _number),
+    "DB_POOL_TIMEOUT_SECONDS": ("DB_POOL_TIMEOUT_SECONDS", _number),
     "CLASSIFIER_HOLD_THRESHOLD": ("CLASSIFIER_HOLD_THRESHOLD", _number),
     "CLASSIFIER_SPAM_THRESHOLD": ("CLASSIFIER_SPAM_THRESHOLD", _number),
     **{
@@ -285,6 +295,9 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
             "LOGIN_FAILURE_WINDOW_SECONDS",
             "SESSION_IDLE_SECONDS",
             "SESSION_MAX_SECONDS",
+            "DB_STATEMENT_TIMEOUT_MS",
+            "DB_LOCK_TIMEOUT_MS",
+            "DB_COMMAND_TIMEOUT_MS",
         )
     },
 }

@@ -9,9 +9,10 @@ when another writer got in between, and no busy timeout can save it).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import flask_migrate
@@ -23,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from service.extensions import db
+from service.ops import db_watchdog
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -31,15 +33,21 @@ REPLICA = "replica"
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 
 
-def engine_options(database_uri: str) -> dict[str, Any]:
+def engine_options(database_uri: str, config: Mapping[str, Any]) -> dict[str, Any]:
     """Driver options: fail fast when PostgreSQL is unreachable or a query hangs."""
     if database_uri.startswith("postgresql"):
         return {
-            "pool_pre_ping": True,
+            # No pool_pre_ping: db_watchdog pings instead, under a deadline.
+            "pool_timeout": config["DB_POOL_TIMEOUT_SECONDS"],
             "connect_args": {
                 # libpq's floor: it treats anything shorter as 2 seconds.
                 "connect_timeout": 2,
-                "options": "-c statement_timeout=10000",
+                # New connections start with a request's timeouts (no extra round trip);
+                # commands switch theirs when they check one out (see timeouts_for_work).
+                "options": " ".join(
+                    f"-c {name}={value}"
+                    for name, value in work_timeouts(REQUEST_WORK, config).postgresql()
+                ),
                 # A peer that stops acknowledging (a network partition) closes the socket
                 # after 2 s instead of the kernel's 15 minutes of retransmissions; idle
                 # pooled connections are probed so a dead one is found before it is used.
@@ -51,7 +59,7 @@ def engine_options(database_uri: str) -> dict[str, Any]:
             },
         }
     # A SQLite file cannot go away under an open connection: no ping needed.
-    return {}
+    return {"pool_timeout": config["DB_POOL_TIMEOUT_SECONDS"]}
 
 
 def init_app(app: Flask) -> None:
@@ -60,6 +68,14 @@ def init_app(app: Flask) -> None:
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _configure_sqlite_connection)
                 event.listen(engine, "begin", _begin_sqlite_transaction)
+            else:
+                # First: a dead pooled connection is replaced before anything else uses it.
+                db_watchdog.watch_requests(
+                    engine,
+                    app.config["DB_STATEMENT_TIMEOUT_MS"],
+                    lambda: _work.get() == REQUEST_WORK,
+                )
+            timeouts_for_work(engine, app.config)
 
 
 def reads_engine() -> Engine:
@@ -118,6 +134,79 @@ def _one_writer_per_process(engine: Engine | Connection) -> AbstractContextManag
 
 
 _sqlite_writers: dict[str, threading.RLock] = {}
+
+
+# -- timeouts per kind of work ----------------------------------------------------------------
+
+REQUEST_WORK = "request"
+COMMAND_WORK = "command"
+_work: ContextVar[str] = ContextVar("database_work", default=REQUEST_WORK)
+_WORK_OF_CONNECTION = "commentdesk_work"
+
+
+@dataclass(frozen=True)
+class WorkTimeouts:
+    """How long one kind of work waits on the database, in milliseconds (0: no limit)."""
+
+    statement_ms: int
+    lock_ms: int
+    sqlite_busy_ms: int
+
+    def postgresql(self) -> list[tuple[str, int]]:
+        return [("statement_timeout", self.statement_ms), ("lock_timeout", self.lock_ms)]
+
+
+def work_timeouts(work: str, config: Mapping[str, Any]) -> WorkTimeouts:
+    """A request must answer (503 at worst) within seconds whatever the database does; a
+    command, a migration or an import may take as long as the job needs."""
+    if work == REQUEST_WORK:
+        statement = config["DB_STATEMENT_TIMEOUT_MS"]
+        return WorkTimeouts(statement, config["DB_LOCK_TIMEOUT_MS"], statement)
+    command = config["DB_COMMAND_TIMEOUT_MS"]
+    return WorkTimeouts(command, command, command or SQLITE_BUSY_TIMEOUT_MS)
+
+
+@contextmanager
+def command_work() -> Iterator[None]:
+    """Database work in this block (a CLI command, a migration, an import) gets the
+    command timeouts instead of a request's."""
+    token = _work.set(COMMAND_WORK)
+    try:
+        yield
+    finally:
+        _work.reset(token)
+
+
+def timeouts_for_work(engine: Engine, config: Mapping[str, Any]) -> None:
+    """Give every connection the timeouts of the work that checks it out. A connection
+    remembers what it was set to, so requests pay nothing: only a switch costs a round trip."""
+
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        if engine.dialect.name == "sqlite":
+            # After the SQLite set-up above, whose busy timeout this replaces.
+            _set_timeouts(dbapi_connection, "sqlite", work_timeouts(REQUEST_WORK, config))
+        record.info[_WORK_OF_CONNECTION] = REQUEST_WORK
+
+    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        work = _work.get()
+        if record.info.get(_WORK_OF_CONNECTION) != work:
+            _set_timeouts(dbapi_connection, engine.dialect.name, work_timeouts(work, config))
+            record.info[_WORK_OF_CONNECTION] = work
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "checkout", on_checkout)
+
+
+def _set_timeouts(dbapi_connection: Any, dialect: str, timeouts: WorkTimeouts) -> None:
+    cursor = dbapi_connection.cursor()
+    if dialect == "sqlite":
+        cursor.execute(f"PRAGMA busy_timeout={timeouts.sqlite_busy_ms}")
+    else:
+        for name, value in timeouts.postgresql():
+            cursor.execute(f"SET {name} = {int(value)}")
+        # Session settings, kept by the connection after this transaction.
+        dbapi_connection.commit()
+    cursor.close()
 
 
 def render_type_for_migrations(type_: str, obj: Any, _context: Any) -> str | Literal[False]:

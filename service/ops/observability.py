@@ -41,7 +41,7 @@ from sqlalchemy.exc import DBAPIError
 
 from service.extensions import db
 from service.models import Comment, CommentStatus
-from service.ops import database, telemetry
+from service.ops import database, proxies, telemetry
 from service.privacy import vault
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -62,6 +62,7 @@ def init_app(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _start_timer)
     app.after_request(_observe)
     app.register_blueprint(blp)
+    proxies.init_app(app)
 
 
 def _multiprocess_dir() -> str | None:
@@ -84,7 +85,15 @@ class QueueCollector(Collector):
         gauge = GaugeMetricFamily(
             "commentdesk_comments", "Comments in the database, by status.", labels=["status"]
         )
-        rows = db.session.execute(select(Comment.status, func.count()).group_by(Comment.status))
+        try:
+            rows = db.session.execute(
+                select(Comment.status, func.count()).group_by(Comment.status)
+            ).all()
+        except DBAPIError:
+            # The scrape must still answer when the database is down: that is when
+            # commentdesk_dependency_up matters.
+            db.session.rollback()
+            return
         counts = {status.value: count for status, count in rows}
         for status in CommentStatus:
             gauge.add_metric([status.value], counts.get(status.value, 0))
@@ -219,6 +228,12 @@ def _configure_logging(log_format: str) -> None:
     handler.setFormatter(_Formatter(log_format))
     logger.addHandler(handler)
     logger.propagate = False
+    # Flask-Limiter warns once per outage that its storage is unreachable and limits now
+    # count in memory, on a logger of its own that only has a NullHandler: without this the
+    # warning the README promises went nowhere. Warnings and above: its info lines name keys.
+    limiter_logger = logging.getLogger("flask-limiter")
+    if handler not in limiter_logger.handlers:
+        limiter_logger.addHandler(handler)
 
 
 # -- probes and the scrape -----------------------------------------------------------------
@@ -231,13 +246,19 @@ def healthz() -> Any:
 
 @blp.get("/readyz")
 def readyz() -> Any:
+    """Ready means able to serve: without the database nothing works, but without Redis the
+    rate limits only fall back to this process's memory, so Redis down is "degraded", still
+    ready (pulling every replica out of the load balancer for a Redis blip would be worse)."""
     checks = {"database": _database_state()}
     if database.REPLICA in db.engines:
         checks["replica"] = _replica_state()
     storage = current_app.config.get("RATELIMIT_STORAGE_URI", "")
     if storage.startswith(("redis://", "rediss://")):
         checks["redis"] = _redis_state(storage)
-    if all(state == "ok" for state in checks.values()):
+    if metrics := telemetry.app_metrics():
+        for dependency, state in checks.items():
+            metrics.dependency_up.labels(dependency).set(1 if state == "ok" else 0)
+    if all(state != "unreachable" for state in checks.values()):
         return checks
     return checks, 503, {"Retry-After": READY_RETRY_AFTER}
 
@@ -266,7 +287,7 @@ def _redis_state(url: str) -> str:
     try:
         client.ping()
     except redis.RedisError:
-        return "unreachable"
+        return "degraded"
     finally:
         client.close()
     return "ok"

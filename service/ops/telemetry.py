@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, g
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import select
 
 from service.extensions import db
@@ -35,6 +35,7 @@ class Metrics:
     latency: Histogram
     submissions: Counter
     rate_limited: Counter
+    dependency_up: Gauge
 
 
 def new_metrics(registry: CollectorRegistry | None) -> Metrics:
@@ -65,6 +66,14 @@ def new_metrics(registry: CollectorRegistry | None) -> Metrics:
             "Requests refused with 429 (rate limits and flood checks), by endpoint.",
             ["endpoint"],
             registry=registry,
+        ),
+        dependency_up=Gauge(
+            "commentdesk_dependency_up",
+            "1 if the dependency answered the last readiness probe, 0 if not.",
+            ["dependency"],
+            registry=registry,
+            # Across workers: the newest probe's answer, forgetting workers that died.
+            multiprocess_mode="livemostrecent",
         ),
     )
 

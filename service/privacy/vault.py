@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, current_app
 
+from service.extensions import CLIENT_HASH
+
 EXTENSION_KEY = "commentdesk.privacy"
 
 
@@ -115,9 +117,10 @@ def _hmac_hex(key: bytes, value: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION_KEY] = EmailVault.from_secret(
-        app.config.get("EMAIL_KEY") or app.config["SECRET_KEY"]
-    )
+    email_vault = EmailVault.from_secret(app.config.get("EMAIL_KEY") or app.config["SECRET_KEY"])
+    app.extensions[EXTENSION_KEY] = email_vault
+    # The rate limits count clients by the same keyed hash (service/extensions.py).
+    app.extensions[CLIENT_HASH] = email_vault.ip_hash
 
 
 def vault() -> EmailVault:

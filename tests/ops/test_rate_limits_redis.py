@@ -21,6 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.extensions import limiter
+from service.privacy import vault
 from tests.conftest import VALID, base_config
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
@@ -93,9 +94,27 @@ def test_submissions_are_counted_in_redis_and_limited(make_app, redis_client, pr
     assert_limited(post(client, "three"))
 
     [key] = redis_client.scan_iter(match=f"*{prefix}*")
-    assert b"203.0.113.10" in key
     assert int(redis_client.get(key)) >= 2
     assert 0 < redis_client.ttl(key) <= 60
+
+
+def test_redis_holds_keyed_hashes_of_client_addresses_never_the_addresses(
+    make_app, redis_client, prefix
+):
+    app = make_app(**limited_config(prefix))
+    client = app.test_client()
+    addresses = ["203.0.113.10", "198.51.100.23", "2001:db8::7"]
+    for ip in addresses:
+        assert post(client, f"from {ip}", ip=ip).status_code == 201
+        # Sign-in attempts are limited per address too.
+        client.post("/moderation/login", data={"username": "x"}, environ_base={"REMOTE_ADDR": ip})
+
+    keys = b" ".join(redis_client.scan_iter(match=f"*{prefix}*")).decode()
+    for ip in addresses:
+        assert ip not in keys
+    with app.app_context():
+        hashed = [vault.vault().ip_hash(ip) for ip in addresses]
+    assert all(ip_hash and ip_hash in keys for ip_hash in hashed)
 
 
 def test_limit_in_redis_is_per_client_ip(make_app, prefix):

@@ -9,13 +9,12 @@ from typing import Any
 from flask import Flask, Response, current_app, redirect, request
 from flask.views import MethodView
 from flask_cors.core import get_cors_options, set_cors_headers
-from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.http import quote_etag
 
 from service.comments import submissions, views
 from service.errors import DomainError, FieldError
-from service.extensions import limiter
+from service.extensions import client_key, limiter
 from service.feed import caches, thread
 from service.feed.repeat_reads import RepeatFeedReads, page_key
 from service.http import form_pages
@@ -130,7 +129,7 @@ class ArticleComments(MethodView):
         response = Response(body, mimetype="application/json", headers=_feed_headers(state))
         return response.make_conditional(request)
 
-    @limiter.limit(_submit_limit, key_func=get_remote_address, error_message=_too_many_message)
+    @limiter.limit(_submit_limit, key_func=client_key, error_message=_too_many_message)
     @blp.arguments(SubmissionSchema, location="json_or_form")
     @blp.response(201, SubmittedCommentSchema)
     @blp.alt_response(200, schema=SubmittedCommentSchema, description="Already submitted.")
@@ -195,7 +194,7 @@ def _edit_errors_doc(view: Any) -> Any:
 @blp.route("/comments/<int:comment_id>")
 class OwnComment(MethodView):
     # Each edit runs the policy (classifier, Akismet) again: limited like submissions.
-    @limiter.limit(_submit_limit, key_func=get_remote_address, error_message=_too_many_message)
+    @limiter.limit(_submit_limit, key_func=client_key, error_message=_too_many_message)
     @blp.arguments(EditSchema)
     @blp.response(200, SubmittedCommentSchema)
     @_edit_errors_doc

@@ -20,7 +20,7 @@ from service.http.schemas.people_forms import (
 )
 from service.http.web import refuse_nul_characters
 from service.http.web.forms import back, form_input, map_refusals, query_input, returns_to
-from service.moderation import bans, commenters
+from service.moderation import bans, commenters, shared_clients
 
 blp = Blueprint("people", __name__, url_prefix="/moderation")
 blp.before_request(refuse_nul_characters)
@@ -66,7 +66,12 @@ def commenter(email_hash: str) -> str:
         person = commenters.profile(email_hash)
     except CommenterNotFound:
         raise NotFound() from None
-    return render_template("moderation/commenter.html", person=person, durations=DURATIONS)
+    return render_template(
+        "moderation/commenter.html",
+        person=person,
+        durations=DURATIONS,
+        shared_clients=shared_clients.commenters_sharing_client([person["comments"][0]["id"]]),
+    )
 
 
 @blp.route("/commenters/<email_hash>/notes", methods=["POST"])

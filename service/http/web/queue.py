@@ -29,7 +29,7 @@ from service.models import (
     ModerationMode,
     QueueView,
 )
-from service.moderation import accounts, decisions, queue, waves
+from service.moderation import accounts, decisions, queue, shared_clients, waves
 
 blp = Blueprint("queue", __name__, url_prefix="/moderation")
 blp.before_request(refuse_nul_characters)
@@ -107,6 +107,7 @@ def index() -> str:
         busy_articles=_busy_articles(status, filters),
         modes=[mode.value for mode in ModerationMode],
         durations=people.DURATIONS,
+        shared_clients=shared_clients.commenters_sharing_client(c["id"] for c in comments),
         compact=current_user.queue_view == QueueView.COMPACT,
     )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app
 
 from service.models import CommentStatus
+from service.ops import database
 from service.screening.classifier.training import train_from_decisions
 
 _EXTENSION = "commentdesk.classifier.retraining"
@@ -54,7 +55,8 @@ def note_decisions(statuses: Iterable[str]) -> None:
 
 
 def _retrain(app: Flask) -> None:
-    with app.app_context():
+    # Background work, not a request: no request's database timeouts.
+    with app.app_context(), database.command_work():
         try:
             report = train_from_decisions()
         except Exception:
