@@ -224,6 +224,11 @@ def simulate(
             f"{label:10} {replay.flagged:>6} {replay.flagged_approved:>9} "
             f"{replay.flagged_refused:>8} {shown:>16}"
         )
+    if result.classifier_scored:
+        click.echo(
+            "Classifier scores are out-of-fold: "
+            "each decision scored by a model that did not see it."
+        )
 
 
 @click.group("classifier")

@@ -21,6 +21,7 @@ from service.moderation import accounts, decisions
 from service.ops.database import write_transaction
 from service.privacy import vault
 from service.screening import classifier
+from service.screening.classifier.features import CommentText
 from service.screening.classifier.model import Model, ModelFormatError
 from tests.conftest import submit
 
@@ -182,10 +183,10 @@ def test_training_stores_numeric_arrays_that_load_back_to_the_same_model(quiet_a
     assert row.metrics["folds"] == 5
     # A NumPy archive of plain numbers: it loads with pickles refused.
     with np.load(io.BytesIO(row.blob), allow_pickle=False) as stored:
-        assert set(stored.files) == {"format", "indices", "weights", "intercept"}
-        assert all(stored[name].dtype.kind in "if" for name in stored.files)
+        assert set(stored.files) == {"format", "blocks", "indices", "weights", "intercept"}
+        assert all(stored[name].dtype.kind in "ifU" for name in stored.files)
     loaded = Model.from_bytes(row.blob)
-    texts = [UNSEEN_SPAM, UNSEEN_HAM, *HAM[:3]]
+    texts = [CommentText(text) for text in (UNSEEN_SPAM, UNSEEN_HAM, *HAM[:3])]
     assert in_use is not None
     np.testing.assert_allclose(loaded.spam_probabilities(texts), in_use.spam_probabilities(texts))
 
@@ -254,10 +255,11 @@ def test_a_model_trained_by_another_process_is_picked_up(make_app):
     assert first.model_id is not None and second.model_id is not None
     assert second.model_id > first.model_id
     first_row, second_row = stored_models(worker)
-    newest = Model.from_bytes(second_row.blob).spam_probability(UNSEEN_SPAM)
-    assert newest != Model.from_bytes(first_row.blob).spam_probability(UNSEEN_SPAM)
+    unseen = CommentText(UNSEEN_SPAM, "Reader")
+    newest = Model.from_bytes(second_row.blob).spam_probability(unseen)
+    assert newest != Model.from_bytes(first_row.blob).spam_probability(unseen)
     with worker.app_context():
-        assert classifier.spam_score(UNSEEN_SPAM) == pytest.approx(newest)
+        assert classifier.spam_score(UNSEEN_SPAM, "Reader") == pytest.approx(newest)
 
 
 def test_only_the_newest_few_models_are_kept(quiet_app):
