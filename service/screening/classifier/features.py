@@ -17,6 +17,8 @@ from typing import Literal, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from service.screening.classifier.murmur import murmurhash3_32
+
 Field = Literal["body", "name", "website"]
 Analyzer = Literal["word", "char_wb"]
 FIELDS: tuple[Field, ...] = ("body", "name", "website")
@@ -66,8 +68,10 @@ BLOCKS = (*BODY_ONLY, Block("name", "char_wb", (3, 5)), Block("website", "char_w
 
 
 def plain(text: str) -> str:
-    """What every analyzer reads: entities decoded (scraped comments keep `&#39;`)."""
-    return html.unescape(text)
+    """What every analyzer reads: entities decoded (scraped comments keep `&#39;`), and a lone
+    surrogate (JSON allows "\\ud800") read as "?", since n-grams are hashed as UTF-8."""
+    text = html.unescape(text)
+    return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _normalised(text: str) -> str:
@@ -108,67 +112,40 @@ def ngrams(block: Block, text: str) -> list[str]:
     return _chars_within_words(normalised, block.ngram_range)
 
 
-_C1, _C2 = np.uint32(0xCC9E2D51), np.uint32(0x1B873593)
-
-
-def _rotl(x: npt.NDArray[np.uint32], r: int) -> npt.NDArray[np.uint32]:
-    return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
-
-
-def _murmur_same_width(keys: Sequence[bytes], width: int) -> npt.NDArray[np.uint32]:
-    lengths = np.fromiter(map(len, keys), dtype=np.uint32, count=len(keys))
-    words = np.frombuffer(b"".join(k.ljust(width, b"\0") for k in keys), dtype="<u4")
-    words = words.reshape(len(keys), width // 4)
-    full_blocks = lengths // 4
-    h = np.zeros(len(keys), dtype=np.uint32)
-    for j in range(int(full_blocks.max())):
-        k = _rotl(words[:, j] * _C1, 15) * _C2
-        mixed = _rotl(h ^ k, 13) * np.uint32(5) + np.uint32(0xE6546B64)
-        h = np.where(j < full_blocks, mixed, h)
-    # The tail's word is zero-padded, and a zero tail mixes in as nothing, as in MurmurHash3.
-    tail = words[np.arange(len(keys)), full_blocks]
-    h ^= _rotl(tail * _C1, 15) * _C2
-    h ^= lengths
-    h ^= h >> np.uint32(16)
-    h *= np.uint32(0x85EBCA6B)
-    h ^= h >> np.uint32(13)
-    h *= np.uint32(0xC2B2AE35)
-    h ^= h >> np.uint32(16)
-    return h
-
-
-def murmurhash3_32(keys: Sequence[bytes]) -> npt.NDArray[np.int32]:
-    """MurmurHash3 (x86, 32-bit, seed 0) of each key, signed, as scikit-learn hashes features.
-
-    Keys are padded to a common width in groups of similar length, so one long token does
-    not make every short one as wide."""
-    hashes = np.zeros(len(keys), dtype=np.uint32)
-    widths = np.fromiter((len(k) // 4 + 1 for k in keys), dtype=np.int64, count=len(keys))
-    groups = np.ceil(np.log2(widths)).astype(np.int64)
-    for group in np.unique(groups):
-        members = np.flatnonzero(groups == group).tolist()
-        width = 4 * int(widths[members].max())
-        hashes[members] = _murmur_same_width([keys[i] for i in members], width)
-    return hashes.view(np.int32)
-
-
-def column_indices(grams: Sequence[str], n_features: int) -> npt.NDArray[np.int64]:
-    """Each n-gram's column, as scikit-learn's FeatureHasher picks it."""
-    hashes = murmurhash3_32([g.encode("utf-8", "surrogatepass") for g in grams]).astype(np.int64)
+def _columns(grams: Sequence[str], n_features: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Each n-gram's column within its block, as scikit-learn's FeatureHasher picks it."""
+    # One encode for all: no n-gram holds a newline (words are split at white space).
+    encoded = "\n".join(grams).encode("utf-8").split(b"\n") if grams else []
+    hashes = murmurhash3_32(encoded).astype(np.int64)
     # abs(-2**31) overflows in C; scikit-learn defines it as this.
-    hashes[hashes == -(2**31)] = 2**31 - n_features
+    overflow = hashes == -(2**31)
+    hashes[overflow] = 2**31 - n_features[overflow]
     return np.abs(hashes) % n_features
 
 
-def block_counts(
-    block: Block, texts: Sequence[str]
+def hashed(
+    blocks: Sequence[Block], comments: Sequence[CommentText]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """For one block: (row, column, L2-normalised count) of every n-gram the texts contain."""
-    grams_of = [ngrams(block, text) for text in texts]
-    rows = np.repeat(np.arange(len(texts)), [len(g) for g in grams_of])
-    columns = column_indices([g for grams in grams_of for g in grams], block.n_features)
-    keys, counts = np.unique(rows * block.n_features + columns, return_counts=True)
-    rows, columns = np.divmod(keys, block.n_features)
+    """(row, column, value) of every non-zero feature: each block's n-gram counts, L2-normalised
+    per comment, in its own columns (the blocks numbered one after another)."""
+    grams: list[str] = []
+    rows, block_of = [], []
+    for b, block in enumerate(blocks):
+        for row, comment in enumerate(comments):
+            found = ngrams(block, comment.field(block.field))
+            grams.extend(found)
+            rows.append(np.full(len(found), row))
+            block_of.append(np.full(len(found), b))
+    sizes = np.array([block.n_features for block in blocks], dtype=np.int64)
+    offsets = np.cumsum(sizes) - sizes
+    gram_block = np.concatenate(block_of) if block_of else np.zeros(0, dtype=np.int64)
+    gram_row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    columns = offsets[gram_block] + _columns(grams, sizes[gram_block])
+    width = int(sizes.sum())
+    keys, counts = np.unique(gram_row * width + columns, return_counts=True)
+    rows_of, columns_of = np.divmod(keys, width)
+    # Normalised per comment and block: one (comment, block) pair per group.
+    groups = rows_of * len(blocks) + np.searchsorted(offsets, columns_of, side="right") - 1
     values = counts.astype(np.float64)
-    norms = np.sqrt(np.bincount(rows, values**2, minlength=len(texts)))
-    return rows, columns, values / norms[rows]
+    norms = np.sqrt(np.bincount(groups, values**2))
+    return rows_of, columns_of, values / norms[groups]

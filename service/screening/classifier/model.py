@@ -27,7 +27,7 @@ from service.screening.classifier.features import (
     Block,
     CommentText,
     Field,
-    block_counts,
+    hashed,
 )
 
 # Bump when the stored layout changes. Format 1 (body only, before names and links were read)
@@ -59,12 +59,9 @@ class Model:
         return {block.field for block in self.blocks}
 
     def spam_probabilities(self, comments: Sequence[CommentText]) -> npt.NDArray[np.float64]:
-        logits = np.full(len(comments), self.intercept)
-        offset = 0
-        for block in self.blocks:
-            rows, columns, values = block_counts(block, [c.field(block.field) for c in comments])
-            logits += np.bincount(rows, values * self._weights_of(columns + offset), len(comments))
-            offset += block.n_features
+        rows, columns, values = hashed(self.blocks, comments)
+        weighted = values * self._weights_of(columns)
+        logits = self.intercept + np.bincount(rows, weighted, minlength=len(comments))
         # 1 / (1 + e^-z) without overflowing for very negative z.
         return np.asarray(np.exp(-np.logaddexp(0.0, -logits)), dtype=np.float64)
 
