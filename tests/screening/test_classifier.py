@@ -86,20 +86,28 @@ def quiet_app(make_app):
 _emails = itertools.count()
 
 
-def add_comments(app: Flask, bodies: list[str], status: CommentStatus) -> list[int]:
-    """Comments as the policy left them (no moderator involved), each from its own address."""
+def add_comments(
+    app: Flask,
+    bodies: list[str],
+    status: CommentStatus,
+    authors: list[tuple[str, str | None]] | None = None,
+) -> list[int]:
+    """Comments as the policy left them (no moderator involved), each from its own address,
+    by "Reader" with no website unless `authors` gives each one's name and website."""
+    authors = authors or [("Reader", None)] * len(bodies)
     with app.app_context():
         email_vault = vault.vault()
         with write_transaction() as session:
             article = articles.lock_or_create(session, "news/council")
             comments = []
-            for body in bodies:
+            for body, (name, website) in zip(bodies, authors, strict=True):
                 email = f"reader{next(_emails)}@example.org"
                 comments.append(
                     Comment(
                         article_id=article.id,
                         status=status,
-                        name="Reader",
+                        name=name,
+                        website=website,
                         email_encrypted=email_vault.encrypt(email),
                         email_hash=email_vault.email_hash(email),
                         body=body,
@@ -120,11 +128,16 @@ def moderator_id(app: Flask) -> int:
         return accounts.create_moderator("mia", "correct horse battery staple").id
 
 
-def decide(app: Flask, ham: list[str], spam: list[str]) -> None:
+def decide(
+    app: Flask,
+    ham: list[str],
+    spam: list[str],
+    spam_authors: list[tuple[str, str | None]] | None = None,
+) -> None:
     """Held comments, then a moderator's bulk decisions: approve the ham, mark the spam."""
     mia = moderator_id(app)
     ham_ids = add_comments(app, ham, CommentStatus.PENDING)
-    spam_ids = add_comments(app, spam, CommentStatus.PENDING)
+    spam_ids = add_comments(app, spam, CommentStatus.PENDING, spam_authors)
     with app.app_context():
         if ham_ids:
             decisions.decide_many(ham_ids, "approve", mia)
