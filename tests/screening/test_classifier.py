@@ -196,7 +196,8 @@ def test_training_stores_numeric_arrays_that_load_back_to_the_same_model(quiet_a
     assert row.metrics["folds"] == 5
     # A NumPy archive of plain numbers: it loads with pickles refused.
     with np.load(io.BytesIO(row.blob), allow_pickle=False) as stored:
-        assert set(stored.files) == {"format", "blocks", "indices", "weights", "intercept"}
+        model_arrays = {"format", "blocks", "indices", "weights", "intercept"}
+        assert set(stored.files) == model_arrays | {"out_of_fold_keys", "out_of_fold"}
         assert all(stored[name].dtype.kind in "ifU" for name in stored.files)
     loaded = Model.from_bytes(row.blob)
     texts = [CommentText(text) for text in (UNSEEN_SPAM, UNSEEN_HAM, *HAM[:3])]

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
+from service.models import ClassifierModel
 from service.moderation import accounts
+from service.ops.database import write_transaction
 from service.screening import classifier, rules
 from service.screening.classifier import CommentText
+from service.screening.classifier.model import Model
 from tests.http.web.helpers import PASSWORD, sign_in
 from tests.screening.test_classifier import HAM, SPAM, decide
 from tests.screening.test_rules import RULES_PAGE, rules_form
@@ -53,6 +58,20 @@ def test_simulated_false_positives_count_comments_the_model_did_not_see(trained,
     assert result.current.false_positive_rate is not None
     assert result.current.false_positive_rate > 0
     assert result.classifier_scored
+
+
+def test_a_model_stored_without_out_of_fold_scores_is_cross_validated_at_replay(trained):
+    # As a model trained before they were stored: the same figures, computed when asked.
+    decided = [CommentText(body, "Reader") for body in APPROVED + SPAM]
+    with trained.app_context():
+        stored = classifier.out_of_fold_scores(decided)
+        with write_transaction() as session:
+            row = session.scalars(select(ClassifierModel)).one()
+            row.blob = Model.from_bytes(row.blob).to_bytes()
+        recomputed = classifier.out_of_fold_scores(decided)
+        result = rules.simulate(rules.current_rules())
+    np.testing.assert_allclose(recomputed, stored, rtol=0, atol=1e-9)
+    assert result.current.flagged_approved > 0
 
 
 def test_out_of_fold_scores_leave_comments_it_never_learned_from_to_the_current_model(trained):

@@ -8,12 +8,13 @@ model can never execute code.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -74,16 +75,18 @@ class Model:
         at = np.minimum(np.searchsorted(self.columns, columns), self.columns.size - 1)
         return np.where(self.columns[at] == columns, self.weights[at], 0.0)
 
-    def to_bytes(self) -> bytes:
+    def to_bytes(self, out_of_fold: OutOfFold | None = None) -> bytes:
+        arrays: dict[str, Any] = {
+            "format": np.array([FORMAT_VERSION], dtype=np.int64),
+            "blocks": np.array(json.dumps([block.as_dict() for block in self.blocks])),
+            "indices": self.columns.astype(np.int32),
+            "weights": self.weights,
+            "intercept": np.array([self.intercept], dtype=np.float64),
+        }
+        if out_of_fold is not None:
+            arrays |= out_of_fold.arrays()
         buffer = io.BytesIO()
-        np.savez_compressed(
-            buffer,
-            format=np.array([FORMAT_VERSION], dtype=np.int64),
-            blocks=np.array(json.dumps([block.as_dict() for block in self.blocks])),
-            indices=self.columns.astype(np.int32),
-            weights=self.weights,
-            intercept=np.array([self.intercept], dtype=np.float64),
-        )
+        np.savez_compressed(buffer, **arrays)
         return buffer.getvalue()
 
     @classmethod
@@ -117,6 +120,52 @@ class Model:
         if not valid:
             raise ModelFormatError("stored classifier arrays are malformed")
         return cls(blocks, columns, weights, float(intercept[0]))
+
+
+def body_key(body: str) -> int:
+    """A body's identity among the training comments (one per distinct stripped body)."""
+    digest = hashlib.blake2b(body.strip().encode("utf-8", "replace"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+@dataclass(frozen=True, eq=False)
+class OutOfFold:
+    """The probability each training comment got from the fold model that did not see it,
+    by body: stored with the model for the rules simulator, and never loaded to score
+    (NumPy reads an archive's arrays only when asked for them)."""
+
+    keys: npt.NDArray[np.int64]  # sorted
+    probabilities: npt.NDArray[np.float64]
+
+    @classmethod
+    def of(cls, bodies: Sequence[str], probabilities: npt.NDArray[np.float64]) -> OutOfFold:
+        keys = np.array([body_key(body) for body in bodies], dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        return cls(keys[order], np.asarray(probabilities, dtype=np.float64)[order])
+
+    def arrays(self) -> dict[str, npt.NDArray[np.generic]]:
+        return {"out_of_fold_keys": self.keys, "out_of_fold": self.probabilities}
+
+    @classmethod
+    def stored_with(cls, blob: bytes) -> OutOfFold | None:
+        """Those of a stored model, or None when it was stored without them."""
+        try:
+            with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
+                keys, probabilities = stored["out_of_fold_keys"], stored["out_of_fold"]
+        except _UNREADABLE:
+            return None
+        if keys.dtype != np.int64 or probabilities.dtype != np.float64:
+            return None
+        if keys.shape != probabilities.shape or bool(np.any(np.diff(keys) < 0)):
+            return None
+        return cls(keys, probabilities)
+
+    def get(self, body: str) -> float | None:
+        key = body_key(body)
+        at = int(np.searchsorted(self.keys, key))
+        if at < self.keys.size and self.keys[at] == key:
+            return float(self.probabilities[at])
+        return None
 
 
 def _blocks(header: list[int], arrays: dict[str, npt.NDArray[np.generic]]) -> tuple[Block, ...]:

@@ -19,7 +19,7 @@ from service.models import (
 from service.ops.database import write_transaction
 from service.screening.classifier import scoring
 from service.screening.classifier.features import CommentText
-from service.screening.classifier.model import HAM, SPAM, Labels, score
+from service.screening.classifier.model import HAM, SPAM, Labels, OutOfFold, score
 
 # Stored models kept (the newest is used; the others show how it changed).
 KEEP_MODELS = 3
@@ -95,7 +95,10 @@ def train_from_decisions(min_per_class: int | None = None) -> TrainingReport:
 
     with write_transaction() as session:
         row = ClassifierModel(
-            blob=trained.to_bytes(), ham_count=ham_count, spam_count=spam_count, metrics=metrics
+            blob=trained.to_bytes(OutOfFold.of([c.body for c in comments], probabilities)),
+            ham_count=ham_count,
+            spam_count=spam_count,
+            metrics=metrics,
         )
         session.add(row)
         session.flush()
