@@ -20,7 +20,7 @@ from service.ops.database import write_transaction
 from service.screening import classifier
 from service.screening.classifier import learning
 from service.screening.classifier.features import BODY_ONLY, CommentText
-from service.screening.classifier.model import Model
+from service.screening.classifier.model import Model, ModelFormatError
 from service.screening.classifier.murmur import murmurhash3_32
 from tests.conftest import base_config, submit
 from tests.screening.test_classifier import HAM, SPAM, UNSEEN_HAM, UNSEEN_SPAM, decide
@@ -175,3 +175,45 @@ def reason_codes(app, comment_id: int) -> list[str]:
 @pytest.fixture
 def quiet_app(make_app):
     return make_app(CLASSIFIER_RETRAIN_EVERY=0, CLASSIFIER_RELOAD_SECONDS=0)
+
+
+def _blocks(**changes: object) -> np.ndarray:
+    block = {"field": "body", "analyzer": "word", "ngram_range": [1, 2], "n_features": 2**18}
+    return np.array(json.dumps([block | changes]))
+
+
+def _stored(**changes: object) -> bytes:
+    arrays: dict[str, object] = {
+        "format": np.array([2]),
+        "blocks": _blocks(),
+        "indices": np.array([3, 9], dtype=np.int32),
+        "weights": np.array([0.5, -0.5]),
+        "intercept": np.array([0.1]),
+    } | changes
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def test_a_well_formed_stored_model_loads():
+    assert Model.from_bytes(_stored()).fields == {"body"}
+
+
+MALFORMED = {
+    "not-json": {"blocks": np.array("not json")},
+    "no-blocks": {"blocks": np.array("[]")},
+    "unknown-field": {"blocks": _blocks(field="email")},
+    "unknown-analyzer": {"blocks": _blocks(analyzer="char")},
+    "bad-range": {"blocks": _blocks(ngram_range=[2, 1])},
+    "huge-hash-space": {"blocks": _blocks(n_features=2**40)},
+    "unsorted": {"indices": np.array([9, 3], dtype=np.int32)},
+    "out-of-range": {"indices": np.array([3, 2**18], dtype=np.int32)},
+    "nan": {"weights": np.array([np.nan, 1.0])},
+    "future-format": {"format": np.array([3])},
+}
+
+
+@pytest.mark.parametrize("changes", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_malformed_stored_model_is_refused(changes):
+    with pytest.raises(ModelFormatError):
+        Model.from_bytes(_stored(**changes))

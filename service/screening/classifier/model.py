@@ -99,11 +99,10 @@ class Model:
             raise ModelFormatError("not a stored classifier model: a lone array")
         try:
             with stored:
-                arrays = {name: stored[name] for name in stored.files}
-                header = arrays["format"].tolist()
-                blocks = _blocks(header, arrays)
-                columns, weights = arrays["indices"], arrays["weights"]
-                intercept = arrays["intercept"]
+                # Only the model's arrays: the out-of-fold ones are never decompressed here.
+                blocks = _blocks(stored["format"].tolist(), stored)
+                columns, weights = stored["indices"], stored["weights"]
+                intercept = stored["intercept"]
         except _UNREADABLE as error:
             raise ModelFormatError(f"not a stored classifier model: {error!r}") from None
         width = sum(block.n_features for block in blocks)
@@ -168,12 +167,12 @@ class OutOfFold:
         return None
 
 
-def _blocks(header: list[int], arrays: dict[str, npt.NDArray[np.generic]]) -> tuple[Block, ...]:
+def _blocks(header: list[int], stored: np.lib.npyio.NpzFile) -> tuple[Block, ...]:
     if header == [_BODY_ONLY_FORMAT, N_FEATURES]:
         return BODY_ONLY
     if header != [FORMAT_VERSION]:
         raise ModelFormatError(f"model format {header} is not one this version reads")
-    described = json.loads(str(arrays["blocks"]))
+    described = json.loads(str(stored["blocks"]))
     if not isinstance(described, list) or not described:
         raise ModelFormatError("stored classifier blocks are malformed")
     return tuple(_block(item) for item in described)
