@@ -18,6 +18,7 @@ from service.screening.classifier.features import CommentText
 from service.screening.classifier.model import Model, ModelFormatError
 
 _EXTENSION = "commentdesk.classifier.cache"
+_WARM_UP = CommentText("A first comment, to warm up.", "Reader", "https://example.org/")
 
 
 @dataclass
@@ -69,6 +70,9 @@ def _load(model_id: int) -> Model | None:
         # Scoring stays silent rather than failing submissions; the next training replaces it.
         current_app.logger.warning("Stored classifier model %s is unusable: %s", model_id, error)
         return None
+    # The first score pays for NumPy's and the tokenizer's first use: paid here, a worker
+    # warmed after fork scores its first comment as fast as its hundredth.
+    model.spam_probabilities([_WARM_UP])
     if model.fields == {"body"}:
         current_app.logger.warning(
             "Stored classifier model %s reads comment bodies only (an older format): it is used "
