@@ -93,15 +93,25 @@ def _words(text: str, ngram_range: tuple[int, int]) -> list[str]:
 
 
 def _chars_within_words(text: str, ngram_range: tuple[int, int]) -> list[str]:
+    grams: list[str] = []
+    # Words repeat ("the", a spammer's keyword): each distinct one is cut up once.
+    seen: dict[str, list[str]] = {}
+    for word in _WHITE_SPACES.sub(" ", text).split():
+        found = seen.get(word)
+        if found is None:
+            found = seen[word] = _padded_word_grams(f" {word} ", ngram_range)
+        grams += found
+    return grams
+
+
+def _padded_word_grams(padded: str, ngram_range: tuple[int, int]) -> list[str]:
     low, high = ngram_range
     grams: list[str] = []
-    for word in _WHITE_SPACES.sub(" ", text).split():
-        padded = f" {word} "
-        for n in range(low, high + 1):
-            # A word shorter than n counts once, as itself (scikit-learn's char_wb).
-            grams.extend(padded[i : i + n] for i in range(max(1, len(padded) - n + 1)))
-            if len(padded) <= n:
-                break
+    for n in range(low, high + 1):
+        # A word shorter than n counts once, as itself (scikit-learn's char_wb).
+        grams += [padded[i : i + n] for i in range(max(1, len(padded) - n + 1))]
+        if len(padded) <= n:
+            break
     return grams
 
 

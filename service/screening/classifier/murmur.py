@@ -35,8 +35,7 @@ def _finish(h: U32, lengths: U32) -> U32:
     return h
 
 
-def _vectorised(keys: Sequence[bytes]) -> U32:
-    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+def _vectorised(keys: Sequence[bytes], lengths: npt.NDArray[np.int64]) -> U32:
     starts = np.cumsum(lengths) - lengths
     full = lengths // 4
     # The little-endian word at any byte offset: word_at[offset % 4, offset // 4]. The zero
@@ -79,12 +78,15 @@ def _one(key: bytes) -> int:
 
 def murmurhash3_32(keys: Sequence[bytes]) -> npt.NDArray[np.int32]:
     """Each key's MurmurHash3, signed, as scikit-learn's `murmurhash3_32(key, seed=0)`."""
-    long = [i for i, key in enumerate(keys) if len(key) > 4 * _VECTORISED_BLOCKS]
-    if not long:
-        return _vectorised(keys).view(np.int32)
-    short = sorted(set(range(len(keys))) - set(long))
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+    long = lengths > 4 * _VECTORISED_BLOCKS
+    if not long.any():
+        return _vectorised(keys, lengths).view(np.int32)
+    short = np.flatnonzero(~long).tolist()
     hashes = np.zeros(len(keys), dtype=np.uint32)
-    hashes[short] = _vectorised([keys[i] for i in short])
-    lengths = np.array([len(keys[i]) for i in long], dtype=np.uint32)
-    hashes[long] = _finish(np.array([_one(keys[i]) for i in long], dtype=np.uint32), lengths)
+    hashes[short] = _vectorised([keys[i] for i in short], lengths[short])
+    for i in np.flatnonzero(long).tolist():
+        hashes[i] = _finish(
+            np.array([_one(keys[i])], np.uint32), np.array([len(keys[i])], np.uint32)
+        )[0]
     return hashes.view(np.int32)
