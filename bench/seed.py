@@ -191,7 +191,7 @@ def seed_classifier() -> dict[str, Any]:
     if not TUBESPAM_TRAIN.exists():
         return {"classifier": f"not seeded: {TUBESPAM_TRAIN} is missing"}
     from service.screening.classifier.evaluation import read_labelled
-    from service.screening.classifier.model import fit
+    from service.screening.classifier.learning import fit
 
     texts, labels = read_labelled(TUBESPAM_TRAIN)
     trained = fit(texts, labels)

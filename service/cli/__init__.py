@@ -277,6 +277,11 @@ def simulate(
             f"{label:10} {replay.flagged:>6} {replay.flagged_approved:>9} "
             f"{replay.flagged_refused:>8} {shown:>16}"
         )
+    if result.classifier_scored:
+        click.echo(
+            "Classifier scores are out-of-fold: "
+            "each decision scored by a model that did not see it."
+        )
 
 
 @click.group("classifier")
@@ -328,7 +333,8 @@ def classifier_train(min_per_class: int | None) -> None:
 def classifier_evaluate(
     train_path: Path, test_path: Path, folds: int, thresholds: tuple[float, ...]
 ) -> None:
-    """Train on one labelled CSV (columns text,label; 1 = spam) and measure on another.
+    """Train on one labelled CSV (columns text,label; 1 = spam; optionally name or author,
+    and website) and measure on another.
 
     Nothing is stored: this measures the method, e.g. on the public TubeSpam data set."""
     config = current_app.config

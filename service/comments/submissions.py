@@ -162,7 +162,7 @@ def _screen_unlocked(
 ) -> _EarlyScreening:
     return _EarlyScreening(
         rules=rules.current_rules(),
-        spam_probability=classifier.spam_score(body),
+        spam_probability=classifier.spam_score(body, name, website),
         akismet_spam=akismet_check.is_spam(
             body=body, name=name, website=website, ip=client.ip, user_agent=client.user_agent
         ),

@@ -156,12 +156,17 @@ class Simulation:
     considered: int
     current: Replay
     proposed: Replay
+    # Whether a classifier model scored the replay (out-of-fold: see `simulate`).
+    classifier_scored: bool = False
 
 
 def simulate(candidate_rules: policy.Rules, last: int = 1000) -> Simulation:
     """Replay the content checks over the last `last` comments a moderator decided, under the
     current rules and under the proposed ones: what each would have held, and how many of
-    those the moderators approved (false positives) or refused (rejected or spam)."""
+    those the moderators approved (false positives) or refused (rejected or spam).
+
+    The classifier's scores are out-of-fold: each decision is scored by a model that did not
+    see it, since the current model would only recall the decisions it was trained on."""
     decided_by_moderator = exists().where(
         ModerationEvent.comment_id == Comment.id, ModerationEvent.actor == AuditActor.MODERATOR
     )
@@ -176,7 +181,9 @@ def simulate(candidate_rules: policy.Rules, last: int = 1000) -> Simulation:
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(last)
     ).all()
-    scores = classifier.spam_scores([row.body for row in rows])
+    scores = classifier.out_of_fold_scores(
+        [classifier.CommentText(row.body, row.name, row.website) for row in rows]
+    )
     candidates = [
         (
             policy.Candidate(
@@ -190,6 +197,7 @@ def simulate(candidate_rules: policy.Rules, last: int = 1000) -> Simulation:
         considered=len(rows),
         current=_replay(candidates, current_rules()),
         proposed=_replay(candidates, candidate_rules),
+        classifier_scored=any(score is not None for score in scores),
     )
 
 

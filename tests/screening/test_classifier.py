@@ -21,6 +21,7 @@ from service.moderation import accounts, decisions
 from service.ops.database import write_transaction
 from service.privacy import vault
 from service.screening import classifier
+from service.screening.classifier.features import CommentText
 from service.screening.classifier.model import Model, ModelFormatError
 from tests.conftest import submit
 
@@ -85,20 +86,28 @@ def quiet_app(make_app):
 _emails = itertools.count()
 
 
-def add_comments(app: Flask, bodies: list[str], status: CommentStatus) -> list[int]:
-    """Comments as the policy left them (no moderator involved), each from its own address."""
+def add_comments(
+    app: Flask,
+    bodies: list[str],
+    status: CommentStatus,
+    authors: list[tuple[str, str | None]] | None = None,
+) -> list[int]:
+    """Comments as the policy left them (no moderator involved), each from its own address,
+    by "Reader" with no website unless `authors` gives each one's name and website."""
+    authors = authors or [("Reader", None)] * len(bodies)
     with app.app_context():
         email_vault = vault.vault()
         with write_transaction() as session:
             article = articles.lock_or_create(session, "news/council")
             comments = []
-            for body in bodies:
+            for body, (name, website) in zip(bodies, authors, strict=True):
                 email = f"reader{next(_emails)}@example.org"
                 comments.append(
                     Comment(
                         article_id=article.id,
                         status=status,
-                        name="Reader",
+                        name=name,
+                        website=website,
                         email_encrypted=email_vault.encrypt(email),
                         email_hash=email_vault.email_hash(email),
                         body=body,
@@ -119,11 +128,16 @@ def moderator_id(app: Flask) -> int:
         return accounts.create_moderator("mia", "correct horse battery staple").id
 
 
-def decide(app: Flask, ham: list[str], spam: list[str]) -> None:
+def decide(
+    app: Flask,
+    ham: list[str],
+    spam: list[str],
+    spam_authors: list[tuple[str, str | None]] | None = None,
+) -> None:
     """Held comments, then a moderator's bulk decisions: approve the ham, mark the spam."""
     mia = moderator_id(app)
     ham_ids = add_comments(app, ham, CommentStatus.PENDING)
-    spam_ids = add_comments(app, spam, CommentStatus.PENDING)
+    spam_ids = add_comments(app, spam, CommentStatus.PENDING, spam_authors)
     with app.app_context():
         if ham_ids:
             decisions.decide_many(ham_ids, "approve", mia)
@@ -182,10 +196,11 @@ def test_training_stores_numeric_arrays_that_load_back_to_the_same_model(quiet_a
     assert row.metrics["folds"] == 5
     # A NumPy archive of plain numbers: it loads with pickles refused.
     with np.load(io.BytesIO(row.blob), allow_pickle=False) as stored:
-        assert set(stored.files) == {"format", "indices", "weights", "intercept"}
-        assert all(stored[name].dtype.kind in "if" for name in stored.files)
+        model_arrays = {"format", "blocks", "indices", "weights", "intercept"}
+        assert set(stored.files) == model_arrays | {"out_of_fold_keys", "out_of_fold"}
+        assert all(stored[name].dtype.kind in "ifU" for name in stored.files)
     loaded = Model.from_bytes(row.blob)
-    texts = [UNSEEN_SPAM, UNSEEN_HAM, *HAM[:3]]
+    texts = [CommentText(text) for text in (UNSEEN_SPAM, UNSEEN_HAM, *HAM[:3])]
     assert in_use is not None
     np.testing.assert_allclose(loaded.spam_probabilities(texts), in_use.spam_probabilities(texts))
 
@@ -254,10 +269,11 @@ def test_a_model_trained_by_another_process_is_picked_up(make_app):
     assert first.model_id is not None and second.model_id is not None
     assert second.model_id > first.model_id
     first_row, second_row = stored_models(worker)
-    newest = Model.from_bytes(second_row.blob).spam_probability(UNSEEN_SPAM)
-    assert newest != Model.from_bytes(first_row.blob).spam_probability(UNSEEN_SPAM)
+    unseen = CommentText(UNSEEN_SPAM, "Reader")
+    newest = Model.from_bytes(second_row.blob).spam_probability(unseen)
+    assert newest != Model.from_bytes(first_row.blob).spam_probability(unseen)
     with worker.app_context():
-        assert classifier.spam_score(UNSEEN_SPAM) == pytest.approx(newest)
+        assert classifier.spam_score(UNSEEN_SPAM, "Reader") == pytest.approx(newest)
 
 
 def test_only_the_newest_few_models_are_kept(quiet_app):

@@ -1,141 +1,202 @@
-"""The spam classifier itself: hashed word and character n-grams and a logistic regression.
+"""A trained spam model, how it is stored, and how it scores: NumPy and the standard library only.
 
-Pure functions over texts and labels; nothing here knows about Flask or the database. A
-trained model is stored as numeric arrays only (NumPy's `.npz` read with
-`allow_pickle=False`), so loading a stored model can never execute code.
+Scoring runs in every worker, so it must not import scikit-learn (a second to import, ~87 MB
+per worker); scikit-learn only trains (`learning.py`). A stored model is numeric arrays plus
+the feature layout as JSON (NumPy's `.npz` read with `allow_pickle=False`), so loading a stored
+model can never execute code.
 """
 
 from __future__ import annotations
 
-import html
+import hashlib
 import io
+import json
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
-from scipy.special import expit
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 
-# Bump when the features or the stored layout change: older models are then refused.
-FORMAT_VERSION = 1
-# Per vectorizer; collisions at this size are negligible for comment-sized vocabularies.
-N_FEATURES = 2**18
-# Inverse regularisation strength, chosen on the TubeSpam validation split (README).
-C = 10.0
+from service.screening.classifier.features import (
+    ANALYZERS,
+    BODY_ONLY,
+    FIELDS,
+    N_FEATURES,
+    Analyzer,
+    Block,
+    CommentText,
+    Field,
+    hashed,
+)
+
+# Bump when the stored layout changes. Format 1 (body only, before names and links were read)
+# still loads: its arrays are the body blocks of this format.
+FORMAT_VERSION = 2
+_BODY_ONLY_FORMAT = 1
 SPAM, HAM = 1, 0
 
-# Stateless: hashing needs no vocabulary, so these are shared by every model and thread.
-_WORDS = HashingVectorizer(
-    analyzer="word",
-    ngram_range=(1, 2),
-    n_features=N_FEATURES,
-    alternate_sign=False,
-    lowercase=True,
-    strip_accents="unicode",
-)
-_CHARS = HashingVectorizer(
-    analyzer="char_wb",
-    ngram_range=(3, 5),
-    n_features=N_FEATURES,
-    alternate_sign=False,
-    lowercase=True,
-    strip_accents="unicode",
-)
-
 Labels = npt.NDArray[np.int_]
+_UNREADABLE = (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile)
 
 
 class ModelFormatError(ValueError):
-    """Stored bytes are not a model this code can use (corrupt, or an older format)."""
-
-
-def features(texts: Sequence[str]) -> sp.csr_matrix:
-    """One row per text: word 1-2-grams, then character 3-5-grams, each block L2-normalised.
-
-    HTML entities are decoded first (`&#39;` is an apostrophe), as scraped comments keep them.
-    """
-    plain = [html.unescape(text) for text in texts]
-    # scikit-learn has no hints, so the blocks (and their stack) are untyped.
-    matrix: sp.csr_matrix = sp.hstack(
-        [_WORDS.transform(plain), _CHARS.transform(plain)], format="csr"
-    )
-    return matrix
+    """Stored bytes are not a model this code can use (corrupt, or an unknown format)."""
 
 
 @dataclass(frozen=True, eq=False)
 class Model:
-    """A trained linear model: one weight per hashed feature (most are zero), and a bias."""
+    """A linear model over hashed features: the columns that carry a weight (sorted), their
+    weights, and a bias. Columns number the blocks one after another."""
 
+    blocks: tuple[Block, ...]
+    columns: npt.NDArray[np.int32]
     weights: npt.NDArray[np.float64]
     intercept: float
 
-    def spam_probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
-        return np.asarray(expit(features(texts) @ self.weights + self.intercept), np.float64)
+    @property
+    def fields(self) -> set[str]:
+        return {block.field for block in self.blocks}
 
-    def spam_probability(self, text: str) -> float:
-        return float(self.spam_probabilities([text])[0])
+    def spam_probabilities(self, comments: Sequence[CommentText]) -> npt.NDArray[np.float64]:
+        rows, columns, values = hashed(self.blocks, comments)
+        weighted = values * self._weights_of(columns)
+        logits = self.intercept + np.bincount(rows, weighted, minlength=len(comments))
+        # 1 / (1 + e^-z) without overflowing for very negative z.
+        return np.asarray(np.exp(-np.logaddexp(0.0, -logits)), dtype=np.float64)
 
-    def to_bytes(self) -> bytes:
-        indices = np.flatnonzero(self.weights).astype(np.int32)
+    def spam_probability(self, comment: CommentText) -> float:
+        return float(self.spam_probabilities([comment])[0])
+
+    def _weights_of(self, columns: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        if not self.columns.size:
+            return np.zeros(len(columns))
+        at = np.minimum(np.searchsorted(self.columns, columns), self.columns.size - 1)
+        return np.where(self.columns[at] == columns, self.weights[at], 0.0)
+
+    def to_bytes(self, out_of_fold: OutOfFold | None = None) -> bytes:
+        arrays: dict[str, Any] = {
+            "format": np.array([FORMAT_VERSION], dtype=np.int64),
+            "blocks": np.array(json.dumps([block.as_dict() for block in self.blocks])),
+            "indices": self.columns.astype(np.int32),
+            "weights": self.weights,
+            "intercept": np.array([self.intercept], dtype=np.float64),
+        }
+        if out_of_fold is not None:
+            arrays |= out_of_fold.arrays()
         buffer = io.BytesIO()
-        np.savez_compressed(
-            buffer,
-            format=np.array([FORMAT_VERSION, N_FEATURES], dtype=np.int64),
-            indices=indices,
-            weights=self.weights[indices],
-            intercept=np.array([self.intercept], dtype=np.float64),
-        )
+        np.savez_compressed(buffer, **arrays)
         return buffer.getvalue()
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> Model:
-        unreadable = (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile)
         try:
             stored = np.load(io.BytesIO(blob), allow_pickle=False)
-        except unreadable as error:
+        except _UNREADABLE as error:
             raise ModelFormatError(f"not a stored classifier model: {error!r}") from None
         if not isinstance(stored, np.lib.npyio.NpzFile):
             raise ModelFormatError("not a stored classifier model: a lone array")
         try:
             with stored:
-                header, indices = stored["format"], stored["indices"]
-                weights, intercept = stored["weights"], stored["intercept"]
-        except unreadable as error:
+                # Only the model's arrays: the out-of-fold ones are never decompressed here.
+                blocks = _blocks(stored["format"].tolist(), stored)
+                columns, weights = stored["indices"], stored["weights"]
+                intercept = stored["intercept"]
+        except _UNREADABLE as error:
             raise ModelFormatError(f"not a stored classifier model: {error!r}") from None
-        if header.tolist() != [FORMAT_VERSION, N_FEATURES]:
-            raise ModelFormatError(f"model format {header.tolist()} is not the current one")
+        width = sum(block.n_features for block in blocks)
         valid = (
-            indices.dtype == np.int32
+            columns.dtype == np.int32
             and weights.dtype == np.float64
-            and indices.ndim == weights.ndim == 1
-            and indices.shape == weights.shape
+            and columns.ndim == weights.ndim == 1
+            and columns.shape == weights.shape
             and intercept.shape == (1,)
-            and (indices.size == 0 or (indices.min() >= 0 and indices.max() < 2 * N_FEATURES))
+            and (columns.size == 0 or (columns[0] >= 0 and columns[-1] < width))
+            and bool(np.all(np.diff(columns) > 0))
             and bool(np.isfinite(weights).all() and np.isfinite(intercept).all())
         )
         if not valid:
             raise ModelFormatError("stored classifier arrays are malformed")
-        dense = np.zeros(2 * N_FEATURES)
-        dense[indices] = weights
-        return cls(dense, float(intercept[0]))
+        return cls(blocks, columns, weights, float(intercept[0]))
 
 
-def fit(texts: Sequence[str], labels: Labels) -> Model:
-    """Train on texts labelled SPAM (1) or HAM (0); both labels must be present."""
-    matrix = features(texts)
-    # Fit only on the columns some text uses: the same model, many times faster than over
-    # the whole hashed space, and the stored weights stay sparse.
-    columns = np.unique(matrix.indices).astype(np.int32)
-    regression = LogisticRegression(C=C, solver="liblinear", random_state=0)
-    regression.fit(matrix[:, columns], labels)
-    weights = np.zeros(2 * N_FEATURES)
-    weights[columns] = regression.coef_[0]
-    return Model(weights, float(regression.intercept_[0]))
+def body_key(body: str) -> int:
+    """A body's identity among the training comments (one per distinct stripped body)."""
+    digest = hashlib.blake2b(body.strip().encode("utf-8", "replace"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+@dataclass(frozen=True, eq=False)
+class OutOfFold:
+    """The probability each training comment got from the fold model that did not see it,
+    by body: stored with the model for the rules simulator, and never loaded to score
+    (NumPy reads an archive's arrays only when asked for them)."""
+
+    keys: npt.NDArray[np.int64]  # sorted
+    probabilities: npt.NDArray[np.float64]
+
+    @classmethod
+    def of(cls, bodies: Sequence[str], probabilities: npt.NDArray[np.float64]) -> OutOfFold:
+        keys = np.array([body_key(body) for body in bodies], dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        return cls(keys[order], np.asarray(probabilities, dtype=np.float64)[order])
+
+    def arrays(self) -> dict[str, npt.NDArray[np.generic]]:
+        return {"out_of_fold_keys": self.keys, "out_of_fold": self.probabilities}
+
+    @classmethod
+    def stored_with(cls, blob: bytes) -> OutOfFold | None:
+        """Those of a stored model, or None when it was stored without them."""
+        try:
+            with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
+                keys, probabilities = stored["out_of_fold_keys"], stored["out_of_fold"]
+        except _UNREADABLE:
+            return None
+        if keys.dtype != np.int64 or probabilities.dtype != np.float64:
+            return None
+        if keys.shape != probabilities.shape or bool(np.any(np.diff(keys) < 0)):
+            return None
+        return cls(keys, probabilities)
+
+    def get(self, body: str) -> float | None:
+        key = body_key(body)
+        at = int(np.searchsorted(self.keys, key))
+        if at < self.keys.size and self.keys[at] == key:
+            return float(self.probabilities[at])
+        return None
+
+
+def _blocks(header: list[int], stored: np.lib.npyio.NpzFile) -> tuple[Block, ...]:
+    if header == [_BODY_ONLY_FORMAT, N_FEATURES]:
+        return BODY_ONLY
+    if header != [FORMAT_VERSION]:
+        raise ModelFormatError(f"model format {header} is not one this version reads")
+    described = json.loads(str(stored["blocks"]))
+    if not isinstance(described, list) or not described:
+        raise ModelFormatError("stored classifier blocks are malformed")
+    return tuple(_block(item) for item in described)
+
+
+def _block(described: object) -> Block:
+    if not isinstance(described, dict):
+        raise ModelFormatError("stored classifier blocks are malformed")
+    field, analyzer = described.get("field"), described.get("analyzer")
+    ngram_range, n_features = described.get("ngram_range"), described.get("n_features")
+    valid = (
+        field in FIELDS
+        and analyzer in ANALYZERS
+        and isinstance(ngram_range, list)
+        and len(ngram_range) == 2
+        and all(type(n) is int for n in ngram_range)
+        and 1 <= ngram_range[0] <= ngram_range[1] <= 10
+        and type(n_features) is int
+        and 2**8 <= n_features <= 2**24
+    )
+    if not valid:
+        raise ModelFormatError(f"stored classifier block {described!r} is malformed")
+    low, high = cast(list[int], ngram_range)
+    return Block(cast(Field, field), cast(Analyzer, analyzer), (low, high), cast(int, n_features))
 
 
 @dataclass(frozen=True)
@@ -176,18 +237,3 @@ def score(labels: Labels, probabilities: npt.NDArray[np.float64], threshold: flo
     recall = true_spam / (true_spam + missed_spam) if true_spam + missed_spam else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return Scores(threshold, precision, recall, f1, true_spam, false_spam, missed_spam, true_ham)
-
-
-def cross_validate(
-    texts: Sequence[str], labels: Labels, folds: int
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int_]]:
-    """Each text's spam probability from a model trained on the other folds, and the fold
-    it was in. Stratified and shuffled with a fixed seed, so runs are repeatable."""
-    probabilities = np.zeros(len(texts))
-    fold_of = np.zeros(len(texts), dtype=int)
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-    for fold, (train, test) in enumerate(splitter.split(np.zeros(len(labels)), labels)):
-        model = fit([texts[i] for i in train], labels[train])
-        probabilities[test] = model.spam_probabilities([texts[i] for i in test])
-        fold_of[test] = fold
-    return probabilities, fold_of

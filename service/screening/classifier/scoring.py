@@ -1,4 +1,6 @@
-"""The current model, loaded once per process and reloaded when a newer one is stored."""
+"""The current model, loaded once per process and reloaded when a newer one is stored.
+
+Scoring needs NumPy only: importing this never imports scikit-learn."""
 
 from __future__ import annotations
 
@@ -6,18 +8,17 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from service.extensions import db
 from service.models import ClassifierModel
-
-if TYPE_CHECKING:
-    from service.screening.classifier.model import Model
+from service.screening.classifier.features import CommentText
+from service.screening.classifier.model import Model, ModelFormatError
 
 _EXTENSION = "commentdesk.classifier.cache"
+_WARM_UP = CommentText("A first comment, to warm up.", "Reader", "https://example.org/")
 
 
 @dataclass
@@ -60,30 +61,39 @@ def remember(model_id: int | None, model: Model | None) -> None:
 
 
 def _load(model_id: int) -> Model | None:
-    # scikit-learn takes seconds to import: only processes that have a model to score with
-    # (or that train one) pay for it.
-    from service.screening.classifier.model import Model, ModelFormatError
-
     blob = db.session.scalar(select(ClassifierModel.blob).where(ClassifierModel.id == model_id))
     if blob is None:
         return None
     try:
-        return Model.from_bytes(blob)
+        model = Model.from_bytes(blob)
     except ModelFormatError as error:
         # Scoring stays silent rather than failing submissions; the next training replaces it.
         current_app.logger.warning("Stored classifier model %s is unusable: %s", model_id, error)
         return None
+    # The first score pays for NumPy's and the tokenizer's first use: paid here, a worker
+    # warmed after fork scores its first comment as fast as its hundredth.
+    model.spam_probabilities([_WARM_UP])
+    if model.fields == {"body"}:
+        current_app.logger.warning(
+            "Stored classifier model %s reads comment bodies only (an older format): it is used "
+            "as it is until the next training; `flask --app wsgi classifier train` makes one "
+            "that also reads names and websites.",
+            model_id,
+        )
+    return model
 
 
-def spam_score(text: str) -> float | None:
-    """The probability that `text` is spam, or None while there is no model."""
-    return spam_scores([text])[0]
+def spam_score(body: str, name: str = "", website: str | None = None) -> float | None:
+    """The probability that a comment is spam, or None while there is no model."""
+    return spam_scores([CommentText(body, name, website)])[0]
 
 
-def spam_scores(texts: Sequence[str]) -> list[float | None]:
+def spam_scores(comments: Sequence[CommentText | str]) -> list[float | None]:
+    """Each comment's spam probability (a bare string is a body with no name or website)."""
     if not current_app.config["CLASSIFIER_ENABLED"]:
-        return [None] * len(texts)
+        return [None] * len(comments)
     model = current_model()
-    if model is None or not texts:
-        return [None] * len(texts)
+    if model is None or not comments:
+        return [None] * len(comments)
+    texts = [c if isinstance(c, CommentText) else CommentText(c) for c in comments]
     return [float(p) for p in model.spam_probabilities(texts)]

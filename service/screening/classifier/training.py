@@ -18,6 +18,8 @@ from service.models import (
 )
 from service.ops.database import write_transaction
 from service.screening.classifier import scoring
+from service.screening.classifier.features import CommentText
+from service.screening.classifier.model import HAM, SPAM, Labels, OutOfFold, score
 
 # Stored models kept (the newest is used; the others show how it changed).
 KEEP_MODELS = 3
@@ -41,9 +43,9 @@ class TrainingReport:
         return self.model_id is not None
 
 
-def decided_texts(status: CommentStatus) -> list[str]:
-    """Distinct bodies of comments a moderator moved to `status` and that are still there,
-    newest first. The policy's own verdicts are left out, so the model never learns from
+def decided_comments(status: CommentStatus) -> list[CommentText]:
+    """Comments a moderator moved to `status` and that are still there, newest first, one per
+    distinct body. The policy's own verdicts are left out, so the model never learns from
     itself; a spam wave counts once, not once per copy."""
     by_moderator = exists().where(
         ModerationEvent.comment_id == Comment.id,
@@ -51,39 +53,52 @@ def decided_texts(status: CommentStatus) -> list[str]:
         ModerationEvent.to_status == Comment.status,
     )
     stmt = (
-        select(Comment.body)
+        select(Comment.body, Comment.name, Comment.website)
         .where(Comment.status == status, by_moderator)
         .order_by(Comment.id.desc())
         .limit(MAX_PER_CLASS)
     )
     # Its own connection: the read transaction ends before the (slow) fitting starts.
     with db.engine.connect() as connection:
-        bodies = connection.scalars(stmt).all()
-    return list(dict.fromkeys(body.strip() for body in bodies if body.strip()))
+        rows = connection.execute(stmt).all()
+    distinct: dict[str, CommentText] = {}
+    for body, name, website in rows:
+        if body.strip():
+            distinct.setdefault(body.strip(), CommentText(body.strip(), name, website))
+    return list(distinct.values())
+
+
+def training_set() -> tuple[list[CommentText], Labels]:
+    """What the next model learns from: approved comments as ham, then spam."""
+    ham = decided_comments(CommentStatus.APPROVED)
+    spam = decided_comments(CommentStatus.SPAM)
+    return ham + spam, np.array([HAM] * len(ham) + [SPAM] * len(spam))
 
 
 def train_from_decisions(min_per_class: int | None = None) -> TrainingReport:
     """Train a new model when there are at least `min_per_class` (default
     CLASSIFIER_MIN_PER_CLASS) approved and spam comments; store it and use it at once."""
-    # scikit-learn takes seconds to import: only processes that train pay for it.
-    from service.screening.classifier import model
+    # scikit-learn takes a second and ~87 MB to import: only processes that train pay for it.
+    from service.screening.classifier import learning
 
     wanted = max(2, min_per_class or current_app.config["CLASSIFIER_MIN_PER_CLASS"])
-    ham = decided_texts(CommentStatus.APPROVED)
-    spam = decided_texts(CommentStatus.SPAM)
-    if len(ham) < wanted or len(spam) < wanted:
-        return TrainingReport(len(ham), len(spam), wanted)
+    comments, labels = training_set()
+    spam_count = int(labels.sum())
+    ham_count = len(labels) - spam_count
+    if ham_count < wanted or spam_count < wanted:
+        return TrainingReport(ham_count, spam_count, wanted)
 
-    texts = ham + spam
-    labels = np.array([model.HAM] * len(ham) + [model.SPAM] * len(spam))
-    folds = min(FOLDS, len(ham), len(spam))
-    probabilities, _ = model.cross_validate(texts, labels, folds)
-    metrics = model.score(labels, probabilities, 0.5).as_dict() | {"folds": folds}
-    trained = model.fit(texts, labels)
+    folds = min(FOLDS, ham_count, spam_count)
+    probabilities, _ = learning.cross_validate(comments, labels, folds)
+    metrics = score(labels, probabilities, 0.5).as_dict() | {"folds": folds}
+    trained = learning.fit(comments, labels)
 
     with write_transaction() as session:
         row = ClassifierModel(
-            blob=trained.to_bytes(), ham_count=len(ham), spam_count=len(spam), metrics=metrics
+            blob=trained.to_bytes(OutOfFold.of([c.body for c in comments], probabilities)),
+            ham_count=ham_count,
+            spam_count=spam_count,
+            metrics=metrics,
         )
         session.add(row)
         session.flush()
@@ -93,4 +108,4 @@ def train_from_decisions(min_per_class: int | None = None) -> TrainingReport:
         session.execute(delete(ClassifierModel).where(ClassifierModel.id.not_in(keep)))
         model_id = row.id
     scoring.remember(model_id, trained)
-    return TrainingReport(len(ham), len(spam), wanted, model_id, metrics)
+    return TrainingReport(ham_count, spam_count, wanted, model_id, metrics)
