@@ -8,6 +8,7 @@ from typing import Any
 import flask_smorest
 from werkzeug.exceptions import HTTPException
 
+from service.http.api.parsing import parser
 from service.http.errors import http_exception_response
 
 
@@ -20,6 +21,7 @@ api = CommentdeskApi()
 
 
 class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = parser
     # "json_or_form" is parsed by webargs; document it as a JSON request body (the form
     # variant is added per view with `form_body_doc`).
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
