@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from service import audit
 from service.audit import AuditAction, AuditActor
+from service.comments import characters
 from service.errors import ArticleClosed, ArticleNotFound, FieldError, InvalidTransition, NotAllowed
 from service.extensions import db
 from service.models import (
@@ -34,8 +35,10 @@ STATE_CACHE = "commentdesk.article_states"
 def check_key(key: str) -> str:
     if not key or len(key) > KEY_MAX:
         raise FieldError("article", f"An article key has 1 to {KEY_MAX} characters.")
-    if any(unicodedata.category(ch) == "Cc" for ch in key):
-        raise FieldError("article", "An article key cannot contain control characters.")
+    if characters.has_unstorable(key):
+        raise FieldError(
+            "article", "An article key cannot contain control characters (nor U+FFFE, U+FFFF)."
+        )
     return key
 
 

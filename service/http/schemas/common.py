@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Collection
 from typing import Any
 
@@ -15,6 +14,7 @@ from marshmallow import (
     validate,
 )
 
+from service.comments import characters
 from service.models import MAX_ID, NOTE_MAX
 
 NAME_MAX = 80
@@ -28,8 +28,7 @@ _BODY_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
 
 def _has_control_characters(text: str, allowed: Collection[str] = frozenset()) -> bool:
-    # Lone surrogates ("Cs", e.g. JSON "\ud800") count too: they cannot be encoded for storage.
-    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in text)
+    return characters.has_unstorable(text, allowed)
 
 
 def printable(value: str) -> None:
