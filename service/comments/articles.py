@@ -3,7 +3,6 @@ before it)."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -188,7 +187,7 @@ SETTINGS = ADMIN_SETTINGS | {"closes_at", "moderation"}
 
 def clean_title(title: str) -> str:
     """A page title as shown to moderators: one line, no control characters, bounded."""
-    printable = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in title)
+    printable = "".join(" " if characters.has_unstorable(ch) else ch for ch in title)
     return " ".join(printable.split())[:TITLE_MAX]
 
 

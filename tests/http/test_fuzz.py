@@ -1,7 +1,7 @@
 """No input gets a 500 (issue 15, item 3), for the class rather than the instances found so far:
 schemathesis fuzzes every operation of /openapi.json in-process, with data that fits the
 schema and data that does not; then what the fuzzing stored must still make readable feeds and
-pages. The web forms have their own fuzz test (test_fuzz_forms.py)."""
+pages. The web forms have their own fuzz test (web/test_fuzz_forms.py)."""
 
 from __future__ import annotations
 

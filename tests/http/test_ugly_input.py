@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from service.extensions import db
 from service.models import Article, Comment
@@ -219,3 +219,16 @@ def test_a_decision_without_a_body_or_a_content_type_still_works(client, moderat
         f"/api/v1/moderation/comments/{comment_id}/approve", headers=moderator_headers
     )
     assert response.status_code == 200
+
+
+def test_a_page_title_reported_with_characters_xml_forbids_is_stored_without_them(app, client):
+    page = "https://blog.example.com/posts/hello.html"
+    fields = VALID | {"article_title": "Budget\ufffe\uffff news", "article_url": page}
+    response = client.post(
+        "/api/v1/articles/posts/hello/comments",
+        json=fields,
+        headers={"Origin": "https://blog.example.com"},
+    )
+    assert response.status_code == 201
+    with app.app_context():
+        assert db.session.scalar(select(Article.title)) == "Budget news"
