@@ -232,3 +232,27 @@ def test_a_page_title_reported_with_characters_xml_forbids_is_stored_without_the
     assert response.status_code == 201
     with app.app_context():
         assert db.session.scalar(select(Article.title)) == "Budget news"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"name": "\xff\xfe"}', "The request body is not valid JSON: it must be UTF-8 text."),
+        (b'{"name": ', "The request body is not valid JSON."),
+        (b"[" * 20_000, "The request body is nested too deeply; send a flat JSON object."),
+    ],
+)
+def test_a_body_that_is_no_json_is_a_400_that_says_why(client, body, message):
+    response = client.post(
+        "/api/v1/articles/posts/hello/comments", data=body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"] == message
+
+
+@pytest.mark.parametrize("body", ["[]", '"text"', "1", "null", "NaN", "1e999"])
+def test_json_that_is_not_an_object_is_a_422(client, body):
+    response = client.post(
+        "/api/v1/articles/posts/hello/comments", data=body, content_type="application/json"
+    )
+    assert response.status_code == 422
