@@ -21,6 +21,7 @@ api = CommentdeskApi()
 
 
 class Blueprint(flask_smorest.Blueprint):
+    # Bodies are read by our parser: what it refuses (400, 415) is documented with them.
     ARGUMENTS_PARSER = parser
     # "json_or_form" is parsed by webargs; document it as a JSON request body (the form
     # variant is added per view with `form_body_doc`).
@@ -28,6 +29,22 @@ class Blueprint(flask_smorest.Blueprint):
         **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "json_or_form": "application/json",
     }
+
+    def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
+        decorate = super().arguments(schema, location=location, **kwargs)
+        if location not in BODY_REFUSALS_BY_LOCATION:
+            return decorate
+
+        def documented(view: Any) -> Any:
+            wrapper = decorate(view)
+            wrapper._apidoc["arguments"]["responses"].update(BODY_REFUSALS_BY_LOCATION[location])
+            return wrapper
+
+        return documented
+
+
+_BODY_REFUSALS = {400: "BAD_REQUEST", 415: "UNSUPPORTED_MEDIA_TYPE"}
+BODY_REFUSALS_BY_LOCATION = {"json": _BODY_REFUSALS, "json_or_form": _BODY_REFUSALS}
 
 
 def form_body_doc(schema_name: str) -> dict[str, Any]:

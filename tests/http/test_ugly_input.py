@@ -256,3 +256,16 @@ def test_json_that_is_not_an_object_is_a_422(client, body):
         "/api/v1/articles/posts/hello/comments", data=body, content_type="application/json"
     )
     assert response.status_code == 422
+
+
+def test_the_openapi_document_names_415_and_400_wherever_a_body_is_read(app):
+    spec = app.test_client().get("/openapi.json").get_json()
+    bodies = [
+        operation
+        for item in spec["paths"].values()
+        for method, operation in item.items()
+        if method != "parameters" and "requestBody" in operation
+    ]
+    assert bodies
+    for operation in bodies:
+        assert {"400", "415"} <= set(operation["responses"]), operation["summary"]
