@@ -18,7 +18,7 @@ from service.moderation import accounts
 from tests.conftest import approve, submit
 
 # Per operation and kind of data: about a minute for the whole API on a 2-core machine.
-EXAMPLES = 25
+EXAMPLES = 20
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
