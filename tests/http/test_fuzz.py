@@ -1,21 +1,25 @@
 """No input gets a 500 (issue 15, item 3), for the class rather than the instances found so far:
 schemathesis fuzzes every operation of /openapi.json in-process, with data that fits the
 schema and data that does not; then what the fuzzing stored must still make readable feeds and
-pages. The web forms have their own fuzz test (web/test_fuzz_forms.py)."""
+pages. Hypothesis then sends raw JSON of any shape (deep, huge numbers) to every operation that
+reads a body. The web forms have their own fuzz test (web/test_fuzz_forms.py)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from xml.etree import ElementTree
 
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis.generation.modes import GenerationMode
 
 from service.moderation import accounts
 from tests.conftest import approve, submit
+from tests.http.test_ugly_input import body_operations
 
 # Per operation and kind of data: about a minute for the whole API on a 2-core machine.
 EXAMPLES = 20
@@ -104,3 +108,64 @@ def feeds_and_pages_still_work(app: Flask, headers: dict[str, str]) -> None:
     ElementTree.fromstring(client.get("/comments.atom").data)
     ElementTree.fromstring(client.get(f"/articles/{ARTICLE}/comments.atom").data)
     assert client.get(f"/articles/{ARTICLE}/comments.html").status_code == 200
+
+
+# Raw JSON of any shape, beyond what a schema describes: values of every type under the
+# fields' own names, numbers of thousands of digits (json.dumps cannot write them: a marker
+# is replaced afterwards) and nesting from none to thousands of levels.
+_BIG = '"__many_digits__"'
+_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats()
+    | st.text(st.characters(codec="utf-8"), max_size=30)
+    | st.just(_BIG.strip('"'))
+)
+
+
+def raw_json(field_names: list[str]) -> st.SearchStrategy[str]:
+    values = st.recursive(
+        _LEAVES,
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(
+                st.sampled_from(field_names) | st.text(max_size=10), inner, max_size=6
+            )
+        ),
+        max_leaves=12,
+    )
+    return st.builds(
+        lambda value, depth, digits: (
+            "[" * depth + json.dumps(value).replace(_BIG, "9" * digits) + "]" * depth
+        ),
+        values,
+        st.sampled_from([0, 0, 0, 1, 2, 50, 1000, 5000]),
+        st.sampled_from([20, 400, 4000, 5000]),
+    )
+
+
+def test_no_operation_answers_any_json_body_with_a_5xx(app):
+    headers = admin_headers(app)
+    known = some_comments(app, headers)
+    spec = app.test_client().get("/openapi.json").get_json()
+    field_names = sorted(
+        {
+            name
+            for schema in spec["components"]["schemas"].values()
+            for name in schema.get("properties", {})
+        }
+    )
+    operations = list(body_operations(app, known))
+    assert operations
+
+    @settings(FUZZ_SETTINGS, max_examples=EXAMPLES * len(operations))
+    @given(operation=st.sampled_from(operations), body=raw_json(field_names))
+    def no_server_error(operation: tuple[str, str], body: str) -> None:
+        method, url = operation
+        response = app.test_client().open(
+            url, method=method, headers=headers, data=body, content_type="application/json"
+        )
+        assert response.status_code < 500, (method, url, body[:300])
+
+    no_server_error()

@@ -32,14 +32,15 @@ THOUSANDS_OF_DIGITS = "9" * 5000
 MANY_DIGITS = "9" * 4000
 
 
-def body_operations(app: Flask) -> Iterator[tuple[str, str]]:
-    """(method, url) of every operation of the OpenAPI document that takes a request body."""
+def body_operations(app: Flask, known: dict[str, str] | None = None) -> Iterator[tuple[str, str]]:
+    """(method, url) of every operation of the OpenAPI document that takes a request body,
+    its path filled with `known` values or else PATH_VALUES."""
     spec = app.test_client().get("/openapi.json").get_json()
     for path, item in spec["paths"].items():
         for method, operation in item.items():
             if method == "parameters" or "requestBody" not in operation:
                 continue
-            values = dict(PATH_VALUES)
+            values = PATH_VALUES | (known or {})
             for parameter in item.get("parameters", []) + operation.get("parameters", []):
                 if enum := parameter["schema"].get("enum"):
                     values[parameter["name"]] = enum[0]
