@@ -12,7 +12,6 @@ import marshmallow as ma
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort
 
-JSON_TYPES = "application/json, or a type ending in +json such as application/merge-patch+json"
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _NOT_JSON = "Send the request body as JSON (Content-Type: application/json)."
 _NOT_JSON_OR_FORM = (
