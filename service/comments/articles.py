@@ -3,7 +3,6 @@ before it)."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from service import audit
 from service.audit import AuditAction, AuditActor
+from service.comments import characters
 from service.errors import ArticleClosed, ArticleNotFound, FieldError, InvalidTransition, NotAllowed
 from service.extensions import db
 from service.models import (
@@ -34,8 +34,10 @@ STATE_CACHE = "commentdesk.article_states"
 def check_key(key: str) -> str:
     if not key or len(key) > KEY_MAX:
         raise FieldError("article", f"An article key has 1 to {KEY_MAX} characters.")
-    if any(unicodedata.category(ch) == "Cc" for ch in key):
-        raise FieldError("article", "An article key cannot contain control characters.")
+    if characters.has_unstorable(key):
+        raise FieldError(
+            "article", "An article key cannot contain control characters (nor U+FFFE, U+FFFF)."
+        )
     return key
 
 
@@ -185,7 +187,7 @@ SETTINGS = ADMIN_SETTINGS | {"closes_at", "moderation"}
 
 def clean_title(title: str) -> str:
     """A page title as shown to moderators: one line, no control characters, bounded."""
-    printable = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in title)
+    printable = "".join(" " if characters.has_unstorable(ch) else ch for ch in title)
     return " ".join(printable.split())[:TITLE_MAX]
 
 

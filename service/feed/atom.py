@@ -11,8 +11,9 @@ from typing import Any
 
 from feedgen.feed import FeedGenerator
 
-# Characters XML 1.0 cannot carry (validation lets a few through, e.g. U+FFFE); lxml would
-# refuse the whole document.
+# Characters XML 1.0 cannot carry. Input refuses them now, but rows stored before (or by an
+# importer) may hold some, and lxml would refuse the whole document: every string written,
+# links included, goes through _xml_text.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # When there is nothing to date a feed by (no comment yet): a fixed, honest "never changed".
@@ -34,11 +35,12 @@ class FeedInfo:
 def document(info: FeedInfo, comments: list[dict[str, Any]]) -> bytes:
     """An Atom feed of `comments` (newest first, as feed.recent gives them)."""
     generator = FeedGenerator()
-    generator.id(info.self_url)
+    self_url = _xml_text(info.self_url)
+    generator.id(self_url)
     generator.title(_xml_text(info.title))
-    generator.link(href=info.self_url, rel="self", type="application/atom+xml")
+    generator.link(href=self_url, rel="self", type="application/atom+xml")
     if info.page_url:
-        generator.link(href=info.page_url, rel="alternate", type="text/html")
+        generator.link(href=_xml_text(info.page_url), rel="alternate", type="text/html")
     generator.generator("commentdesk")
     generator.updated(max((_updated(c) for c in comments), default=_EPOCH))
     for comment in comments:
@@ -49,7 +51,7 @@ def document(info: FeedInfo, comments: list[dict[str, Any]]) -> bytes:
         name = _xml_text(comment["name"])
         entry.title(f"{name} on {_xml_text(comment['key'])}")
         entry.author({"name": name})
-        entry.link(href=info.comment_url(comment["key"], comment["id"]), rel="alternate")
+        entry.link(href=_xml_text(info.comment_url(comment["key"], comment["id"])), rel="alternate")
         entry.published(comment["created_at"])
         entry.updated(_updated(comment))
         entry.content(_xml_text(comment["body_html"]), type="html")

@@ -98,9 +98,8 @@ def http_exception_response(error: HTTPException) -> Any:
     status = error.code or 500
     if status == 422 and "messages" in data:
         return validation_response(flatten_locations(data["messages"]))
-    message = _MESSAGES.get(status, error.description or error.name)
-    if status == 400 and "json" in data.get("messages", {}):
-        message = "The request body is not valid JSON."
+    # The body parser says what was wrong with a body (service/http/api/parsing.py).
+    message = data.get("message") or _MESSAGES.get(status, error.description or error.name)
     code = error.name.lower().replace(" ", "_")
     return error_response(status, code, message, data.get("headers") or error_headers(error))
 

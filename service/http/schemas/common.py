@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Collection
 from typing import Any
 
@@ -15,6 +14,7 @@ from marshmallow import (
     validate,
 )
 
+from service.comments import characters
 from service.models import MAX_ID, NOTE_MAX
 
 NAME_MAX = 80
@@ -28,8 +28,7 @@ _BODY_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
 
 def _has_control_characters(text: str, allowed: Collection[str] = frozenset()) -> bool:
-    # Lone surrogates ("Cs", e.g. JSON "\ud800") count too: they cannot be encoded for storage.
-    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in text)
+    return characters.has_unstorable(text, allowed)
 
 
 def printable(value: str) -> None:
@@ -59,6 +58,12 @@ def printable_text(value: str) -> None:
         raise ValidationError("This text contains control characters; please remove them.")
 
 
+def _documented(options: dict[str, Any], **properties: Any) -> dict[str, Any]:
+    """Field options with the limits a custom field checks itself, as OpenAPI properties: for
+    clients, and so the fuzz test (tests/http/test_fuzz.py) sends what could pass."""
+    return options | {"metadata": properties | options.get("metadata", {})}
+
+
 class CommentName(fields.String):
     default_error_messages = {
         "required": "Please enter your name.",
@@ -68,6 +73,9 @@ class CommentName(fields.String):
         "too_long": f"Please keep your name to {NAME_MAX} characters or fewer.",
         "control": "Your name contains invisible control characters; please remove them.",
     }
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**_documented(options, minLength=1, maxLength=NAME_MAX))
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         name = super()._deserialize(value, attr, data, **kwargs).strip()
@@ -88,6 +96,9 @@ class CommentEmail(fields.String):
         "empty": "Please enter your email address.",
         "bad_address": "That email address is not valid: {reason}",
     }
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**_documented(options, format="email", maxLength=EMAIL_MAX))
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         address = super()._deserialize(value, attr, data, **kwargs).strip()
@@ -118,6 +129,9 @@ class CommentBody(fields.String):
         "please remove them.",
     }
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**_documented(options, minLength=1, maxLength=BODY_MAX))
+
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         body = super()._deserialize(value, attr, data, **kwargs)
         if not body.strip():
@@ -137,6 +151,9 @@ class Website(fields.String):
         "too_long": f"Please keep the web address to {WEBSITE_MAX} characters or fewer.",
     }
     _url = validate.URL(schemes={"http", "https"}, require_tld=False)
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**_documented(options, maxLength=WEBSITE_MAX))
 
     # An empty website loads as None, where marshmallow types every String as a str.
     def _deserialize(  # type: ignore[override]
@@ -167,6 +184,9 @@ class CommentId(fields.Integer):
     default_error_messages = {
         "invalid": "The comment you are replying to could not be found.",
     }
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**_documented(options, minimum=1, maximum=MAX_ID))
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
         if isinstance(value, str):

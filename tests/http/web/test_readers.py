@@ -504,6 +504,10 @@ def test_atom_feed_of_an_article_without_comments_is_valid_and_empty(client):
 def test_atom_survives_characters_xml_cannot_carry(make_app):
     app = make_app(MODERATION="off")
     client = app.test_client()
-    assert submit(client, name="Odd \ufffe name", body="Body \uffff here").status_code == 201
+    assert submit(client).status_code == 201
+    # Input refuses them now (tests/http/test_ugly_input.py); older rows may still hold some.
+    with app.app_context():
+        db.session.execute(update(Comment).values(name="Odd \ufffe name", body="Body \uffff"))
+        db.session.commit()
     _, document = parsed(client, "/comments.atom")
     assert document.entries[0].author == "Odd \ufffd name"
