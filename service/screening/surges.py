@@ -33,12 +33,16 @@ def in_force(article: Article, now: datetime) -> datetime | None:
     return None
 
 
-def refresh(session: Session, article: Article, now: datetime) -> SurgeState:
-    """Called for each submission inside its write transaction (the article row is locked)."""
+def refresh(session: Session, article: Article, now: datetime, locked: bool = False) -> SurgeState:
+    """Called for each submission inside its write transaction. The article row is not
+    locked (submissions to one story run side by side) until a switch is due: then it is,
+    and judged again, so two submissions never both switch."""
     config = current_app.config
     if article.surge_until is not None:
         if article.surge_until > now:
             return SurgeState(article.surge_until)
+        if not locked:
+            return _judged_again_locked(session, article, now)
         _switch(
             session,
             article,
@@ -63,9 +67,18 @@ def refresh(session: Session, article: Article, now: datetime) -> SurgeState:
         note = f"{recent_spam} spam submissions in {minutes} minutes (threshold {spam_threshold})."
     else:
         return SurgeState(None)
+    if not locked:
+        return _judged_again_locked(session, article, now)
     until = now + timedelta(seconds=config["SURGE_COOLDOWN_SECONDS"])
     _switch(session, article, until, AuditAction.SURGE_ON, note)
     return SurgeState(until, started_because=note)
+
+
+def _judged_again_locked(session: Session, article: Article, now: datetime) -> SurgeState:
+    # Flushed first: a refresh would drop what this submission changed on the row (its title).
+    session.flush()
+    session.refresh(article, with_for_update=True)
+    return refresh(session, article, now, locked=True)
 
 
 def _switch(
