@@ -54,7 +54,7 @@ def _existing(session: Session, key: str) -> Article:
 def _prepared(session: Session, key: str, moderator_id: int) -> Article:
     """The article a moderator configures, created (and audited) if nobody has commented on
     it yet: a sensitive story can be locked or pre-moderated before it is published."""
-    locked = select(Article).where(Article.key == key).with_for_update()
+    locked = select(Article).where(Article.key == key).with_for_update(key_share=True)
     if article := session.scalars(locked).one_or_none():
         return article
     article = lock_or_create(session, key)
@@ -70,8 +70,8 @@ def _prepared(session: Session, key: str, moderator_id: int) -> Article:
 
 def lock_or_create(session: Session, key: str) -> Article:
     """The article row, created if new and locked for this write transaction (a moderator's
-    change to its settings)."""
-    return _get_or_create(session, _BY_KEY.with_for_update(), key)
+    change to its settings). Not a key change: comments may still be added meanwhile."""
+    return _get_or_create(session, _BY_KEY.with_for_update(key_share=True), key)
 
 
 def get_or_create(session: Session, key: str) -> Article:
