@@ -3,7 +3,9 @@ once, double-submits collapsed, decisions serialised, never a 500 ("database is 
 
 from __future__ import annotations
 
+import fcntl
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -304,3 +306,22 @@ def test_a_submission_does_not_wait_for_a_lock_on_its_article_row(make_app):
         holder.rollback()
         holder.close()
     assert status == 201
+
+
+def test_sqlite_writers_of_every_process_queue_on_one_lock_file(make_app):
+    # Another process's writer holds the turn (the lock file next to the database); this
+    # process's submission waits for it in the kernel's queue instead of SQLite's busy
+    # handler, and goes through as soon as the turn is released.
+    app = make_app(RATELIMIT_ENABLED=False)
+    with app.app_context():
+        database = db.engine.url.database
+    if not database or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("the lock file is SQLite's; PostgreSQL has row locks")
+    with open(f"{database}-writers.lock", "ab") as other_process:
+        fcntl.flock(other_process.fileno(), fcntl.LOCK_EX)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(submit, app.test_client(), body="Waits for its turn.")
+            time.sleep(0.5)
+            assert not pending.done()
+            fcntl.flock(other_process.fileno(), fcntl.LOCK_UN)
+            assert pending.result(timeout=TIMEOUT).status_code == 201
