@@ -177,14 +177,18 @@ def seed_commentdesk(env: dict[str, str]) -> dict[str, object]:
     if finished.returncode != 0:
         raise SystemExit(f"seeding failed:\n{finished.stderr[-3000:]}")
     report: dict[str, object] = json.loads(finished.stdout.strip().splitlines()[-1])
+    if not str(report.get("classifier", "")).startswith("trained"):
+        # "Every check on" includes a trained classifier: without it the run measures less.
+        raise SystemExit(f"seeding: {report.get('classifier')} (set TUBESPAM_DIR)")
     return report
 
 
-def first_submissions_ms(base_url: str, count: int) -> list[float]:
+def first_submissions_ms(base_url: str, count: int, tag: str = "") -> list[float]:
     """Latencies of the first submissions a freshly started service answers."""
     timings = []
     for index in range(count):
-        body = {"name": "First", "email": f"first{index}@example.org", "body": f"Hello {index}"}
+        email, text = f"first{tag}{index}@example.org", f"Hello {tag}{index}"
+        body = {"name": "First", "email": email, "body": text}
         began = time.perf_counter()
         status = post_json(base_url + SUBMIT_PATH, body, {"X-Forwarded-For": f"192.0.2.{index}"})
         timings.append((time.perf_counter() - began) * 1000)
@@ -302,6 +306,38 @@ def sqlite_run(
     return out
 
 
+RSS_WORKERS = 5
+
+
+def worker_rss_mb(server: servers.Server) -> list[float]:
+    """Resident memory of each of gunicorn's workers (the master's children), in MB."""
+    pid = server.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    sizes = []
+    for child in children:
+        for line in Path(f"/proc/{child}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
+def rss_run(workdir: Path) -> dict[str, list[float]]:
+    """RSS of RSS_WORKERS workers without the classifier and with it (loaded at the worker's
+    start, see gunicorn.conf.py), each after a few submissions have gone through them."""
+    workdir.mkdir()
+    env = base_environment(workdir)
+    seed_commentdesk(env)
+    out: dict[str, list[float]] = {}
+    for label, extra in (("without model", {"CLASSIFIER_ENABLED": "false"}), ("with model", {})):
+        spec = ServerSpec(
+            name=f"rss-{label}", app="wsgi:app", ready_path=READY_PATH, env=CHECKS_ON | extra
+        )
+        with servers.serve(spec, env, RSS_WORKERS, workdir) as server:
+            first_submissions_ms(server.base_url, 4 * RSS_WORKERS, tag=label.replace(" ", "-"))
+            out[label] = worker_rss_mb(server)
+    return out
+
+
 def postgres_run(workdir: Path, workers: int, settings: LoadSettings) -> dict[str, object] | None:
     url = scratch_postgres()
     if url is None:
@@ -350,6 +386,16 @@ def row(label: str, result: WrkResult, isso_rps: float) -> str:
     )
 
 
+def _mbs(sizes: list[float]) -> str:
+    return ", ".join(f"{size:.0f}" for size in sizes)
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def report(isso: WrkResult, lite: dict[str, object], pg: dict[str, object] | None) -> int:
     print(
         f"\n{'scenario':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>7} {'vs Isso':>9}"
@@ -380,6 +426,14 @@ def report(isso: WrkResult, lite: dict[str, object], pg: dict[str, object] | Non
         targets.append(
             Target("burst: no 5xx", sum(n for s, n in burst.statuses.items() if s >= 500), 0, True)
         )
+    rss = lite.get("rss")
+    if isinstance(rss, dict):
+        without, with_model = (sorted(rss[k]) for k in ("without model", "with model"))
+        print(f"RSS per worker ({RSS_WORKERS} workers), MB, without the model: {_mbs(without)}")
+        print(f"RSS per worker ({RSS_WORKERS} workers), MB, model loaded: {_mbs(with_model)}")
+        added = _median(with_model) - _median(without)
+        print(f"the classifier adds {added:.1f} MB per worker (medians)")
+        targets.append(Target("classifier adds <= 20 MB per worker", added, 20.0, at_most=True))
     bulk = lite["bulk_approve_ms"]
     assert isinstance(bulk, float)
     print(f"bulk approve of {BULK_APPROVE}: {bulk:.0f} ms")
@@ -429,6 +483,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-rss", action="store_true", help="skip the RSS measurement")
     args = parser.parse_args()
     settings = LoadSettings(args.duration, args.connections, args.threads, timeout_s=5)
     print(
@@ -442,6 +497,9 @@ def main() -> int:
         isso = measure_isso(workdir, args.workers, settings)
         print("measuring commentdesk on SQLite ...", flush=True)
         lite = sqlite_run(workdir, args.workers, settings, args.burst)
+        if not args.no_rss:
+            print(f"measuring RSS with {RSS_WORKERS} workers ...", flush=True)
+            lite["rss"] = rss_run(workdir / "rss")
         pg = None
         if not args.no_postgres:
             print("measuring commentdesk on PostgreSQL ...", flush=True)
