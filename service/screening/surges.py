@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service import audit
@@ -54,12 +54,7 @@ def refresh(session: Session, article: Article, now: datetime, locked: bool = Fa
     if not threshold and not spam_threshold:
         return SurgeState(None)
     since = now - timedelta(seconds=config["SURGE_WINDOW_SECONDS"])
-    recent, recent_spam = session.execute(
-        select(
-            func.count(),
-            func.count().filter(Comment.status == CommentStatus.SPAM),
-        ).where(Comment.article_id == article.id, Comment.created_at >= since)
-    ).one()
+    recent, recent_spam = session.execute(_RECENT, {"article_id": article.id, "since": since}).one()
     minutes = config["SURGE_WINDOW_SECONDS"] // 60
     if threshold and recent + 1 >= threshold:
         note = f"{recent + 1} submissions in {minutes} minutes (threshold {threshold})."
@@ -72,6 +67,13 @@ def refresh(session: Session, article: Article, now: datetime, locked: bool = Fa
     until = now + timedelta(seconds=config["SURGE_COOLDOWN_SECONDS"])
     _switch(session, article, until, AuditAction.SURGE_ON, note)
     return SurgeState(until, started_because=note)
+
+
+# Built once: every submission runs it.
+_RECENT = select(
+    func.count(),
+    func.count().filter(Comment.status == CommentStatus.SPAM),
+).where(Comment.article_id == bindparam("article_id"), Comment.created_at >= bindparam("since"))
 
 
 def _judged_again_locked(session: Session, article: Article, now: datetime) -> SurgeState:
