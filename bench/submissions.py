@@ -35,6 +35,7 @@ from pathlib import Path
 import servers
 import wrk_runner
 from run import REALISTIC_LISTS, base_environment
+from seed_submissions import HOT_ARTICLE
 from servers import REPO_ROOT, ServerSpec
 from sqlalchemy import create_engine, make_url, text
 from wrk_runner import LoadSettings, WrkResult
@@ -42,7 +43,6 @@ from wrk_runner import LoadSettings, WrkResult
 BENCH_DIR = Path(__file__).resolve().parent
 ISSO_VERSION = "0.14.0"
 ISSO_CACHE = Path(os.environ.get("ISSO_CACHE", Path.home() / ".cache" / "commentdesk-bench"))
-HOT_ARTICLE = "bench/hot-story"
 SUBMIT_PATH = f"/api/v1/articles/{HOT_ARTICLE}/comments"
 ISSO_THREAD = "/bench/hot-story"
 READY_PATH = "/api/v1/counts?article=x"

@@ -83,6 +83,10 @@ def get_or_create(session: Session, key: str) -> Article:
 _BY_KEY = select(Article).where(Article.key == bindparam("key"))
 
 
+def find(session: Session, key: str) -> Article | None:
+    return session.scalars(_BY_KEY, {"key": key}).one_or_none()
+
+
 def _get_or_create(session: Session, statement: Select[Article], key: str) -> Article:
     if article := session.scalars(statement, {"key": key}).one_or_none():
         _start_at_first_comment(session, article)

@@ -165,6 +165,12 @@ def warm_up() -> None:
     policy.evaluate(candidate, rules.current_rules())
     render_body(body)
     similarity.fingerprint(body)
+    # Run (read-only) the statements of the write path, so SQLAlchemy has compiled them.
+    session = db.session()
+    _earlier_comments(session, 0, "", body)
+    articles.find(session, "")
+    surges.recent_counts(session, 0, utcnow())
+    session.rollback()
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def refresh(session: Session, article: Article, now: datetime, locked: bool = Fa
     if not threshold and not spam_threshold:
         return SurgeState(None)
     since = now - timedelta(seconds=config["SURGE_WINDOW_SECONDS"])
-    recent, recent_spam = session.execute(_RECENT, {"article_id": article.id, "since": since}).one()
+    recent, recent_spam = recent_counts(session, article.id, since)
     minutes = config["SURGE_WINDOW_SECONDS"] // 60
     if threshold and recent + 1 >= threshold:
         note = f"{recent + 1} submissions in {minutes} minutes (threshold {threshold})."
@@ -74,6 +74,12 @@ _RECENT = select(
     func.count(),
     func.count().filter(Comment.status == CommentStatus.SPAM),
 ).where(Comment.article_id == bindparam("article_id"), Comment.created_at >= bindparam("since"))
+
+
+def recent_counts(session: Session, article_id: int, since: datetime) -> tuple[int, int]:
+    """Submissions to the article since then, and how many of them were spam."""
+    total, spam = session.execute(_RECENT, {"article_id": article_id, "since": since}).one()
+    return total, spam
 
 
 def _judged_again_locked(session: Session, article: Article, now: datetime) -> SurgeState:
