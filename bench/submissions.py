@@ -154,14 +154,16 @@ def load(url: str, script: str, settings: LoadSettings, duration_s: int | None =
         composed.unlink(missing_ok=True)
 
 
-def measure_isso(workdir: Path, workers: int, settings: LoadSettings) -> WrkResult:
+@contextmanager
+def isso_thread(workdir: Path, workers: int) -> Iterator[str]:
+    """Isso, serving, with its hot thread seeded; the URL its load posts to."""
     with serve_isso(workdir, workers) as base_url:
         url = f"{base_url}/new?uri={ISSO_THREAD}"
         # The thread comes into being with its first comment; a title spares Isso the fetch.
         first = {"author": "Seed", "email": "seed@example.org", "text": "First!", "title": "Hot"}
         if post_json(url, first) != 201:
             raise SystemExit("Isso did not create the seed comment")
-        return load(url, "isso_new.lua", settings)
+        yield url
 
 
 def seed_commentdesk(env: dict[str, str]) -> dict[str, object]:
@@ -381,7 +383,7 @@ def non_2xx(result: WrkResult) -> int:
 
 def row(label: str, result: WrkResult, isso_rps: float) -> str:
     return (
-        f"{label:<44} {result.requests_per_s:>8.0f} {result.p50_ms:>8.1f} {result.p99_ms:>8.1f} "
+        f"{label:<50} {result.requests_per_s:>8.0f} {result.p50_ms:>8.1f} {result.p99_ms:>8.1f} "
         f"{non_2xx(result):>7} {result.requests_per_s / isso_rps:>8.2f}x"
     )
 
@@ -396,11 +398,28 @@ def _median(values: list[float]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def report(isso: WrkResult, lite: dict[str, object], pg: dict[str, object] | None) -> int:
+@dataclass(frozen=True)
+class Baseline:
+    """Isso's figure for a comparison: the mean of its runs just before and just after, so
+    a machine whose load changes during the run tilts neither side."""
+
+    requests_per_s: float
+
+
+def baseline(*runs: WrkResult) -> Baseline:
+    return Baseline(sum(r.requests_per_s for r in runs) / len(runs))
+
+
+def report(
+    isso_runs: list[WrkResult], lite: dict[str, object], pg: dict[str, object] | None
+) -> int:
     print(
-        f"\n{'scenario':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>7} {'vs Isso':>9}"
+        f"\n{'scenario':<50} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>7} {'vs Isso':>9}"
     )
-    print(row(f"Isso {ISSO_VERSION} POST /new (SQLite)", isso, isso.requests_per_s))
+    isso = baseline(*isso_runs[:2])
+    for when, run in zip(("before", "after SQLite", "after PostgreSQL"), isso_runs, strict=False):
+        print(row(f"Isso {ISSO_VERSION} POST /new (SQLite), {when}", run, isso.requests_per_s))
+    print(f"Isso's figure for SQLite: {isso.requests_per_s:.0f} req/s (mean of before and after)")
     sqlite_load = lite["load"]
     assert isinstance(sqlite_load, WrkResult)
     print(row("commentdesk, every check on (SQLite)", sqlite_load, isso.requests_per_s))
@@ -439,6 +458,8 @@ def report(isso: WrkResult, lite: dict[str, object], pg: dict[str, object] | Non
     print(f"bulk approve of {BULK_APPROVE}: {bulk:.0f} ms")
     targets.append(Target(f"bulk approve of {BULK_APPROVE} < 300 ms", bulk, 300.0, at_most=True))
     if pg is not None:
+        isso = baseline(*isso_runs[1:])
+        print(f"Isso's figure for PostgreSQL: {isso.requests_per_s:.0f} req/s (mean around it)")
         one = pg["one"]
         two = pg["two"]
         assert isinstance(one, WrkResult) and isinstance(two, dict)
@@ -493,18 +514,25 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory(prefix="commentdesk-subbench-") as tmp:
         workdir = Path(tmp)
-        print("measuring Isso ...", flush=True)
-        isso = measure_isso(workdir, args.workers, settings)
-        print("measuring commentdesk on SQLite ...", flush=True)
-        lite = sqlite_run(workdir, args.workers, settings, args.burst)
+        # Isso stays up (idle) through the run and is measured before and after each
+        # commentdesk run it is compared with.
+        with isso_thread(workdir, args.workers) as isso_url:
+            print("measuring Isso ...", flush=True)
+            isso_runs = [load(isso_url, "isso_new.lua", settings)]
+            print("measuring commentdesk on SQLite ...", flush=True)
+            lite = sqlite_run(workdir, args.workers, settings, args.burst)
+            print("measuring Isso again ...", flush=True)
+            isso_runs.append(load(isso_url, "isso_new.lua", settings))
+            pg = None
+            if not args.no_postgres:
+                print("measuring commentdesk on PostgreSQL ...", flush=True)
+                pg = postgres_run(workdir, args.workers, settings)
+                print("measuring Isso again ...", flush=True)
+                isso_runs.append(load(isso_url, "isso_new.lua", settings))
         if not args.no_rss:
             print(f"measuring RSS with {RSS_WORKERS} workers ...", flush=True)
             lite["rss"] = rss_run(workdir / "rss")
-        pg = None
-        if not args.no_postgres:
-            print("measuring commentdesk on PostgreSQL ...", flush=True)
-            pg = postgres_run(workdir, args.workers, settings)
-    return report(isso, lite, pg)
+    return report(isso_runs, lite, pg)
 
 
 if __name__ == "__main__":
