@@ -77,6 +77,20 @@ def on_exit(server: Any) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def post_worker_init(worker: Any) -> None:
+    """Load the classifier model, the bans, the rules and the caches, and run the submission
+    schemas and renderer once, before this worker takes a request: its first submission is
+    then as fast as its hundredth (bench/submissions.py measures it)."""
+    from flask import Flask
+
+    app = worker.wsgi
+    # bench/run.py starts its bare comparison app with this file too: nothing to warm there.
+    if isinstance(app, Flask) and app.import_name == "service":
+        from service.ops.warmup import warm_worker
+
+        warm_worker(app)
+
+
 def on_starting(server: Any) -> None:
     """Refuse a configuration mistake with one line before any worker starts: a worker that
     fails to boot makes gunicorn print its own traceback after ours."""

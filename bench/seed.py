@@ -180,9 +180,17 @@ def write_cursors(path: Path) -> None:
     )
 
 
-TUBESPAM_TRAIN = (
-    Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "tubespam" / "train.csv"
-)
+def _tubespam_train() -> Path:
+    """TubeSpam's training file: under TUBESPAM_DIR, else in a `shared/data/tubespam` beside
+    the repository (a clone) or beside the folder of worktrees it is in."""
+    if configured := os.environ.get("TUBESPAM_DIR"):
+        return Path(configured) / "train.csv"
+    repo = Path(__file__).resolve().parent.parent
+    candidates = [base / "shared" / "data" / "tubespam" / "train.csv" for base in repo.parents[:2]]
+    return next((path for path in candidates if path.exists()), candidates[0])
+
+
+TUBESPAM_TRAIN = _tubespam_train()
 
 
 def seed_classifier() -> dict[str, Any]:

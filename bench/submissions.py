@@ -35,6 +35,7 @@ from pathlib import Path
 import servers
 import wrk_runner
 from run import REALISTIC_LISTS, base_environment
+from seed_submissions import HOT_ARTICLE
 from servers import REPO_ROOT, ServerSpec
 from sqlalchemy import create_engine, make_url, text
 from wrk_runner import LoadSettings, WrkResult
@@ -42,7 +43,6 @@ from wrk_runner import LoadSettings, WrkResult
 BENCH_DIR = Path(__file__).resolve().parent
 ISSO_VERSION = "0.14.0"
 ISSO_CACHE = Path(os.environ.get("ISSO_CACHE", Path.home() / ".cache" / "commentdesk-bench"))
-HOT_ARTICLE = "bench/hot-story"
 SUBMIT_PATH = f"/api/v1/articles/{HOT_ARTICLE}/comments"
 ISSO_THREAD = "/bench/hot-story"
 READY_PATH = "/api/v1/counts?article=x"
@@ -154,14 +154,16 @@ def load(url: str, script: str, settings: LoadSettings, duration_s: int | None =
         composed.unlink(missing_ok=True)
 
 
-def measure_isso(workdir: Path, workers: int, settings: LoadSettings) -> WrkResult:
+@contextmanager
+def isso_thread(workdir: Path, workers: int) -> Iterator[str]:
+    """Isso, serving, with its hot thread seeded; the URL its load posts to."""
     with serve_isso(workdir, workers) as base_url:
         url = f"{base_url}/new?uri={ISSO_THREAD}"
         # The thread comes into being with its first comment; a title spares Isso the fetch.
         first = {"author": "Seed", "email": "seed@example.org", "text": "First!", "title": "Hot"}
         if post_json(url, first) != 201:
             raise SystemExit("Isso did not create the seed comment")
-        return load(url, "isso_new.lua", settings)
+        yield url
 
 
 def seed_commentdesk(env: dict[str, str]) -> dict[str, object]:
@@ -177,14 +179,18 @@ def seed_commentdesk(env: dict[str, str]) -> dict[str, object]:
     if finished.returncode != 0:
         raise SystemExit(f"seeding failed:\n{finished.stderr[-3000:]}")
     report: dict[str, object] = json.loads(finished.stdout.strip().splitlines()[-1])
+    if not str(report.get("classifier", "")).startswith("trained"):
+        # "Every check on" includes a trained classifier: without it the run measures less.
+        raise SystemExit(f"seeding: {report.get('classifier')} (set TUBESPAM_DIR)")
     return report
 
 
-def first_submissions_ms(base_url: str, count: int) -> list[float]:
+def first_submissions_ms(base_url: str, count: int, tag: str = "") -> list[float]:
     """Latencies of the first submissions a freshly started service answers."""
     timings = []
     for index in range(count):
-        body = {"name": "First", "email": f"first{index}@example.org", "body": f"Hello {index}"}
+        email, text = f"first{tag}{index}@example.org", f"Hello {tag}{index}"
+        body = {"name": "First", "email": email, "body": text}
         began = time.perf_counter()
         status = post_json(base_url + SUBMIT_PATH, body, {"X-Forwarded-For": f"192.0.2.{index}"})
         timings.append((time.perf_counter() - began) * 1000)
@@ -302,6 +308,38 @@ def sqlite_run(
     return out
 
 
+RSS_WORKERS = 5
+
+
+def worker_rss_mb(server: servers.Server) -> list[float]:
+    """Resident memory of each of gunicorn's workers (the master's children), in MB."""
+    pid = server.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    sizes = []
+    for child in children:
+        for line in Path(f"/proc/{child}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
+def rss_run(workdir: Path) -> dict[str, list[float]]:
+    """RSS of RSS_WORKERS workers without the classifier and with it (loaded at the worker's
+    start, see gunicorn.conf.py), each after a few submissions have gone through them."""
+    workdir.mkdir()
+    env = base_environment(workdir)
+    seed_commentdesk(env)
+    out: dict[str, list[float]] = {}
+    for label, extra in (("without model", {"CLASSIFIER_ENABLED": "false"}), ("with model", {})):
+        spec = ServerSpec(
+            name=f"rss-{label}", app="wsgi:app", ready_path=READY_PATH, env=CHECKS_ON | extra
+        )
+        with servers.serve(spec, env, RSS_WORKERS, workdir) as server:
+            first_submissions_ms(server.base_url, 4 * RSS_WORKERS, tag=label.replace(" ", "-"))
+            out[label] = worker_rss_mb(server)
+    return out
+
+
 def postgres_run(workdir: Path, workers: int, settings: LoadSettings) -> dict[str, object] | None:
     url = scratch_postgres()
     if url is None:
@@ -345,16 +383,43 @@ def non_2xx(result: WrkResult) -> int:
 
 def row(label: str, result: WrkResult, isso_rps: float) -> str:
     return (
-        f"{label:<44} {result.requests_per_s:>8.0f} {result.p50_ms:>8.1f} {result.p99_ms:>8.1f} "
+        f"{label:<50} {result.requests_per_s:>8.0f} {result.p50_ms:>8.1f} {result.p99_ms:>8.1f} "
         f"{non_2xx(result):>7} {result.requests_per_s / isso_rps:>8.2f}x"
     )
 
 
-def report(isso: WrkResult, lite: dict[str, object], pg: dict[str, object] | None) -> int:
+def _mbs(sizes: list[float]) -> str:
+    return ", ".join(f"{size:.0f}" for size in sizes)
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Isso's figure for a comparison: the mean of its runs just before and just after, so
+    a machine whose load changes during the run tilts neither side."""
+
+    requests_per_s: float
+
+
+def baseline(*runs: WrkResult) -> Baseline:
+    return Baseline(sum(r.requests_per_s for r in runs) / len(runs))
+
+
+def report(
+    isso_runs: list[WrkResult], lite: dict[str, object], pg: dict[str, object] | None
+) -> int:
     print(
-        f"\n{'scenario':<44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>7} {'vs Isso':>9}"
+        f"\n{'scenario':<50} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>7} {'vs Isso':>9}"
     )
-    print(row(f"Isso {ISSO_VERSION} POST /new (SQLite)", isso, isso.requests_per_s))
+    isso = baseline(*isso_runs[:2])
+    for when, run in zip(("before", "after SQLite", "after PostgreSQL"), isso_runs, strict=False):
+        print(row(f"Isso {ISSO_VERSION} POST /new (SQLite), {when}", run, isso.requests_per_s))
+    print(f"Isso's figure for SQLite: {isso.requests_per_s:.0f} req/s (mean of before and after)")
     sqlite_load = lite["load"]
     assert isinstance(sqlite_load, WrkResult)
     print(row("commentdesk, every check on (SQLite)", sqlite_load, isso.requests_per_s))
@@ -380,11 +445,21 @@ def report(isso: WrkResult, lite: dict[str, object], pg: dict[str, object] | Non
         targets.append(
             Target("burst: no 5xx", sum(n for s, n in burst.statuses.items() if s >= 500), 0, True)
         )
+    rss = lite.get("rss")
+    if isinstance(rss, dict):
+        without, with_model = (sorted(rss[k]) for k in ("without model", "with model"))
+        print(f"RSS per worker ({RSS_WORKERS} workers), MB, without the model: {_mbs(without)}")
+        print(f"RSS per worker ({RSS_WORKERS} workers), MB, model loaded: {_mbs(with_model)}")
+        added = _median(with_model) - _median(without)
+        print(f"the classifier adds {added:.1f} MB per worker (medians)")
+        targets.append(Target("classifier adds <= 20 MB per worker", added, 20.0, at_most=True))
     bulk = lite["bulk_approve_ms"]
     assert isinstance(bulk, float)
     print(f"bulk approve of {BULK_APPROVE}: {bulk:.0f} ms")
     targets.append(Target(f"bulk approve of {BULK_APPROVE} < 300 ms", bulk, 300.0, at_most=True))
     if pg is not None:
+        isso = baseline(*isso_runs[1:])
+        print(f"Isso's figure for PostgreSQL: {isso.requests_per_s:.0f} req/s (mean around it)")
         one = pg["one"]
         two = pg["two"]
         assert isinstance(one, WrkResult) and isinstance(two, dict)
@@ -429,6 +504,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-rss", action="store_true", help="skip the RSS measurement")
     args = parser.parse_args()
     settings = LoadSettings(args.duration, args.connections, args.threads, timeout_s=5)
     print(
@@ -438,15 +514,25 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory(prefix="commentdesk-subbench-") as tmp:
         workdir = Path(tmp)
-        print("measuring Isso ...", flush=True)
-        isso = measure_isso(workdir, args.workers, settings)
-        print("measuring commentdesk on SQLite ...", flush=True)
-        lite = sqlite_run(workdir, args.workers, settings, args.burst)
-        pg = None
-        if not args.no_postgres:
-            print("measuring commentdesk on PostgreSQL ...", flush=True)
-            pg = postgres_run(workdir, args.workers, settings)
-    return report(isso, lite, pg)
+        # Isso stays up (idle) through the run and is measured before and after each
+        # commentdesk run it is compared with.
+        with isso_thread(workdir, args.workers) as isso_url:
+            print("measuring Isso ...", flush=True)
+            isso_runs = [load(isso_url, "isso_new.lua", settings)]
+            print("measuring commentdesk on SQLite ...", flush=True)
+            lite = sqlite_run(workdir, args.workers, settings, args.burst)
+            print("measuring Isso again ...", flush=True)
+            isso_runs.append(load(isso_url, "isso_new.lua", settings))
+            pg = None
+            if not args.no_postgres:
+                print("measuring commentdesk on PostgreSQL ...", flush=True)
+                pg = postgres_run(workdir, args.workers, settings)
+                print("measuring Isso again ...", flush=True)
+                isso_runs.append(load(isso_url, "isso_new.lua", settings))
+        if not args.no_rss:
+            print(f"measuring RSS with {RSS_WORKERS} workers ...", flush=True)
+            lite["rss"] = rss_run(workdir / "rss")
+    return report(isso_runs, lite, pg)
 
 
 if __name__ == "__main__":

@@ -323,6 +323,16 @@ class Ban(Model):
     lifted_by: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
 
 
+class StateVersion(Model):
+    """A number bumped whenever a set that workers cache changes (the bans), so each worker
+    knows, by reading one row, when its copy is stale."""
+
+    __tablename__ = "state_versions"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+
+
 # The longest note a moderator may write (a decision's note, a ban's reason, a note about a
 # commenter): long enough for a paragraph, short enough for the audit log to stay readable.
 NOTE_MAX = 2000

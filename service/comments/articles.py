@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -56,7 +56,7 @@ def _existing(session: Session, key: str) -> Article:
 def _prepared(session: Session, key: str, moderator_id: int) -> Article:
     """The article a moderator configures, created (and audited) if nobody has commented on
     it yet: a sensitive story can be locked or pre-moderated before it is published."""
-    locked = select(Article).where(Article.key == key).with_for_update()
+    locked = select(Article).where(Article.key == key).with_for_update(key_share=True)
     if article := session.scalars(locked).one_or_none():
         return article
     article = lock_or_create(session, key)
@@ -71,17 +71,30 @@ def _prepared(session: Session, key: str, moderator_id: int) -> Article:
 
 
 def lock_or_create(session: Session, key: str) -> Article:
-    """The article row, created if new and locked for this write transaction.
+    """The article row, created if new and locked for this write transaction (a moderator's
+    change to its settings). Not a key change: comments may still be added meanwhile."""
+    return _get_or_create(session, _BY_KEY.with_for_update(key_share=True), key)
 
-    The lock (row lock on PostgreSQL; SQLite's write transaction locks everything) serialises
-    submissions to one article, so duplicate checks cannot race each other.
-    """
-    locked = select(Article).where(Article.key == key).with_for_update()
-    if article := session.scalars(locked).one_or_none():
+
+def get_or_create(session: Session, key: str) -> Article:
+    """The article row for a submission, created if new, not locked: submissions to one
+    story must not queue on its row (its count is updated in place, see lifecycle)."""
+    return _get_or_create(session, _BY_KEY, key)
+
+
+_BY_KEY = select(Article).where(Article.key == bindparam("key"))
+
+
+def find(session: Session, key: str) -> Article | None:
+    return session.scalars(_BY_KEY, {"key": key}).one_or_none()
+
+
+def _get_or_create(session: Session, statement: Select[Article], key: str) -> Article:
+    if article := session.scalars(statement, {"key": key}).one_or_none():
         _start_at_first_comment(session, article)
         return article
     _create_missing(session, [key])
-    return session.scalars(locked).one()
+    return session.scalars(statement, {"key": key}).one()
 
 
 def _start_at_first_comment(session: Session, article: Article) -> None:

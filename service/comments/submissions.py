@@ -4,6 +4,7 @@ withdraws it."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from service import notifications
@@ -84,8 +85,9 @@ class SubmissionResult:
 
 
 def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
-    # Long because it is one write transaction read top to bottom: each step relies on the
-    # article row the first one locked (duplicates, floods and surges are judged under it).
+    # Long because it is one write transaction read top to bottom. Duplicates and floods are
+    # judged under a lock on the sender (SQLite's one writer; on PostgreSQL an advisory lock
+    # on their address), never on the article: a hot story takes submissions in parallel.
     articles.check_key(new.article_key)
     email_vault = vault.vault()
     email_hash = email_vault.email_hash(new.email)
@@ -97,8 +99,11 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
     current = early.rules
     trap = traps.inspect(new.honeypot, new.form_token)
     with write_transaction() as session:
-        article = articles.lock_or_create(session, new.article_key)
-        if earlier := _recent_duplicate(session, article.id, email_hash, new.body):
+        article = articles.get_or_create(session, new.article_key)
+        _one_at_a_time_per_sender(session, email_hash, ip_hash)
+        history, duplicate_id = _earlier_comments(session, article.id, email_hash, new.body)
+        if duplicate_id is not None:
+            earlier = session.get_one(Comment, duplicate_id)
             token = edit_token(earlier.id) if earlier.ip_hash == ip_hash else None
             return SubmissionResult(earlier, token, created=False)
         now = utcnow()
@@ -115,7 +120,7 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
                 name=new.name,
                 body=new.body,
                 website=new.website,
-                history=_history(session, email_hash),
+                history=history,
                 trap=trap,
                 surge_until=surge.until,
                 spam_probability=early.spam_probability,
@@ -145,6 +150,27 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
         admission.publish()
     _after_commit(new, comment, surge)
     return SubmissionResult(comment, edit_token(comment.id), created=True)
+
+
+def warm_up() -> None:
+    """Load, and run once, what a submission needs (the classifier model, the bans, the
+    rules, the renderer, the policy's checks), so that a new worker's first submission costs
+    what its hundredth does. The gunicorn worker start calls it (service/ops/warmup.py)."""
+    body = "Warming up: some *Markdown*, a link to https://example.org and a few words."
+    ban_checks.warm()
+    probability = classifier.spam_score(body)
+    candidate = policy.Candidate(
+        name="Warm", body=body, website="https://example.org", spam_probability=probability
+    )
+    policy.evaluate(candidate, rules.current_rules())
+    render_body(body)
+    similarity.fingerprint(body)
+    # Run (read-only) the statements of the write path, so SQLAlchemy has compiled them.
+    session = db.session()
+    _earlier_comments(session, 0, "", body)
+    articles.find(session, "")
+    surges.recent_counts(session, 0, utcnow())
+    session.rollback()
 
 
 @dataclass(frozen=True)
@@ -217,24 +243,52 @@ def _check_flood(session: Session, email_hash: str, ip_hash: str | None, now: da
         )
 
 
-def _recent_duplicate(
+# Built once: the submission runs it every time, and building it cost more than running it.
+_EARLIER = select(
+    func.count().filter(Comment.status == CommentStatus.APPROVED),
+    func.count().filter(Comment.status == CommentStatus.SPAM),
+    # The same text from the same address on the same article a moment ago: a double click,
+    # a retry after a timeout, or a reload that re-posted the form.
+    func.min(Comment.id).filter(
+        Comment.article_id == bindparam("article_id"),
+        Comment.created_at >= bindparam("since"),
+        Comment.body == bindparam("body"),
+        Comment.status != CommentStatus.DELETED,
+    ),
+).where(Comment.email_hash == bindparam("email_hash"))
+
+
+def _earlier_comments(
     session: Session, article_id: int, email_hash: str, body: str
-) -> Comment | None:
-    """The same text from the same address on the same article a moment ago: a double click,
-    a retry after a timeout, or a reload that re-posted the form."""
+) -> tuple[policy.History, int | None]:
+    """What this address wrote before, in one statement: how its comments were decided,
+    and the comment this one repeats, if any."""
     since = utcnow() - timedelta(seconds=current_app.config["DUPLICATE_WINDOW_SECONDS"])
-    return session.scalars(
-        select(Comment)
-        .where(
-            Comment.email_hash == email_hash,
-            Comment.created_at >= since,
-            Comment.article_id == article_id,
-            Comment.body == body,
-            Comment.status != CommentStatus.DELETED,
-        )
-        .order_by(Comment.id)
-        .limit(1)
-    ).first()
+    approved, spam, duplicate_id = session.execute(
+        _EARLIER,
+        {"article_id": article_id, "since": since, "body": body, "email_hash": email_hash},
+    ).one()
+    return policy.History(approved=approved, spam=spam), duplicate_id
+
+
+def _one_at_a_time_per_sender(session: Session, email_hash: str, ip_hash: str | None) -> None:
+    """Submissions from one address (and, with flood control on, one client) take turns, so
+    two copies of one comment, or two comments within the flood interval, cannot both pass
+    their checks. SQLite's write transaction already admits one writer at a time; on
+    PostgreSQL a transaction-scoped advisory lock on the sender does it."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    senders = [email_hash]
+    if ip_hash and current_app.config["FLOOD_SECONDS"] and current_app.config["RATELIMIT_ENABLED"]:
+        senders.append(ip_hash)
+    # Always in the same order, so two submissions never wait on each other's second lock.
+    keys = sorted(_advisory_key(sender) for sender in senders)
+    session.execute(select(*(func.pg_advisory_xact_lock(key) for key in keys)))
+
+
+def _advisory_key(sender: str) -> int:
+    digest = hashlib.blake2b(sender.encode(), digest_size=8, person=b"cd-submit").digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def _reply_target(session: Session, article_id: int, parent_id: int | None) -> Comment | None:

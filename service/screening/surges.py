@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service import audit
@@ -33,12 +33,16 @@ def in_force(article: Article, now: datetime) -> datetime | None:
     return None
 
 
-def refresh(session: Session, article: Article, now: datetime) -> SurgeState:
-    """Called for each submission inside its write transaction (the article row is locked)."""
+def refresh(session: Session, article: Article, now: datetime, locked: bool = False) -> SurgeState:
+    """Called for each submission inside its write transaction. The article row is not
+    locked (submissions to one story run side by side) until a switch is due: then it is,
+    and judged again, so two submissions never both switch."""
     config = current_app.config
     if article.surge_until is not None:
         if article.surge_until > now:
             return SurgeState(article.surge_until)
+        if not locked:
+            return _judged_again_locked(session, article, now)
         _switch(
             session,
             article,
@@ -50,12 +54,7 @@ def refresh(session: Session, article: Article, now: datetime) -> SurgeState:
     if not threshold and not spam_threshold:
         return SurgeState(None)
     since = now - timedelta(seconds=config["SURGE_WINDOW_SECONDS"])
-    recent, recent_spam = session.execute(
-        select(
-            func.count(),
-            func.count().filter(Comment.status == CommentStatus.SPAM),
-        ).where(Comment.article_id == article.id, Comment.created_at >= since)
-    ).one()
+    recent, recent_spam = recent_counts(session, article.id, since)
     minutes = config["SURGE_WINDOW_SECONDS"] // 60
     if threshold and recent + 1 >= threshold:
         note = f"{recent + 1} submissions in {minutes} minutes (threshold {threshold})."
@@ -63,9 +62,31 @@ def refresh(session: Session, article: Article, now: datetime) -> SurgeState:
         note = f"{recent_spam} spam submissions in {minutes} minutes (threshold {spam_threshold})."
     else:
         return SurgeState(None)
+    if not locked:
+        return _judged_again_locked(session, article, now)
     until = now + timedelta(seconds=config["SURGE_COOLDOWN_SECONDS"])
     _switch(session, article, until, AuditAction.SURGE_ON, note)
     return SurgeState(until, started_because=note)
+
+
+# Built once: every submission runs it.
+_RECENT = select(
+    func.count(),
+    func.count().filter(Comment.status == CommentStatus.SPAM),
+).where(Comment.article_id == bindparam("article_id"), Comment.created_at >= bindparam("since"))
+
+
+def recent_counts(session: Session, article_id: int, since: datetime) -> tuple[int, int]:
+    """Submissions to the article since then, and how many of them were spam."""
+    total, spam = session.execute(_RECENT, {"article_id": article_id, "since": since}).one()
+    return total, spam
+
+
+def _judged_again_locked(session: Session, article: Article, now: datetime) -> SurgeState:
+    # Flushed first: a refresh would drop what this submission changed on the row (its title).
+    session.flush()
+    session.refresh(article, with_for_update=True)
+    return refresh(session, article, now, locked=True)
 
 
 def _switch(

@@ -3,7 +3,9 @@ once, double-submits collapsed, decisions serialised, never a 500 ("database is 
 
 from __future__ import annotations
 
+import fcntl
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -187,3 +189,139 @@ def test_concurrent_opposite_decisions_leave_a_consistent_count(app, client, mod
     counts = client.get("/api/v1/counts", query_string={"article": "posts/hello"}).get_json()
     assert counts == {"counts": {"posts/hello": approved}}
     assert moves == sum(status == 200 for status, _ in answers)
+
+
+def _comment(n: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "name": f"Reader {n}",
+        "email": f"reader{n}@example.org",
+        "body": f"Comment {n}: an opinion of my own about the story of the day.",
+    } | fields
+
+
+def test_a_surge_into_one_hot_article_stores_every_comment_once_and_counts_them(make_app):
+    # Every submission to one story at the same moment, published at once: no per-article
+    # lock serialises them any more, so the count must come out right by itself.
+    app = make_app(MODERATION="off", RATELIMIT_ENABLED=False)
+    distinct = [_comment(n) for n in range(40)]
+    sends = distinct + distinct[:8]
+    token = form_token(app)
+
+    with serving(app) as base:
+        answers = all_at_once(
+            [
+                post(f"{base}/api/v1/articles/hot/story/comments", json=c | {"form_token": token})
+                for c in sends
+            ]
+        )
+
+    statuses = Counter(status for status, _ in answers)
+    assert statuses == {201: 40, 200: 8}, [a for a in answers if a[0] not in (200, 201)]
+    created = sorted(body["id"] for status, body in answers if status == 201)
+    with app.app_context():
+        rows = db.session.scalars(select(Comment.id).order_by(Comment.id)).all()
+        count = db.session.scalar(select(Article.approved_count).where(Article.key == "hot/story"))
+    assert rows == created
+    assert count == 40
+    feed = app.test_client().get("/api/v1/articles/hot/story/comments?limit=200").get_json()
+    assert feed["count"] == 40 and len(feed["comments"]) == 40
+
+
+def test_copies_of_one_comment_sent_at_once_are_stored_once(make_app):
+    app = make_app(RATELIMIT_ENABLED=False)
+    token = form_token(app)
+    copy = _comment(1) | {"form_token": token}
+
+    with serving(app) as base:
+        answers = all_at_once(
+            [post(f"{base}/api/v1/articles/hot/story/comments", json=copy) for _ in range(20)]
+        )
+
+    assert Counter(status for status, _ in answers) == {201: 1, 200: 19}, answers
+    assert len({body["id"] for _, body in answers}) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
+
+
+FLOOD = {
+    "RATELIMIT_ENABLED": True,
+    "SUBMIT_RATE_LIMIT": "10000 per minute",
+    "FLOOD_SECONDS": 60,
+    "TRUSTED_PROXIES": 1,
+}
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        # One address from many clients, and many addresses from one client.
+        lambda n: ({"email": "flooder@example.org"}, f"198.51.100.{n + 1}"),
+        lambda n: ({"email": f"sock{n}@example.org"}, "198.51.100.200"),
+    ],
+    ids=["one address", "one client"],
+)
+def test_a_flood_sent_all_at_once_lets_exactly_one_comment_through(
+    make_app, sender: Callable[[int], tuple[dict[str, str], str]]
+):
+    app = make_app(**FLOOD)
+    token = form_token(app)
+    sends = [sender(n) for n in range(12)]
+
+    with serving(app) as base:
+        answers = all_at_once(
+            [
+                post(
+                    f"{base}/api/v1/articles/hot/story/comments",
+                    json=_comment(n, **fields) | {"form_token": token},
+                    headers={"X-Forwarded-For": ip},
+                )
+                for n, (fields, ip) in enumerate(sends)
+            ]
+        )
+
+    assert Counter(status for status, _ in answers) == {201: 1, 429: 11}, answers
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
+
+
+def test_a_submission_does_not_wait_for_a_lock_on_its_article_row(make_app):
+    # What serialised every submission to a story: each took a lock on its row. Another
+    # holds one here (as a moderator changing the article's settings does, for a moment);
+    # a held submission must go on meanwhile.
+    app = make_app(MODERATION="pre", RATELIMIT_ENABLED=False)
+    client = app.test_client()
+    assert submit(client, article="hot/story", body="The first.").status_code == 201
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has one writer at a time; row locks are PostgreSQL's")
+        holder = db.engine.connect()
+    try:
+        holder.execute(
+            select(Article.id).where(Article.key == "hot/story").with_for_update(key_share=True)
+        ).one()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(submit, app.test_client(), article="hot/story", body="Next.")
+            status = pending.result(timeout=5).status_code
+    finally:
+        holder.rollback()
+        holder.close()
+    assert status == 201
+
+
+def test_sqlite_writers_of_every_process_queue_on_one_lock_file(make_app):
+    # Another process's writer holds the turn (the lock file next to the database); this
+    # process's submission waits for it in the kernel's queue instead of SQLite's busy
+    # handler, and goes through as soon as the turn is released.
+    app = make_app(RATELIMIT_ENABLED=False)
+    with app.app_context():
+        database = db.engine.url.database
+    if not database or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("the lock file is SQLite's; PostgreSQL has row locks")
+    with open(f"{database}-writers.lock", "ab") as other_process:
+        fcntl.flock(other_process.fileno(), fcntl.LOCK_EX)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(submit, app.test_client(), body="Waits for its turn.")
+            time.sleep(0.5)
+            assert not pending.done()
+            fcntl.flock(other_process.fileno(), fcntl.LOCK_UN)
+            assert pending.result(timeout=TIMEOUT).status_code == 201

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,8 +18,9 @@ from sqlalchemy import func, select, update
 
 from service.extensions import db
 from service.models import Article, Ban, BanKind, Comment, ModerationEvent
-from service.moderation import accounts, bans
-from service.privacy import vault
+from service.moderation import accounts, bans, decisions
+from service.privacy import personal_data, vault
+from service.screening import ban_checks
 from tests.conftest import VALID, run_cli
 
 API = "/api/v1/moderation"
@@ -115,7 +117,7 @@ def _ip_hash(app: Flask, ip: str) -> str:
     return hashed
 
 
-def test_a_suspension_says_when_and_ends_by_itself(app, client, moderator_headers):
+def test_a_suspension_says_when_and_ends_by_itself(app, client, moderator_headers, monkeypatch):
     until = datetime.now(UTC) + timedelta(days=2)
     result = ban(client, moderator_headers, kind="email", email="hot@example.org", days=2)
     assert result["ban"]["state"] == "suspended"
@@ -127,11 +129,15 @@ def test_a_suspension_says_when_and_ends_by_itself(app, client, moderator_header
     error = refused.get_json()["error"]
     assert error["code"] == "commenter_suspended"
     assert f"You may comment again after {until:%d %B %Y}" in error["message"]
-    # Two days later (moved back in the database: the ban's end is now in the past).
+    # Two days later, nothing written in between: the worker's copy of the bans knows when
+    # each one ends.
+    later = until + timedelta(minutes=1)
+    monkeypatch.setattr(ban_checks, "utcnow", lambda: later)
+    assert post(client, email="hot@example.org").status_code == 201
+    # The list tells expired from in force by the database's clock: moved back there.
     with app.app_context():
         db.session.execute(update(Ban).values(until=datetime.now(UTC) - timedelta(seconds=1)))
         db.session.commit()
-    assert post(client, email="hot@example.org").status_code == 201
     listed = client.get(f"{API}/bans?state=all", headers=moderator_headers).get_json()
     assert [b["state"] for b in listed["bans"]] == ["expired"]
     assert client.get(f"{API}/bans", headers=moderator_headers).get_json()["bans"] == []
@@ -389,3 +395,71 @@ def test_the_bans_list_pages_newest_first_with_every_ban_once(app: Flask) -> Non
     # A filter and the cursor together: the lifted ban is skipped, six in two full pages.
     assert len(active["bans"]) == len(rest["bans"]) == 3
     assert rest["next_cursor"] is None
+
+
+# Each worker keeps the bans in memory and checks their version in the database once its
+# copy is older than FEED_STATE_SECONDS (0 here: at every submission). `here` and `there`
+# are two workers on one database: what a moderator does on one must hold on the other.
+
+
+def _two_workers(make_app: Any) -> tuple[FlaskClient, Flask, int]:
+    here = make_app(FEED_STATE_SECONDS=0)
+    there = make_app(FEED_STATE_SECONDS=0)
+    with there.app_context():
+        moderator = accounts.create_moderator("noor", "correct horse battery staple").id
+    client = here.test_client()
+    # This worker has loaded its copy (no bans yet) before anything happens there.
+    assert post(client, email="late@example.org").status_code == 201
+    return client, there, moderator
+
+
+def test_a_ban_and_its_lift_on_another_worker_hold_here(make_app):
+    client, there, moderator = _two_workers(make_app)
+    with there.app_context():
+        target = bans.Target(BanKind.EMAIL, email="late@example.org")
+        placed = bans.ban(target, "Spam on every story.", moderator)
+
+    assert post(client, email="late@example.org").get_json()["error"] == BANNED
+
+    with there.app_context():
+        bans.lift(placed.ban["id"], moderator)
+    assert post(client, email="late@example.org").status_code == 201
+
+
+def test_undoing_a_spam_ban_on_another_worker_lets_the_commenter_back_here(make_app):
+    client, there, moderator = _two_workers(make_app)
+    with there.app_context():
+        target = bans.Target(BanKind.EMAIL, email="late@example.org")
+        batch = bans.ban(target, "Spam on every story.", moderator, spam=True).batch
+    assert post(client, email="late@example.org").status_code == 403
+
+    with there.app_context():
+        assert batch
+        decisions.undo(batch, moderator)
+    assert post(client, email="late@example.org").status_code == 201
+
+
+def test_erasing_a_banned_commenter_on_another_worker_ends_the_ban_here(make_app):
+    client, there, moderator = _two_workers(make_app)
+    with there.app_context():
+        bans.ban(bans.Target(BanKind.EMAIL, email="late@example.org"), "Spam.", moderator)
+    assert post(client, email="late@example.org").status_code == 403
+
+    with there.app_context():
+        personal_data.erase_person("late@example.org", personal_data.ErasureMode.ANONYMISE)
+    # The ban went with the person's hash: a new start, like any new commenter.
+    assert post(client, email="late@example.org").status_code == 201
+
+
+def test_a_worker_trusts_its_copy_of_the_bans_only_for_a_moment(make_app):
+    here = make_app(FEED_STATE_SECONDS=0.3)
+    there = make_app()
+    with there.app_context():
+        moderator = accounts.create_moderator("noor", "correct horse battery staple").id
+    client = here.test_client()
+    assert post(client, email="late@example.org").status_code == 201
+    with there.app_context():
+        bans.ban(bans.Target(BanKind.EMAIL, email="late@example.org"), "Spam.", moderator)
+
+    time.sleep(0.4)
+    assert post(client, email="late@example.org").status_code == 403
