@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
@@ -22,6 +23,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from sqlalchemy import TypeDecorator, event, inspect
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session
 
 from service.extensions import db
@@ -119,13 +121,17 @@ def write_transaction() -> Iterator[Session]:
         session.commit()
     token = _write_intent.set(True)
     try:
-        with _one_writer_per_process(session.get_bind()), session.begin():
+        # A request waits its busy timeout for its turn, like SQLite's own busy handler would.
+        wait_ms = work_timeouts(_work.get(), current_app.config).sqlite_busy_ms
+        with _one_writer_per_process(session.get_bind(), wait_ms), session.begin():
             yield session
     finally:
         _write_intent.reset(token)
 
 
-def _one_writer_per_process(engine: Engine | Connection) -> AbstractContextManager[Any]:
+def _one_writer_per_process(
+    engine: Engine | Connection, wait_ms: int
+) -> AbstractContextManager[Any]:
     """SQLite has one writer, and its busy handler polls with growing sleeps: with many
     writers waiting, turns go badly (measured: 9 submissions/s instead of 50, and a p99 of
     over half a second across gunicorn workers). So writers queue before `BEGIN IMMEDIATE`:
@@ -140,7 +146,12 @@ def _one_writer_per_process(engine: Engine | Connection) -> AbstractContextManag
     writers = _sqlite_writers.get(database)
     if writers is None:
         writers = _sqlite_writers.setdefault(database, _SqliteWriters(f"{database}-writers.lock"))
-    return writers
+    return writers.turn(wait_ms)
+
+
+class WritersBusy(SQLAlchemyTimeoutError):
+    """Another writer kept SQLite's write turn for longer than this work may wait: answered
+    like a pool that stayed busy (503, try again)."""
 
 
 class _SqliteWriters:
@@ -154,29 +165,71 @@ class _SqliteWriters:
         self._file: IO[bytes] | None = None
         self._depth = 0
 
-    def __enter__(self) -> None:
-        self._threads.acquire()
+    @contextmanager
+    def turn(self, wait_ms: int) -> Iterator[None]:
+        """The write turn, waited for at most `wait_ms` (0: as long as it takes)."""
+        deadline = time.monotonic() + wait_ms / 1000 if wait_ms else None
+        if not self._threads.acquire(timeout=wait_ms / 1000 if wait_ms else -1):
+            raise WritersBusy("waited too long for another thread's write transaction")
         try:
             if self._depth == 0:
-                self._file = open(self._path, "ab")
-                fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
+                self._file = _flock_within(self._path, deadline)
             self._depth += 1
         except BaseException:
-            if self._file is not None:
-                self._file.close()
-                self._file = None
             self._threads.release()
             raise
-
-    def __exit__(self, *_exc: object) -> None:
-        self._depth -= 1
         try:
-            if self._depth == 0 and self._file is not None:
-                # Closing the file releases the flock.
-                self._file.close()
-                self._file = None
+            yield
         finally:
-            self._threads.release()
+            self._depth -= 1
+            try:
+                if self._depth == 0 and self._file is not None:
+                    # Closing the file releases the flock.
+                    self._file.close()
+                    self._file = None
+            finally:
+                self._threads.release()
+
+
+def _flock_within(path: str, deadline: float | None) -> IO[bytes]:
+    """The lock file, opened and flocked: queued in the kernel (first come, first served)
+    rather than polled. flock cannot time out, so a bounded wait happens in a thread of its
+    own; if the deadline passes first, that thread lets the lock go as soon as it gets it."""
+    # Open for the whole turn: closing it is what releases the lock.
+    file = open(path, "ab")  # noqa: SIM115
+    try:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return file
+    except BlockingIOError:
+        pass
+    except BaseException:
+        file.close()
+        raise
+    if deadline is None:
+        try:
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX)
+        except BaseException:
+            file.close()
+            raise
+        return file
+    got_it = threading.Event()
+    handover = threading.Lock()
+    abandoned = False
+
+    def wait() -> None:
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX)
+        with handover:
+            got_it.set()
+            if abandoned:
+                file.close()
+
+    threading.Thread(target=wait, name="sqlite-writer-turn", daemon=True).start()
+    got_it.wait(max(0.0, deadline - time.monotonic()))
+    with handover:
+        if got_it.is_set():
+            return file
+        abandoned = True
+    raise WritersBusy("waited too long for another process's write transaction")
 
 
 _sqlite_writers: dict[str, _SqliteWriters] = {}

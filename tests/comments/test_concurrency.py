@@ -325,3 +325,25 @@ def test_sqlite_writers_of_every_process_queue_on_one_lock_file(make_app):
             assert not pending.done()
             fcntl.flock(other_process.fileno(), fcntl.LOCK_UN)
             assert pending.result(timeout=TIMEOUT).status_code == 201
+
+
+def test_a_request_waits_for_the_sqlite_turn_no_longer_than_its_timeout(make_app):
+    # A writer of another process (an import, a stuck worker) keeps the turn: a submission
+    # answers 503 within the request's timeout instead of hanging, and once the turn is free
+    # again the next submission goes through (the abandoned wait let it go).
+    app = make_app(RATELIMIT_ENABLED=False, DB_STATEMENT_TIMEOUT_MS=1000)
+    with app.app_context():
+        database = db.engine.url.database
+    if not database or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("the lock file is SQLite's; PostgreSQL has row locks")
+    client = app.test_client()
+    with open(f"{database}-writers.lock", "ab") as other_process:
+        fcntl.flock(other_process.fileno(), fcntl.LOCK_EX)
+        started = time.monotonic()
+        refused = submit(client, body="Waits too long.")
+        waited = time.monotonic() - started
+    assert refused.status_code == 503
+    assert refused.get_json()["error"]["code"] == "database_busy"
+    assert refused.headers["Retry-After"]
+    assert 0.9 < waited < 5
+    assert submit(client, body="Gets its turn.").status_code == 201
