@@ -50,7 +50,7 @@ def test_widget_renders_the_thread_from_the_api_on_another_origin(site, tab, pag
     expect(ada.locator(".name").first).to_have_text("Ada")
     link = ada.locator("a.name").first
     expect(link).to_have_attribute("href", "https://ada.example/")
-    expect(link).to_have_attribute("rel", "nofollow ugc noopener")
+    expect(link).to_have_attribute("rel", "nofollow ugc noopener noreferrer")
     expect(ada.locator(".body em").first).to_have_text("post")
     avatar = ada.locator("img.avatar").first
     expect(avatar).to_have_attribute("src", re.compile(re.escape(api.url) + r"/api/v1/avatars/"))

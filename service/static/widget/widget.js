@@ -261,7 +261,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
     function meta(c, badges) {
       const website = c.website && webUrl(c.website);
       const name = website
-        ? h("a", { class: "name", href: website, rel: "nofollow ugc noopener" }, c.name)
+        ? h("a", { class: "name", href: website, rel: "nofollow ugc noopener noreferrer" }, c.name)
         : h("span", { class: "name" }, c.name);
       const when = new Date(c.created_at);
       return h(

@@ -115,7 +115,7 @@ def test_snippet_escapes_names_and_websites(client, moderator_headers):
 
     assert not page.find("script")
     assert not [e for e in page.find("img") if "onerror" in e]
-    [link] = page.find("a", rel="nofollow ugc noopener")
+    [link] = page.find("a", rel="nofollow ugc noopener noreferrer")
     assert link["href"] == 'https://ada.example/"><script>alert(1)</script>'
     assert '<img src=x onerror="alert(1)">' in page.plain_text()
 
