@@ -84,7 +84,8 @@ def _atom(title: str, self_url: str, page_url: str | None, key: str | None) -> b
         self_url=self_url,
         page_url=page_url,
         comment_url=comment_url,
-        tag_authority=urlsplit(service_url()).hostname or "localhost",
+        # Configured names only (a feed's entry ids must not follow a Host header).
+        tag_authority=urlsplit(service_url() or site_url).hostname or "localhost",
     )
     return atom.document(info, thread.recent(key, ATOM_ENTRIES))
 
