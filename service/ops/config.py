@@ -113,6 +113,9 @@ class Defaults:
     # "My comments" (service/privacy/my_comments.py): how long the emailed link works; 0: no email.
     # Sent only when SMTP_HOST, NOTIFY_EMAIL_FROM and PUBLIC_URL are set.
     MY_COMMENTS_LINK_HOURS = 72
+    # Only to commenters who ask, once a day per address, and at most this many an hour for
+    # the whole site (0: none), so nobody can make the site mail strangers in bulk.
+    MY_COMMENTS_MAIL_PER_HOUR = 100
 
     # Access and audit logs (service/ops/observability.py): one JSON object a line, or "text".
     LOG_FORMAT = "json"
@@ -273,6 +276,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
             "MAX_PINNED_COMMENTS",
             "RETENTION_DAYS",
             "MY_COMMENTS_LINK_HOURS",
+            "MY_COMMENTS_MAIL_PER_HOUR",
         )
     },
 }
