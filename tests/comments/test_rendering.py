@@ -112,21 +112,21 @@ def test_every_link_is_marked_nofollow_ugc_noopener_noreferrer(text, href):
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "kept"),
     [
-        "write to ada@example.org",
-        "write to <mailto:ada@example.org>",
-        "write to [Ada](mailto:ada@example.org)",
-        "write to [Ada](MAILTO:ada@example.org)",
+        ("write to ada@example.org", "write to ada@example.org"),
+        ("write to <mailto:ada@example.org>", "mailto:ada@example.org"),
+        ("write to [Ada](mailto:ada@example.org)", "Ada"),
+        ("write to [Ada](MAILTO:ada@example.org)", "Ada"),
     ],
     ids=["bare", "autolink", "markdown", "upper-case"],
 )
-def test_an_address_in_a_body_is_never_a_mailto_link(text):
+def test_an_address_in_a_body_is_never_a_mailto_link(text, kept):
     html = render_body(text)
 
     assert 'href="mailto:' not in html.lower()
     assert not any(link.get("href") for link in Elements(html).links)
-    assert "ada@example.org" in html
+    assert kept in html
 
 
 def test_images_are_not_rendered():
