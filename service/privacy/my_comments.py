@@ -60,8 +60,8 @@ def address_from(token: str) -> str:
         return address
     if email_vault.open_address(token, None):
         raise LinkExpired(
-            "This link has expired. Post a comment with the same address to get a new one, "
-            "or ask the site's moderators."
+            "This link has expired. To get a new one, post a comment with the same address "
+            'and tick "Email me a link to manage my comments", or ask the site\'s moderators.'
         )
     raise LinkInvalid("This link is not valid. Use the link from the email exactly as sent.")
 
