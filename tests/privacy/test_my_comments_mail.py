@@ -178,6 +178,25 @@ def test_the_plain_form_has_the_unticked_box_and_a_ticked_one_brings_the_link(ma
     assert recipients(mailbox) == [ADA]
 
 
+def test_the_error_page_keeps_the_box_as_the_reader_left_it(mail_app):
+    app, mailbox = mail_app()
+    form = {"name": "Ada", "email": "ada@example", "body": "Oops.", "form_token": form_token(app),
+            "return_to": "https://blog.example.com/posts/mail"}  # fmt: skip
+    client = app.test_client()
+
+    ticked = client.post(
+        "/api/v1/articles/posts/mail/comments", data=form | {"my_comments_link": "true"}
+    )
+    unticked = client.post("/api/v1/articles/posts/mail/comments", data=form)
+
+    assert ticked.status_code == unticked.status_code == 422
+    box = 'name="my_comments_link" type="checkbox" value="true"'
+    assert f"{box} checked>" in ticked.get_data(as_text=True)
+    assert f"{box}>" in unticked.get_data(as_text=True)
+    settle(app)
+    assert mailbox.messages == []
+
+
 def test_the_api_documents_the_field(mail_app):
     app, _ = mail_app()
     spec = app.test_client().get("/openapi.json").get_json()
