@@ -40,3 +40,22 @@ def test_the_tests_app_reaches_out_to_nothing_by_default():
     assert not config["EMAIL_CHECK_DELIVERABILITY"]
     assert not NotifySettings.from_config(config).webhook_enabled
     assert not config["SMTP_HOST"]
+
+
+def test_a_dns_lookup_of_a_name_beyond_this_machine_is_refused():
+    with pytest.warns(UserWarning, match="example.org"), pytest.raises(SocketConnectBlockedError):
+        socket.getaddrinfo("example.org", 443)
+    assert socket.getaddrinfo("localhost", 80)
+
+
+def test_the_email_deliverability_check_cannot_ask_a_dns_server():
+    import dns.resolver
+
+    # What email-validator's deliverability check does, with this machine's resolver setup
+    # (the nameserver of /etc/resolv.conf, or a loopback stub other than 127.0.0.1).
+    for nameserver in ("10.255.255.53", "127.0.0.53"):
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = [nameserver]
+        resolver.lifetime = 0.5
+        with pytest.raises(dns.resolver.LifetimeTimeout, match="tried to use socket"):
+            resolver.resolve("example.org", "MX")
