@@ -366,6 +366,17 @@ class Notification(Model):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class LinkMail(Model):
+    """When a "my comments" link was last emailed to an address (by its keyed hash), so that
+    it goes at most once a day per address and a set number an hour for the whole site,
+    across workers (service/privacy/my_comments.py). Rows older than a day are dropped."""
+
+    __tablename__ = "link_mails"
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class RuleKind(enum.StrEnum):
     HOLD_WORD = "hold_word"
     DENY_WORD = "deny_word"

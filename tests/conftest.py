@@ -3,6 +3,7 @@ TEST_DATABASE_URL is set (those runs skip with a reason otherwise)."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import time
@@ -17,6 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from pytest_socket import SocketConnectBlockedError
 from sqlalchemy import create_engine, make_url, text
 
 from service import create_app
@@ -43,6 +45,51 @@ def base_config(database_url: str) -> dict[str, Any]:
         "SURGE_SUBMISSIONS": 0,
         "SURGE_SPAM": 0,
     }
+
+
+LOCAL_NAMES = ("127.0.0.1", "::1", "localhost")
+_real_getaddrinfo = socket.getaddrinfo
+_real_sendto = socket.socket.sendto
+
+
+def _names_this_machine(host: Any) -> bool:
+    """An address that needs no DNS: none (a bind), localhost, or an IP literal (pytest-socket
+    then refuses a connect beyond loopback)."""
+    if host in (None, "", b""):
+        return True
+    name = host.decode() if isinstance(host, bytes) else str(host)
+    if name.lower().rstrip(".") in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        ipaddress.ip_address(name.split("%")[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _local_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    if not _names_this_machine(host):
+        raise SocketConnectBlockedError(list(LOCAL_NAMES), str(host))
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+def _local_sendto(sock: socket.socket, data: Any, *args: Any) -> int:
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        host, port = args[-1][0], args[-1][1]
+        # Port 53 even on loopback: a resolver stub there (127.0.0.53) asks the internet.
+        if port == 53 or not ipaddress.ip_address(host.split("%")[0]).is_loopback:
+            raise SocketConnectBlockedError(list(LOCAL_NAMES), host)
+    return int(_real_sendto(sock, data, *args))
+
+
+@pytest.fixture(autouse=True)
+def no_dns_beyond_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest-socket's --allow-hosts (pyproject.toml) refuses TCP connects beyond loopback; a
+    DNS lookup goes out other ways: libc behind getaddrinfo, or a resolver's own datagrams
+    (dnspython's sendto, as email-validator's deliverability check uses). Names beyond this
+    machine, datagrams beyond loopback and datagrams to port 53 are refused too."""
+    monkeypatch.setattr(socket, "getaddrinfo", _local_getaddrinfo)
+    monkeypatch.setattr(socket.socket, "sendto", _local_sendto)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -24,11 +24,20 @@ ALLOWED_TAGS = {
     "hr",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
-ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+# No mailto: comment bodies are public, and a mailto link is what address harvesters look
+# for; it would also turn an address typed about someone else into a one-click target. An
+# address stays as the commenter typed it, as text (README, "Security: Links").
+ALLOWED_URL_SCHEMES = {"http", "https"}
+# Every public link (bodies, the commenter's website in the widget and the include): no
+# ranking credit for spam, no window.opener, and no Referer leaking the article's address.
+LINK_REL = "nofollow ugc noopener noreferrer"
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": True}).enable(
     ["linkify", "strikethrough"]
 )
+if _markdown.linkify is not None:
+    # Bare addresses stay text instead of becoming (then losing) mailto links.
+    _markdown.linkify.set({"fuzzy_email": False})
 
 
 def render_body(text: str) -> str:
@@ -43,7 +52,7 @@ def _sanitize(html: str) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
-        link_rel="nofollow ugc noopener",
+        link_rel=LINK_REL,
     ).strip()
 
 

@@ -68,6 +68,8 @@ class NewComment:
     # checks); kept on the article the first time.
     page_title: str | None = None
     page_url: str | None = None
+    # The commenter ticked "Email me a link to manage my comments".
+    wants_link: bool = False
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,7 @@ def _after_commit(new: NewComment, comment: Comment, surge: surges.SurgeState) -
         notifications.surge_started(new.article_key, surge.until, surge.started_because)
     if comment.status == CommentStatus.PENDING:
         notifications.comment_held(comment, new.article_key)
-    my_comments.after_submission(comment, new.email)
+    my_comments.after_submission(comment, new.email, new.wants_link)
 
 
 def _history(session: Session, email_hash: str) -> policy.History:

@@ -14,7 +14,7 @@ from service.http.schemas.common import BODY_MAX, EMAIL_MAX, NAME_MAX, WEBSITE_M
 from service.screening import traps
 from service.sites import origins
 
-FORM_FIELDS = ("name", "email", "website", "body")
+FORM_FIELDS = ("name", "email", "website", "body", "my_comments_link")
 FIELD_LABELS = {
     "name": "Name",
     "email": "Email",
@@ -27,9 +27,11 @@ _LIMITS = {"name": NAME_MAX, "email": EMAIL_MAX, "website": WEBSITE_MAX, "body":
 
 
 def service_url() -> str:
-    """This service's own base URL, as readers' browsers reach it (the snippet is shown on
-    another site, so its links and form must be absolute)."""
-    return (current_app.config["PUBLIC_URL"] or request.url_root).rstrip("/")
+    """This service's own base URL (PUBLIC_URL), for the links and form of the snippet, which
+    is shown on another site; without it, "" and the links are paths. Never the request's
+    Host header: these answers are cached publicly, and a forged Host would poison the copy
+    every reader gets."""
+    return str(current_app.config["PUBLIC_URL"]).rstrip("/")
 
 
 def render(template: str, **context: Any) -> str:

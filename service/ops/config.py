@@ -121,6 +121,9 @@ class Defaults:
     # "My comments" (service/privacy/my_comments.py): how long the emailed link works; 0: no email.
     # Sent only when SMTP_HOST, NOTIFY_EMAIL_FROM and PUBLIC_URL are set.
     MY_COMMENTS_LINK_HOURS = 72
+    # Only to commenters who ask, once a day per address, and at most this many an hour for
+    # the whole site (0: none), so nobody can make the site mail strangers in bulk.
+    MY_COMMENTS_MAIL_PER_HOUR = 100
 
     # Database timeouts (service/ops/database.py). A request waits this long for a statement
     # (on SQLite: for the write lock), for a row or table lock, and for a free pooled
@@ -298,6 +301,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str, str], Any]]] = {
             "DB_STATEMENT_TIMEOUT_MS",
             "DB_LOCK_TIMEOUT_MS",
             "DB_COMMAND_TIMEOUT_MS",
+            "MY_COMMENTS_MAIL_PER_HOUR",
         )
     },
 }

@@ -1,6 +1,6 @@
-"""'My comments' for commenters without accounts: on a first comment, an email with a signed,
-expiring link; the link opens a page of that address's comments where the commenter can
-withdraw one, download their data, or erase it, with no moderator involved.
+"""'My comments' for commenters without accounts: when they ask for it with a comment, an
+email with a signed, expiring link; the link opens a page of that address's comments where
+the commenter can withdraw one, download their data, or erase it, with no moderator involved.
 
 Off unless SMTP_HOST, NOTIFY_EMAIL_FROM and PUBLIC_URL are set and MY_COMMENTS_LINK_HOURS is
 above 0. The address travels sealed in the link (email_vault.seal_address: encrypted and
@@ -12,16 +12,17 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text
 
 from service.comments import lifecycle
 from service.errors import CommentNotFound, InvalidTransition, LinkExpired, LinkInvalid
 from service.extensions import db
-from service.models import Comment, CommentStatus, ModerationEvent
+from service.models import Comment, CommentStatus, LinkMail, ModerationEvent, utcnow
 from service.notifications import mail, notifier
 from service.ops.database import write_transaction
 from service.privacy import personal_data, vault
@@ -59,18 +60,29 @@ def address_from(token: str) -> str:
         return address
     if email_vault.open_address(token, None):
         raise LinkExpired(
-            "This link has expired. Post a comment with the same address to get a new one, "
-            "or ask the site's moderators."
+            "This link has expired. To get a new one, post a comment with the same address "
+            'and tick "Email me a link to manage my comments", or ask the site\'s moderators.'
         )
     raise LinkInvalid("This link is not valid. Use the link from the email exactly as sent.")
 
 
-def after_submission(comment: Comment, email: str) -> None:
-    """Email the link when this is the address's first comment (after the commit)."""
-    if not enabled():
+# Reasons that mark a submission as a bot's or a campaign's, not a person's: it gets no link,
+# whatever it asked for (spam and rejected submissions get none either).
+_TRAPPED = frozenset(
+    {"honeypot", "form_token", "too_fast", "no_form_token", "surge", "spam_history"}
+)
+# The same text (by fingerprint) from another address this recently: a spam wave.
+_WAVE_WINDOW = timedelta(hours=1)
+_DAY, _HOUR = timedelta(days=1), timedelta(hours=1)
+
+
+def after_submission(comment: Comment, email: str, requested: bool) -> None:
+    """Email the link when the commenter asked for it and nothing about the submission says
+    bot or campaign, at most once a day per address and MY_COMMENTS_MAIL_PER_HOUR an hour for
+    the site (after the commit; the sending happens in the background)."""
+    if not (requested and enabled() and _from_a_person(comment)):
         return
-    count = db.session.scalar(select(func.count()).where(Comment.email_hash == comment.email_hash))
-    if count != 1:
+    if not _claim(comment.email_hash, utcnow()):
         return
     settings = notifier().settings
     message = EmailMessage()
@@ -80,13 +92,53 @@ def after_submission(comment: Comment, email: str) -> None:
     message["Auto-Submitted"] = "auto-generated"
     hours = current_app.config["MY_COMMENTS_LINK_HOURS"]
     message.set_content(
-        "Thank you for your comment. This link shows the comments you have posted with this\n"
-        "address and whether they are published; there you can withdraw one, download your\n"
-        f"data or erase it. It works for {hours} hours; do not share it.\n\n"
+        "You asked for this link with your comment. It shows the comments you have posted\n"
+        "with this address and whether they are published; there you can withdraw one,\n"
+        f"download your data or erase it. It works for {hours} hours; do not share it.\n\n"
         f"{link_for(email)}\n\n"
         "If you did not post a comment, ignore this email.\n"
     )
     current_app.extensions[EXTENSION_KEY].submit(_send, settings, message)
+
+
+def _from_a_person(comment: Comment) -> bool:
+    if comment.status not in (CommentStatus.PENDING, CommentStatus.APPROVED):
+        return False
+    if any(reason["code"] in _TRAPPED for reason in comment.reasons):
+        return False
+    if comment.fingerprint is None:
+        return True
+    copies = select(Comment.id).where(
+        # Any status (ix_comments_wave leads with it): a wave's copies may be decided already.
+        Comment.status.in_(list(CommentStatus)),
+        Comment.fingerprint == comment.fingerprint,
+        Comment.email_hash != comment.email_hash,
+        Comment.created_at >= comment.created_at - _WAVE_WINDOW,
+    )
+    return db.session.scalar(copies.limit(1)) is None
+
+
+def _claim(email_hash: str, now: datetime) -> bool:
+    """Note a link mail to this address unless one went in the last day or the site's hourly
+    cap is reached; True when it may go. One transaction at a time (the table is locked), so
+    the limits hold across workers and replicas."""
+    per_hour = current_app.config["MY_COMMENTS_MAIL_PER_HOUR"]
+    with write_transaction() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("LOCK TABLE link_mails IN SHARE ROW EXCLUSIVE MODE"))
+        session.execute(delete(LinkMail).where(LinkMail.sent_at < now - _DAY))
+        if session.get(LinkMail, email_hash) is not None:
+            return False
+        sent = select(func.count()).where(LinkMail.sent_at >= now - _HOUR)
+        if (session.scalar(sent) or 0) >= per_hour:
+            logger.warning(
+                "MY_COMMENTS_MAIL_PER_HOUR (%d) reached: a requested 'my comments' link was "
+                "not sent.",
+                per_hour,
+            )
+            return False
+        session.add(LinkMail(email_hash=email_hash, sent_at=now))
+    return True
 
 
 def _send(settings: Any, message: EmailMessage) -> None:

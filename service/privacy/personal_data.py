@@ -31,6 +31,7 @@ from service.models import (
     BanKind,
     Comment,
     CommenterNote,
+    LinkMail,
     ModerationEvent,
     utcnow,
 )
@@ -173,6 +174,14 @@ def _erase_commenter_notes(session: Session, person: Person, _mode: ErasureMode)
     return len(notes)
 
 
+def _erase_link_mails(session: Session, person: Person, _mode: ErasureMode) -> int:
+    """When their last "my comments" link went out is keyed by their hash: it goes."""
+    mails = session.scalars(select(LinkMail).where(LinkMail.email_hash == person.email_hash)).all()
+    for mail in mails:
+        session.delete(mail)
+    return len(mails)
+
+
 def _erase_bans(session: Session, person: Person, _mode: ErasureMode) -> int:
     """A ban of the person's address ends with the erasure: keeping it would keep their
     hash. The ban's row stays, emptied and lifted, so the audit trail still reads."""
@@ -227,6 +236,7 @@ _ERASERS: list[tuple[str, Callable[[Session, Person, ErasureMode], int]]] = [
     ("moderation_events", _erase_event_notes),
     ("commenter_events", _erase_commenter_events),
     ("commenter_notes", _erase_commenter_notes),
+    ("link_mails", _erase_link_mails),
     ("bans", _erase_bans),
     ("comments", _erase_comments),
 ]

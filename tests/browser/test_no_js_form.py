@@ -65,7 +65,9 @@ def site(serve: Callable[..., LiveServer]) -> Iterator[tuple[HostSite, LiveServe
     thread.start()
     # Published at once, and no minimum time on the form: the test types faster than people.
     live = serve(ALLOWED_ORIGINS=(host.url,), MODERATION="off", MIN_FORM_SECONDS=0)
-    host.api = live.url
+    # The include is shown on another site, so its form and avatars need PUBLIC_URL (never
+    # the request's Host); known once the server has its port.
+    live.app.config["PUBLIC_URL"] = host.api = live.url
     try:
         yield host, live
     finally:
@@ -84,10 +86,10 @@ def no_js_page(chromium: Browser, site: tuple[HostSite, LiveServer], page_log: P
 
 
 def fill_form(page: Page, name: str, email: str, body: str, website: str = "") -> None:
-    page.get_by_label("Comment").fill(body)
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Website").fill(website)
+    page.get_by_role("textbox", name="Comment").fill(body)
+    page.get_by_role("textbox", name="Name").fill(name)
+    page.get_by_role("textbox", name="Email").fill(email)
+    page.get_by_role("textbox", name="Website").fill(website)
 
 
 def post(page: Page) -> None:
@@ -136,15 +138,15 @@ def test_invalid_email_gets_the_error_page_with_the_form_refilled(no_js_page, si
     expect(page.get_by_role("heading", name="Your comment could not be posted")).to_be_visible()
     expect(page.get_by_role("alert")).to_contain_text("Email: That email address is not valid")
     expect(page.locator("#commentdesk-email-error")).to_be_visible()
-    expect(page.get_by_label("Name")).to_have_value("Ada")
-    expect(page.get_by_label("Email")).to_have_value("ada@example")
-    expect(page.get_by_label("Comment")).to_have_value("My first thoughts.")
-    expect(page.get_by_label("Website")).to_have_value("ada.example.org")
+    expect(page.get_by_role("textbox", name="Name")).to_have_value("Ada")
+    expect(page.get_by_role("textbox", name="Email")).to_have_value("ada@example")
+    expect(page.get_by_role("textbox", name="Comment")).to_have_value("My first thoughts.")
+    expect(page.get_by_role("textbox", name="Website")).to_have_value("ada.example.org")
     expect(page.get_by_role("link", name="Back to the article")).to_have_attribute(
         "href", f"{host.url}/{ARTICLE}"
     )
 
-    page.get_by_label("Email").fill("ada@example.org")
+    page.get_by_role("textbox", name="Email").fill("ada@example.org")
     post(page)
 
     assert re.fullmatch(rf"{re.escape(host.url)}/{ARTICLE}#comment-\d+", page.url), page.url

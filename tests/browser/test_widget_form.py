@@ -82,6 +82,8 @@ def test_reply_and_the_whole_form_work_from_the_keyboard(site, tab, page_log):
     tab.keyboard.press("Tab")  # past the hidden bot trap, to the checkbox
     expect(root.get_by_label("Save my name and email in this browser")).to_be_focused()
     tab.keyboard.press("Tab")
+    expect(root.get_by_label("Email me a link to manage my comments")).to_be_focused()
+    tab.keyboard.press("Tab")
     expect(root.get_by_role("button", name="Post comment")).to_be_focused()
     tab.keyboard.press("Enter")
     expect(root.locator("form [role=status]")).to_have_text("Your comment is awaiting moderation.")
@@ -218,4 +220,16 @@ def test_the_form_sends_the_article_title_and_url_and_a_form_token(site, tab, pa
     assert sent["article_title"] == "Hello, world"
     assert sent["article_url"] == f"{site[0].url}/article"
     assert sent["form_token"] and sent["hp"] == ""
+    # Nobody is mailed who did not tick the box, which starts unticked for each comment.
+    assert sent["my_comments_link"] is False
+    expect(root.locator("form [role=status]")).to_have_text("Your comment is awaiting moderation.")
+    mail_link = root.get_by_label("Email me a link to manage my comments")
+    expect(mail_link).not_to_be_checked()
+    mail_link.check()
+    fill_form(root, name="Ada", email="ada@example.org", body="Please send me the link.")
+    with tab.expect_request(lambda r: r.method == "POST") as posted:
+        root.get_by_role("button", name="Post comment").click()
+    assert posted.value.post_data_json["my_comments_link"] is True
+    expect(root.locator("form [role=status]")).to_have_text("Your comment is awaiting moderation.")
+    expect(mail_link).not_to_be_checked()
     assert page_log.problems() == []

@@ -50,7 +50,7 @@ def test_widget_renders_the_thread_from_the_api_on_another_origin(site, tab, pag
     expect(ada.locator(".name").first).to_have_text("Ada")
     link = ada.locator("a.name").first
     expect(link).to_have_attribute("href", "https://ada.example/")
-    expect(link).to_have_attribute("rel", "nofollow ugc noopener")
+    expect(link).to_have_attribute("rel", "nofollow ugc noopener noreferrer")
     expect(ada.locator(".body em").first).to_have_text("post")
     avatar = ada.locator("img.avatar").first
     expect(avatar).to_have_attribute("src", re.compile(re.escape(api.url) + r"/api/v1/avatars/"))
@@ -237,6 +237,8 @@ def test_the_article_key_defaults_to_the_page_path(site, tab, page_log):
 def test_the_no_javascript_thread_inside_the_element_gives_way_to_the_widget(site, tab, page_log):
     host, api = site
     published(api, body="Rendered on the server too.")
+    # The include is shown on another site, so its links need PUBLIC_URL (never the Host).
+    api.app.config["PUBLIC_URL"] = api.url
     # As the site's web server would include it.
     snippet = tab.request.get(f"{api.url}/articles/{ARTICLE}/comments.html").text()
     assert "Rendered on the server too." in snippet

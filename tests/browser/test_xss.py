@@ -172,7 +172,7 @@ def test_naughty_strings_render_inert_in_the_server_side_include_and_the_form_pa
             assert found["handlers"] == [], (text, found["handlers"])
             assert found["badLinks"] == [], (text, found["badLinks"])
             assert found["scripts"] == [], (text, found["scripts"])
-            expect(page.get_by_label("Comment")).to_have_value(text)
+            expect(page.get_by_role("textbox", name="Comment")).to_have_value(text)
     # The 422s themselves (and the bare fragment's missing favicon) are the only complaints.
     expected = ("status of 422", "/favicon.ico")
     assert all(any(e in p for e in expected) for p in page_log.problems()), page_log

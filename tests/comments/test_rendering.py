@@ -10,7 +10,7 @@ import pytest
 from service.comments.rendering import render_body
 from tests.conftest import approve, submit
 
-SAFE_SCHEMES = {"", "http", "https", "mailto"}
+SAFE_SCHEMES = {"", "http", "https"}
 
 
 class Elements(HTMLParser):
@@ -100,16 +100,33 @@ def test_links_only_point_to_web_or_mail_addresses(text):
         ("<https://example.com/auto>", "https://example.com/auto"),
         ("see https://example.com/bare for more", "https://example.com/bare"),
         ("see www.example.org too", "http://www.example.org"),
-        ("write to ada@example.org", "mailto:ada@example.org"),
         ("[relative](/posts/other)", "/posts/other"),
     ],
-    ids=["markdown", "autolink", "bare-url", "www", "email", "relative"],
+    ids=["markdown", "autolink", "bare-url", "www", "relative"],
 )
-def test_every_link_is_marked_nofollow_ugc_noopener(text, href):
+def test_every_link_is_marked_nofollow_ugc_noopener_noreferrer(text, href):
     [link] = Elements(render_body(text)).links
 
     assert link["href"] == href
-    assert link["rel"] == "nofollow ugc noopener"
+    assert link["rel"] == "nofollow ugc noopener noreferrer"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("write to ada@example.org", "write to ada@example.org"),
+        ("write to <mailto:ada@example.org>", "mailto:ada@example.org"),
+        ("write to [Ada](mailto:ada@example.org)", "Ada"),
+        ("write to [Ada](MAILTO:ada@example.org)", "Ada"),
+    ],
+    ids=["bare", "autolink", "markdown", "upper-case"],
+)
+def test_an_address_in_a_body_is_never_a_mailto_link(text, kept):
+    html = render_body(text)
+
+    assert 'href="mailto:' not in html.lower()
+    assert not any(link.get("href") for link in Elements(html).links)
+    assert kept in html
 
 
 def test_images_are_not_rendered():
@@ -189,7 +206,7 @@ def test_submitted_body_is_stored_as_typed_and_served_sanitized(client, moderato
     assert "<strong>there</strong>" in public["body_html"]
     for link in elements.links:
         assert link_scheme(link["href"] or "") in SAFE_SCHEMES
-        assert link["rel"] == "nofollow ugc noopener"
+        assert link["rel"] == "nofollow ugc noopener noreferrer"
 
 
 def test_windows_line_endings_from_forms_are_stored_as_newlines(client, moderator_headers):

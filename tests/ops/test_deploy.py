@@ -686,18 +686,24 @@ def proxied(tmp_path: Path, start_server: Callable[..., Server]) -> Iterator[tup
 
 
 @pytest.mark.slow
-def test_absolute_urls_keep_the_published_port_through_nginx(proxied):
+def test_links_through_nginx_never_follow_the_host_a_client_sent(proxied):
     _server, nginx = proxied
-    # As a browser would ask for http://127.0.0.1:8000/, the compose default: the Host it
-    # sends carries the port, and with no PUBLIC_URL the service builds its links from it.
-    atom = requests.get(f"{nginx.url}/comments.atom", timeout=10)
+    # nginx passes the client's Host on as X-Forwarded-Host, which the app trusts for its
+    # one proxy. Without PUBLIC_URL the links of these publicly cached answers are paths (a
+    # browser resolves them against the address it used, published port included), so a
+    # forged Host cannot poison the copy a cache hands to everyone.
+    forged = {"Host": "evil.example:8000"}
+    atom = requests.get(f"{nginx.url}/comments.atom", headers=forged, timeout=10)
     assert atom.status_code == 200, atom.text
     feed = feedparser.parse(atom.content)
     (self_link,) = [link.href for link in feed.feed.links if link.rel == "self"]
-    assert self_link == f"{nginx.url}/comments.atom"
-    thread = requests.get(f"{nginx.url}/articles/deploy/port/comments.html", timeout=10)
+    assert self_link == "/comments.atom"
+    thread = requests.get(
+        f"{nginx.url}/articles/deploy/port/comments.html", headers=forged, timeout=10
+    )
     assert thread.status_code == 200, thread.text
-    assert f'action="{nginx.url}/api/v1/articles/deploy/port/comments"' in thread.text
+    assert 'action="/api/v1/articles/deploy/port/comments"' in thread.text
+    assert "evil.example" not in atom.text + thread.text
 
 
 SLOW_CLIENTS = 16

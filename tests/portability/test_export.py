@@ -216,7 +216,7 @@ def test_json_export_restores_field_by_field_under_another_key(
         feed = target.test_client().get("/api/v1/articles/posts/round-trip/comments").get_json()
         assert [c["body_html"] for c in feed["comments"]][:1] == [
             "<p><strong>Bold</strong> and a "
-            '<a href="https://example.net/" rel="nofollow ugc noopener">link</a></p>'
+            '<a href="https://example.net/" rel="nofollow ugc noopener noreferrer">link</a></p>'
         ]
 
         again = target.test_cli_runner().invoke(

@@ -148,7 +148,8 @@ def test_wordpress_import_puts_every_field_in_place(app, client):
     }
     # The HTML WordPress stored, through the same sanitizer as typed comments.
     assert ada["body_html"] == (
-        '<p>Great post! See <a href="https://example.net/more" rel="nofollow ugc noopener">'
+        '<p>Great post! See <a href="https://example.net/more" '
+        'rel="nofollow ugc noopener noreferrer">'
         "more here</a> and <strong>this</strong>.<br></p>"
     )
     zoe = comments["12"]

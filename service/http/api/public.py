@@ -147,6 +147,7 @@ class ArticleComments(MethodView):
                 parent_id=data["parent_id"],
                 honeypot=data["hp"],
                 form_token=data["form_token"],
+                wants_link=data["my_comments_link"],
                 **_page_info(data["article_title"], data["article_url"]),
             ),
             submissions.ClientInfo(ip=request.remote_addr, user_agent=request.user_agent.string),

@@ -70,6 +70,14 @@ class SubmissionSchema(Schema):
         allow_none=True,
         metadata={"description": "From GET /api/v1/form-token when the form was shown."},
     )
+    my_comments_link = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": 'The commenter ticked "Email me a link to manage my comments": '
+            "the link goes to the address at most once a day, never for a submission caught "
+            "as spam or by a bot trap, and only when the service sends mail."
+        },
+    )
     article_title = fields.String(
         load_default=None,
         allow_none=True,

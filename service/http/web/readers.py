@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.http import quote_etag
 
 from service.comments import articles
+from service.comments.rendering import LINK_REL
 from service.feed import atom, thread
 from service.http import form_pages
 from service.http.form_pages import return_page, service_url
@@ -61,6 +62,7 @@ def thread_snippet(article: str) -> Response:
             count=state.count,
             nodes=thread.threaded(comments),
             service_url=service_url(),
+            link_rel=LINK_REL,
             form=form_pages.form(article, return_to, parent=parent) if open_for_comments else None,
         )
 
@@ -82,7 +84,8 @@ def _atom(title: str, self_url: str, page_url: str | None, key: str | None) -> b
         self_url=self_url,
         page_url=page_url,
         comment_url=comment_url,
-        tag_authority=urlsplit(service_url()).hostname or "localhost",
+        # Configured names only (a feed's entry ids must not follow a Host header).
+        tag_authority=urlsplit(service_url() or site_url).hostname or "localhost",
     )
     return atom.document(info, thread.recent(key, ATOM_ENTRIES))
 

@@ -38,6 +38,7 @@
     comment: "Comment",
     honeypot: "Leave this field empty",
     remember: "Save my name and email in this browser",
+    mailLink: "Email me a link to manage my comments",
     submit: "Post comment",
     sending: "Sending…",
     pending: "Your comment is awaiting moderation.",
@@ -271,7 +272,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
     function meta(c, badges) {
       const website = c.website && webUrl(c.website);
       const name = website
-        ? h("a", { class: "name", href: website, rel: "nofollow ugc noopener" }, c.name)
+        ? h("a", { class: "name", href: website, rel: "nofollow ugc noopener noreferrer" }, c.name)
         : h("span", { class: "name" }, c.name);
       const when = new Date(c.created_at);
       return h(
@@ -522,6 +523,8 @@ textarea{min-height:7em;resize:vertical;max-width:none}
       }
       const saved = store.get("author");
       const remember = h("input", { type: "checkbox", id: "cd-remember", checked: !!saved });
+      // Unticked by default, and not remembered: the service mails only those who ask.
+      const mailLink = h("input", { type: "checkbox", id: "cd-mail-link", name: "my_comments_link" });
       const replying = h("p", { class: "small", hidden: true });
       const cancelReply = button(S.cancelReply, () => stopReply(), { hidden: true });
       const formStatus = h("p", { role: "status", "aria-live": "polite" });
@@ -539,6 +542,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
         field("body", "textarea", true),
         h("div", { class: "hp", "aria-hidden": "true" }, h("label", { for: "cd-hp" }, S.honeypot), honeypot),
         h("p", { class: "check" }, remember, h("label", { for: "cd-remember" }, S.remember)),
+        h("p", { class: "check" }, mailLink, h("label", { for: "cd-mail-link" }, S.mailLink)),
         h("p", { class: "actions" }, submitButton, cancelReply),
         formStatus,
       );
@@ -594,6 +598,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
               parent_id: replyTo && replyTo.id,
               hp: honeypot.value,
               form_token: info.token,
+              my_comments_link: mailLink.checked,
               article_title: articleTitle,
               article_url: articleUrl,
             }),
@@ -634,6 +639,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
           if (!pending) setCount(count + 1);
         }
         fields.body.value = "";
+        mailLink.checked = false;
         stopReply();
         formStatus.textContent = pending ? S.pending : S.published;
         formInfo = newFormInfo(); // the next comment's form is shown from now
