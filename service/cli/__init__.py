@@ -7,6 +7,7 @@ import os
 import statistics
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,44 +70,50 @@ def ensure_schema() -> None:
 
 
 def _needs_schema(command: click.Command) -> None:
-    """Run ensure_schema before the command (each subcommand of a group). The commands are
-    module-level objects shared by every app, so each is wrapped only once."""
-    if isinstance(command, click.Group):
-        for subcommand in command.commands.values():
-            _needs_schema(subcommand)
-        return
-    callback = command.callback
-    if callback is None or getattr(callback, "ensures_schema", False):
-        return
+    """Run ensure_schema before the command (each subcommand of a group)."""
 
-    @with_appcontext
-    @functools.wraps(callback)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        ensure_schema()
-        return callback(*args, **kwargs)
+    def wrap(callback: Callable[..., Any]) -> Callable[..., Any]:
+        @with_appcontext
+        @functools.wraps(callback)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            ensure_schema()
+            return callback(*args, **kwargs)
 
-    run.ensures_schema = True  # type: ignore[attr-defined]
-    command.callback = run
+        return run
+
+    _wrap_every_callback(command, "ensures_schema", wrap)
 
 
 def _with_command_timeouts(command: click.Command) -> None:
     """Commands (migrations and imports included) may hold the database far longer than a
     request is allowed to: give them DB_COMMAND_TIMEOUT_MS instead (service/ops/database.py)."""
+
+    def wrap(callback: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(callback)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with database.command_work():
+                return callback(*args, **kwargs)
+
+        return run
+
+    _wrap_every_callback(command, "command_timeouts", wrap)
+
+
+def _wrap_every_callback(
+    command: click.Command, marker: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]
+) -> None:
+    """Wrap the callback of the command (each subcommand of a group) once: the commands are
+    module-level objects shared by every app, and `marker` says a callback is wrapped."""
     if isinstance(command, click.Group):
         for subcommand in command.commands.values():
-            _with_command_timeouts(subcommand)
+            _wrap_every_callback(subcommand, marker, wrap)
         return
     callback = command.callback
-    if callback is None or getattr(callback, "command_timeouts", False):
+    if callback is None or getattr(callback, marker, False):
         return
-
-    @functools.wraps(callback)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        with database.command_work():
-            return callback(*args, **kwargs)
-
-    run.command_timeouts = True  # type: ignore[attr-defined]
-    command.callback = run
+    wrapped = wrap(callback)
+    setattr(wrapped, marker, True)
+    command.callback = wrapped
 
 
 @click.command("create-moderator")

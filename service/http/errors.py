@@ -126,27 +126,26 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     def handle_database_unavailable(error: OperationalError | InterfaceError) -> Response:
-        # The driver lost or could not reach the database; pool_pre_ping reconnects once it
-        # is back, so the client is told when to retry rather than shown a 500.
+        # The driver lost or could not reach the database (or a timeout cut a statement);
+        # the client is told when to retry rather than shown a 500.
         log.warning("database unavailable: %s", type(error.orig).__name__)
-        headers = {"Retry-After": DATABASE_RETRY_AFTER}
-        if wants_json():
-            message = "The database is unavailable. Please try again in a few seconds."
-            return error_response(503, "database_unavailable", message, headers)
-        page = "Service unavailable: the database cannot be reached. Try again shortly.\n"
-        return Response(page, 503, headers, mimetype="text/plain")
+        return _database_503("database_unavailable", "unavailable", "cannot be reached")
 
     app.register_error_handler(PoolTimeout, database_busy_response)
 
 
 def database_busy_response(_error: PoolTimeout) -> Response:
-    """Every pooled connection stayed busy for DB_POOL_TIMEOUT_SECONDS: a 503 now beats a
-    worker queueing behind a stuck database (statement and lock timeouts are
-    OperationalErrors, answered by the handler above)."""
-    log.warning("database busy: no pooled connection came free in time")
+    """Every pooled connection (or SQLite's write turn) stayed busy for longer than a request
+    may wait: a 503 now beats a worker queueing behind a stuck database (statement and lock
+    timeouts are OperationalErrors, answered by the handler above)."""
+    log.warning("database busy: no connection or write turn came free in time")
+    return _database_503("database_busy", "busy", "is busy")
+
+
+def _database_503(code: str, state: str, page_state: str) -> Response:
     headers = {"Retry-After": DATABASE_RETRY_AFTER}
     if wants_json():
-        message = "The database is busy. Please try again in a few seconds."
-        return error_response(503, "database_busy", message, headers)
-    page = "Service unavailable: the database is busy. Try again shortly.\n"
+        message = f"The database is {state}. Please try again in a few seconds."
+        return error_response(503, code, message, headers)
+    page = f"Service unavailable: the database {page_state}. Try again shortly.\n"
     return Response(page, 503, headers, mimetype="text/plain")

@@ -21,7 +21,7 @@ import flask_migrate
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
-from sqlalchemy import TypeDecorator, event, inspect
+from sqlalchemy import TypeDecorator, event, inspect, make_url
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session
@@ -62,6 +62,9 @@ def engine_options(database_uri: str, config: Mapping[str, Any]) -> dict[str, An
             },
         }
     # A SQLite file cannot go away under an open connection: no ping needed.
+    if make_url(database_uri).database in (None, "", ":memory:"):
+        # In memory: one connection for the whole process (a StaticPool), never waited for.
+        return {}
     return {"pool_timeout": config["DB_POOL_TIMEOUT_SECONDS"]}
 
 
