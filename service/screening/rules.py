@@ -1,5 +1,8 @@
 """Use cases for the policy's editable rules: word and domain lists, numeric settings, and the
-simulator that replays a proposed change over decisions moderators already made."""
+simulator that replays a proposed change over decisions moderators already made.
+
+Every submission meets the rules, so each worker keeps them in memory, kept current by the
+"rules" version in state_versions (service/ops/state_versions.py), which `save` bumps."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from service.models import (
     PolicySetting,
     RuleKind,
 )
+from service.ops import state_versions
 from service.ops.database import write_transaction
 from service.screening import classifier, policy
 
@@ -37,6 +41,7 @@ LIST_FIELDS = {
     RuleKind.DENY_DOMAIN: "deny_domains",
 }
 ENTRY_MAX = 255
+VERSION_NAME = "rules"
 
 
 def admin_lists() -> dict[RuleKind, list[str]]:
@@ -66,7 +71,16 @@ def configured_rules() -> policy.Rules:
 
 
 def current_rules() -> policy.Rules:
-    """The environment's rules with the admins' lists added and their settings applied."""
+    """The environment's rules with the admins' lists added and their settings applied, from
+    this worker's copy: a change saved on another worker shows within FEED_STATE_SECONDS."""
+    return _copy().current()
+
+
+def _copy() -> state_versions.VersionedCopy[policy.Rules]:
+    return state_versions.copy_of(VERSION_NAME, _stored_rules)
+
+
+def _stored_rules() -> policy.Rules:
     rules = configured_rules()
     changes: dict[str, Any] = {
         LIST_FIELDS[kind]: tuple(dict.fromkeys((*getattr(rules, LIST_FIELDS[kind]), *values)))
@@ -122,6 +136,7 @@ def save(lists: dict[RuleKind, list[str]], settings: dict[str, float]) -> policy
                 session.add(PolicySetting(name=name, value=value))
             else:
                 setting.value = value
+        state_versions.bump(session, _copy())
     return current_rules()
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from sqlalchemy import select
 from service.extensions import db
 from service.models import PolicyRule, PolicySetting, RuleKind
 from service.moderation import accounts
+from service.ops import state_versions
 from service.screening import rules
 from tests.conftest import VALID, form_token
 from tests.http.web.helpers import PASSWORD, csrf_token, flashes, sign_in
@@ -176,6 +179,50 @@ def test_settings_are_saved_and_shown(admin_app, admin):
     assert (current.link_limit, current.classifier_hold, current.classifier_spam) == (5, 0.5, 0.9)
     page = admin.get(RULES_PAGE).get_data(as_text=True)
     assert 'name="link_limit" inputmode="numeric" size="4" value="5"' in page
+
+
+# ------------------------------------------------- each worker's copy of the rules
+
+
+def _held_for(comment: dict[str, Any], app: Flask) -> list[str]:
+    view = moderator_view(app.test_client(), token_for(app, "mia"), comment["id"])
+    return [reason["code"] for reason in view["reasons"]]
+
+
+def test_rules_saved_on_one_instance_apply_on_another_after_its_version_check(
+    make_app, admin_app, admin, monkeypatch
+):
+    # Another worker on the same database, which trusts its copy of the rules for a minute.
+    other = make_app(MODERATION="off", FEED_STATE_SECONDS=60)
+    reader = other.test_client()
+    assert post_comment(reader, "casino night", "a@ex.org")["status"] == "approved"
+
+    saved = admin.post(RULES_PAGE, data=rules_form(admin, hold_word="casino", link_limit="0"))
+    assert saved.status_code == 302
+
+    # Within the minute the other worker still applies the rules it has.
+    assert post_comment(reader, "casino again", "b@ex.org")["status"] == "approved"
+    later = time.monotonic() + 61
+    monkeypatch.setattr(state_versions, "time", SimpleNamespace(monotonic=lambda: later))
+    held = post_comment(reader, "casino at https://a.example", "c@ex.org")
+    assert held["status"] == "pending"
+    assert sorted(_held_for(held, admin_app)) == ["hold_word", "links"]
+
+
+def test_rules_saved_on_this_instance_apply_to_its_next_comment_at_once(make_app):
+    app = make_app(MODERATION="off", FEED_STATE_SECONDS=60)
+    with app.app_context():
+        accounts.create_moderator("mia", PASSWORD, admin=True)
+    admin = app.test_client()
+    assert sign_in(admin, "mia").status_code == 302
+    reader = app.test_client()
+    assert post_comment(reader, "casino night", "a@ex.org")["status"] == "approved"
+
+    admin.post(RULES_PAGE, data=rules_form(admin, hold_word="casino"))
+
+    held = post_comment(reader, "casino again", "b@ex.org")
+    assert held["status"] == "pending"
+    assert _held_for(held, app) == ["hold_word"]
 
 
 @pytest.mark.parametrize(
