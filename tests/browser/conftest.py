@@ -53,8 +53,6 @@ def serve(tmp_path: Any) -> Iterator[Callable[..., LiveServer]]:
 
     def start(*, https: bool = False, **overrides: Any) -> LiveServer:
         config = base_config(f"sqlite:///{tmp_path / f'browser{len(started)}.db'}") | {
-            # A test signs in often; the login limit has its own tests (http/web/test_auth.py).
-            "LOGIN_RATE_LIMIT": "10000 per minute",
             "SITE_URL": "https://blog.example.com/",
         }
         app = create_app(config | overrides)
