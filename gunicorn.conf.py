@@ -86,7 +86,7 @@ def post_worker_init(worker: Any) -> None:
     app = worker.wsgi
     # bench/run.py starts its bare comparison app with this file too: nothing to warm there.
     if isinstance(app, Flask) and app.import_name == "service":
-        from service.ops.warmup import warm_worker
+        from service.http.warmup import warm_worker
 
         warm_worker(app)
 

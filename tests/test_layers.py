@@ -66,3 +66,21 @@ def test_the_extensions_do_not_import_the_error_renderer():
 
 def test_the_json_api_does_not_import_the_readers_blueprint():
     assert "service.http.web.readers" not in imported_by("service.http.api.public")
+
+
+OPS_BELOW_THE_DOMAIN = [
+    "service.ops.config",
+    "service.ops.database",
+    "service.ops.db_watchdog",
+    "service.ops.state_versions",
+    "service.ops.telemetry",
+]
+ABOVE_OPS = ("service.comments", "service.moderation", "service.screening", "service.http")
+
+
+@pytest.mark.parametrize("module", OPS_BELOW_THE_DOMAIN)
+def test_operations_import_no_use_case_and_no_view(module):
+    # The domain's use cases stand on these (write_transaction, the version numbers, the
+    # settings); a worker's warm-up, which needs both, lives with the views (http/warmup.py).
+    modules = imported_by(module)
+    assert [found for package in ABOVE_OPS for found in within(modules, package)] == []

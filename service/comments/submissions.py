@@ -157,7 +157,7 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
 def warm_up() -> None:
     """Load, and run once, what a submission needs (the classifier model, the bans, the
     rules, the renderer, the policy's checks), so that a new worker's first submission costs
-    what its hundredth does. The gunicorn worker start calls it (service/ops/warmup.py)."""
+    what its hundredth does. The gunicorn worker start calls it (service/http/warmup.py)."""
     body = "Warming up: some *Markdown*, a link to https://example.org and a few words."
     ban_checks.warm()
     probability = classifier.spam_score(body)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from service.http.warmup import warm_worker
 from service.models import BanKind
 from service.moderation import bans
 from service.moderation.accounts import create_moderator
-from service.ops.warmup import warm_worker
 from service.screening import classifier
 from tests.moderation.test_queue_scale import counting_queries
 from tests.screening.helpers import post
