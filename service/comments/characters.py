@@ -3,6 +3,7 @@ and XML (the Atom feeds), and one character there can break a page for every rea
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Collection
 
@@ -18,3 +19,14 @@ def has_unstorable(text: str, allowed: Collection[str] = frozenset()) -> bool:
         (unicodedata.category(ch) in _UNSTORABLE_CATEGORIES or ch in _NOT_XML) and ch not in allowed
         for ch in text
     )
+
+
+# Everything XML 1.0 cannot carry at all (controls but tab and line breaks, surrogates,
+# U+FFFE and U+FFFF): rows stored before the input rule, or imported, may still hold some,
+# and lxml refuses a whole document for one of them.
+_OUTSIDE_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str, replacement: str = "\ufffd") -> str:
+    """`text` with every character XML 1.0 cannot carry replaced."""
+    return _OUTSIDE_XML.sub(replacement, text)

@@ -3,7 +3,6 @@ only: never an address, nor anything derived from one."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,10 +10,7 @@ from typing import Any
 
 from feedgen.feed import FeedGenerator
 
-# Characters XML 1.0 cannot carry. Input refuses them now, but rows stored before (or by an
-# importer) may hold some, and lxml would refuse the whole document: every string written,
-# links included, goes through _xml_text.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+from service.comments.characters import xml_text
 
 # When there is nothing to date a feed by (no comment yet): a fixed, honest "never changed".
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -35,12 +31,12 @@ class FeedInfo:
 def document(info: FeedInfo, comments: list[dict[str, Any]]) -> bytes:
     """An Atom feed of `comments` (newest first, as feed.recent gives them)."""
     generator = FeedGenerator()
-    self_url = _xml_text(info.self_url)
+    self_url = xml_text(info.self_url)
     generator.id(self_url)
-    generator.title(_xml_text(info.title))
+    generator.title(xml_text(info.title))
     generator.link(href=self_url, rel="self", type="application/atom+xml")
     if info.page_url:
-        generator.link(href=_xml_text(info.page_url), rel="alternate", type="text/html")
+        generator.link(href=xml_text(info.page_url), rel="alternate", type="text/html")
     generator.generator("commentdesk")
     generator.updated(max((_updated(c) for c in comments), default=_EPOCH))
     for comment in comments:
@@ -48,19 +44,15 @@ def document(info: FeedInfo, comments: list[dict[str, Any]]) -> bytes:
         entry.id(
             f"tag:{info.tag_authority},{comment['created_at']:%Y-%m-%d}:comment-{comment['id']}"
         )
-        name = _xml_text(comment["name"])
-        entry.title(f"{name} on {_xml_text(comment['key'])}")
+        name = xml_text(comment["name"])
+        entry.title(f"{name} on {xml_text(comment['key'])}")
         entry.author({"name": name})
-        entry.link(href=_xml_text(info.comment_url(comment["key"], comment["id"])), rel="alternate")
+        entry.link(href=xml_text(info.comment_url(comment["key"], comment["id"])), rel="alternate")
         entry.published(comment["created_at"])
         entry.updated(_updated(comment))
-        entry.content(_xml_text(comment["body_html"]), type="html")
+        entry.content(xml_text(comment["body_html"]), type="html")
     feed: bytes = generator.atom_str(pretty=False)  # feedgen has no hints
     return feed
-
-
-def _xml_text(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
 
 
 def _updated(comment: dict[str, Any]) -> datetime:

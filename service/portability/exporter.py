@@ -6,7 +6,6 @@ Remark42 or back into commentdesk). Both are streamed: memory does not grow with
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import TextIO
@@ -16,6 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from service.comments import views
+from service.comments.characters import xml_text
 from service.extensions import db
 from service.models import Article, Comment, CommentStatus, utcnow
 from service.portability import wordpress
@@ -29,8 +29,6 @@ _WXR_STATE = {
     CommentStatus.SPAM: "spam",
     CommentStatus.DELETED: "trash",
 }
-# Characters XML 1.0 cannot carry at all, even escaped.
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _comments() -> Iterator[tuple[Comment, str]]:
@@ -107,7 +105,7 @@ def export_wxr(out: TextIO) -> int:
 
 
 def _text(value: str | None) -> str:
-    return escape(_NOT_XML.sub("", value or ""))
+    return escape(xml_text(value or "", replacement=""))
 
 
 def _item(site: str, key: str, title: str | None, locked: bool) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -27,12 +26,8 @@ _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _BODY_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
 
-def _has_control_characters(text: str, allowed: Collection[str] = frozenset()) -> bool:
-    return characters.has_unstorable(text, allowed)
-
-
 def printable(value: str) -> None:
-    if _has_control_characters(value):
+    if characters.has_unstorable(value):
         raise ValidationError("This value contains control characters; please remove them.")
 
 
@@ -54,7 +49,7 @@ def messages_of(error: ValidationError) -> str:
 
 def printable_text(value: str) -> None:
     """Free text of several lines (a note): newlines and tabs are fine, other controls not."""
-    if _has_control_characters(value, _BODY_ALLOWED_CONTROLS):
+    if characters.has_unstorable(value, _BODY_ALLOWED_CONTROLS):
         raise ValidationError("This text contains control characters; please remove them.")
 
 
@@ -83,7 +78,7 @@ class CommentName(fields.String):
             raise self.make_error("empty")
         if len(name) > NAME_MAX:
             raise self.make_error("too_long")
-        if _has_control_characters(name) or _BIDI_CONTROLS.search(name):
+        if characters.has_unstorable(name) or _BIDI_CONTROLS.search(name):
             raise self.make_error("control")
         return name
 
@@ -104,7 +99,7 @@ class CommentEmail(fields.String):
         address = super()._deserialize(value, attr, data, **kwargs).strip()
         if not address:
             raise self.make_error("empty")
-        if len(address) > EMAIL_MAX or _has_control_characters(address):
+        if len(address) > EMAIL_MAX or characters.has_unstorable(address):
             raise self.make_error(
                 "bad_address", reason="it is too long or has invisible characters."
             )
@@ -138,7 +133,7 @@ class CommentBody(fields.String):
             raise self.make_error("empty")
         if len(body) > BODY_MAX:
             raise self.make_error("too_long", max=BODY_MAX, length=len(body))
-        if _has_control_characters(body, _BODY_ALLOWED_CONTROLS):
+        if characters.has_unstorable(body, _BODY_ALLOWED_CONTROLS):
             raise self.make_error("control")
         # Stored as typed: only the Windows line endings a form sends are unified.
         return body.replace("\r\n", "\n")
@@ -165,7 +160,7 @@ class Website(fields.String):
         if len(url) > WEBSITE_MAX:
             raise self.make_error("too_long")
         # The URL validator lets control characters through in the path (NUL breaks PostgreSQL).
-        if _has_control_characters(url):
+        if characters.has_unstorable(url):
             raise self.make_error("bad_url")
         # People type "example.com"; a scheme-less address with no colon can only mean the web.
         if "://" not in url and ":" not in url.split("/", 1)[0]:
