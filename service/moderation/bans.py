@@ -170,7 +170,6 @@ def ban(
         )
         session.add(record)
         session.flush()
-        ban_checks.changed(session)
         change = lifecycle.Change(
             session, AuditActor.MODERATOR, moderator_id, reason, lifecycle.new_batch()
         )
@@ -199,7 +198,6 @@ def lift(ban_id: int, moderator_id: int, note: str | None = None) -> dict[str, A
             raise InvalidTransition(f"Ban {ban_id} has {state} already.")
         record.lifted_at = now
         record.lifted_by = moderator_id
-        ban_checks.changed(session)
         _record(session, record, moderator_id, AuditAction.LIFT_BAN, note or None, None)
         session.flush()
         return _view(session, record, now)

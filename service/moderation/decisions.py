@@ -30,7 +30,7 @@ from service.models import (
 from service.moderation import waves
 from service.ops import telemetry
 from service.ops.database import write_transaction
-from service.screening import ban_checks, classifier
+from service.screening import classifier
 
 ACTIONS = lifecycle.DECISIONS
 
@@ -230,7 +230,6 @@ def _lift_with_undo(change: lifecycle.Change, ban_id: int) -> None:
         return
     ban.lifted_at = utcnow()
     ban.lifted_by = change.moderator_id
-    ban_checks.changed(change.session)
     audit.record(
         change.session,
         AuditAction.LIFT_BAN,

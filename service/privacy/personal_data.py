@@ -37,7 +37,6 @@ from service.models import (
 )
 from service.ops.database import write_transaction
 from service.privacy import vault
-from service.screening import ban_checks
 
 REMOVED_NAME = "Deleted"
 ADDRESS_PLACEHOLDER = "[address removed]"
@@ -192,8 +191,6 @@ def _erase_bans(session: Session, person: Person, _mode: ErasureMode) -> int:
     for ban in bans:
         ban.value = ERASED_BAN
         ban.lifted_at = ban.lifted_at or now
-    if bans:
-        ban_checks.changed(session)
     return len(bans)
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, or_, select
+from flask import has_app_context
+from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -59,9 +60,14 @@ def check_allowed(email_hash: str, domain: str, ip_hash: str | None) -> None:
     )
 
 
-def changed(session: Session) -> None:
-    """Tell every worker the bans changed: call it in the transaction that changes them."""
-    state_versions.bump(session, _cache())
+@event.listens_for(Session, "after_flush")
+def _bans_flushed(session: Session, _context: object) -> None:
+    """Any ban written (placed, lifted, emptied by an erasure, lifted by an undo) bumps the
+    bans' version in the same transaction, wherever it was written: no writer has to
+    remember to, and none can forget."""
+    touched = (*session.new, *session.dirty, *session.deleted)
+    if has_app_context() and any(isinstance(row, Ban) for row in touched):
+        state_versions.bump(session, _cache())
 
 
 def warm() -> None:
