@@ -41,6 +41,11 @@ class ArticleNotFound(DomainError):
     code = "article_not_found"
 
 
+class SiteNotFound(DomainError):
+    status = 404
+    code = "site_not_found"
+
+
 class ArticleClosed(DomainError):
     status = 403
     code = "comments_closed"

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -131,11 +132,73 @@ def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
     )
 
 
-class Article(Model):
-    __tablename__ = "articles"
+# The site every installation has: the one today's API paths and the environment's settings
+# describe (service/sites/registry.py). Its slug never changes.
+DEFAULT_SITE_SLUG = "default"
+
+
+class Site(Model):
+    """One publication served by this deployment. A setting left empty (None) is the
+    environment's (service/sites/registry.py says which ones, and why)."""
+
+    __tablename__ = "sites"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(255), unique=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The site's pages: CORS and the no-JavaScript form's return_to.
+    origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Its base URL: article keys appended give article pages.
+    public_url: Mapped[str | None] = mapped_column(String(2048))
+    moderation: Mapped[ModerationMode | None] = mapped_column(
+        _enum(ModerationMode, "site_moderation")
+    )
+    link_limit: Mapped[int | None]
+    close_after_days: Mapped[int | None]
+    retention_days: Mapped[int | None]
+    webhook_url: Mapped[str | None] = mapped_column(String(2048))
+    webhook_secret: Mapped[str | None] = mapped_column(String(255))
+    digest_to: Mapped[list[str] | None] = mapped_column(JSON)
+
+
+@event.listens_for(Site.__table__, "after_create")
+def _create_default_site(table: Any, connection: Any, **_: Any) -> None:
+    # A schema built without migrations (create_all) gets the default site the migration
+    # makes, so that every article has a site to belong to.
+    connection.execute(
+        table.insert().values(
+            slug=DEFAULT_SITE_SLUG, name="Default site", origins=[], created_at=utcnow()
+        )
+    )
+
+
+class SiteRole(enum.StrEnum):
+    MODERATOR = "moderator"
+    SITE_ADMIN = "site_admin"
+
+
+class SiteGrant(Model):
+    """A moderator's access to one site. Admins need none: they manage every site."""
+
+    __tablename__ = "site_grants"
+
+    moderator_id: Mapped[int] = mapped_column(
+        ForeignKey("moderators.id", ondelete="CASCADE"), primary_key=True
+    )
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[SiteRole] = mapped_column(_enum(SiteRole, "site_role"), default=SiteRole.MODERATOR)
+
+
+class Article(Model):
+    __tablename__ = "articles"
+    __table_args__ = (UniqueConstraint("site_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Kept by the use cases that change the set of public comments, so the feed can
     # answer counts and ETags from one row.
@@ -312,6 +375,8 @@ class Ban(Model):
     __table_args__ = (Index("ix_bans_lookup", "kind", "value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The site the ban holds on; None (set by an admin): every site.
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
     kind: Mapped[BanKind] = mapped_column(_enum(BanKind, "ban_kind"))
     value: Mapped[str] = mapped_column(String(255))
     reason: Mapped[str] = mapped_column(Text)
@@ -387,9 +452,10 @@ class PolicyRule(Model):
     """One entry of an admin-edited list: a word to hold or deny, or a domain to deny."""
 
     __tablename__ = "policy_rules"
-    __table_args__ = (UniqueConstraint("kind", "value"),)
+    __table_args__ = (UniqueConstraint("site_id", "kind", "value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     kind: Mapped[RuleKind] = mapped_column(_enum(RuleKind, "rule_kind"))
     value: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -24,7 +24,9 @@ from sqlalchemy import create_engine, make_url, text
 from service import create_app
 from service.extensions import db
 from service.moderation import accounts
+from service.ops.database import write_transaction
 from service.screening import traps
+from service.sites import registry
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 _postgres_schema_ready = False
@@ -144,14 +146,17 @@ def _fresh_schema(database_url: str) -> None:
     global _postgres_schema_ready
     if database_url.startswith("sqlite"):
         db.create_all(bind_key=None)
-        return
-    if not _postgres_schema_ready:
-        db.drop_all(bind_key=None)
-        db.create_all(bind_key=None)
-        _postgres_schema_ready = True
-    tables = ", ".join(table.name for table in db.metadata.sorted_tables)
-    with db.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    else:
+        if not _postgres_schema_ready:
+            db.drop_all(bind_key=None)
+            db.create_all(bind_key=None)
+            _postgres_schema_ready = True
+        tables = ", ".join(table.name for table in db.metadata.sorted_tables)
+        with db.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # TRUNCATE emptied the default site's row too, which create_all made (models.py).
+        with write_transaction() as session:
+            registry.ensure_default(session)
 
 
 @pytest.fixture

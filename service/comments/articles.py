@@ -25,6 +25,7 @@ from service.models import (
     utcnow,
 )
 from service.ops.database import write_transaction
+from service.sites import registry
 
 KEY_MAX = 255
 # Where create_app keeps the short-lived cache of articles' feed state (see service/feed/caches.py).
@@ -41,13 +42,18 @@ def check_key(key: str) -> str:
     return key
 
 
+def _of_this_site(key: str) -> Any:
+    """The condition for the article `key` of the current site (registry.current)."""
+    return (Article.site_id == registry.current().id) & (Article.key == key)
+
+
 def title(key: str) -> str | None:
     """The article's title (from the widget or an import), if it has one."""
-    return db.session.scalar(select(Article.title).where(Article.key == key))
+    return db.session.scalar(select(Article.title).where(_of_this_site(key)))
 
 
 def _existing(session: Session, key: str) -> Article:
-    article = session.scalars(select(Article).where(Article.key == key)).one_or_none()
+    article = session.scalars(select(Article).where(_of_this_site(key))).one_or_none()
     if article is None:
         raise ArticleNotFound(f"There is no article {key!r} (it has no comments yet).")
     return article
@@ -56,7 +62,7 @@ def _existing(session: Session, key: str) -> Article:
 def _prepared(session: Session, key: str, moderator_id: int) -> Article:
     """The article a moderator configures, created (and audited) if nobody has commented on
     it yet: a sensitive story can be locked or pre-moderated before it is published."""
-    locked = select(Article).where(Article.key == key).with_for_update(key_share=True)
+    locked = select(Article).where(_of_this_site(key)).with_for_update(key_share=True)
     if article := session.scalars(locked).one_or_none():
         return article
     article = lock_or_create(session, key)
@@ -82,26 +88,29 @@ def get_or_create(session: Session, key: str) -> Article:
     return _get_or_create(session, _BY_KEY, key)
 
 
-_BY_KEY = select(Article).where(Article.key == bindparam("key"))
+_BY_KEY = select(Article).where(
+    Article.site_id == bindparam("site_id"), Article.key == bindparam("key")
+)
 
 
 def find(session: Session, key: str) -> Article | None:
-    return session.scalars(_BY_KEY, {"key": key}).one_or_none()
+    return session.scalars(_BY_KEY, {"site_id": registry.current().id, "key": key}).one_or_none()
 
 
 def _get_or_create(session: Session, statement: Select[Article], key: str) -> Article:
-    if article := session.scalars(statement, {"key": key}).one_or_none():
+    where = {"site_id": registry.current().id, "key": key}
+    if article := session.scalars(statement, where).one_or_none():
         _start_at_first_comment(session, article)
         return article
     _create_missing(session, [key])
-    return session.scalars(statement, {"key": key}).one()
+    return session.scalars(statement, where).one()
 
 
 def _start_at_first_comment(session: Session, article: Article) -> None:
     """CLOSE_AFTER_DAYS counts from an article's first comment: one a moderator prepared
     before anyone commented starts again when its first comment comes. Looked at only when
     the age would close the article, so an ordinary submission pays nothing."""
-    days = current_app.config["CLOSE_AFTER_DAYS"]
+    days = registry.by_id(article.site_id).close_after_days
     now = utcnow()
     if not days or article.created_at + timedelta(days=days) >= now:
         return
@@ -111,10 +120,14 @@ def _start_at_first_comment(session: Session, article: Article) -> None:
 
 
 def ids_creating_missing(session: Session, keys: Collection[str]) -> dict[str, int]:
-    """Each key's article id, creating the articles that do not exist yet (bulk, unlocked:
-    for imports, which check no duplicates)."""
+    """Each key's article id on the current site, creating the articles that do not exist yet
+    (bulk, unlocked: for imports, which check no duplicates)."""
     _create_missing(session, keys)
-    found = session.execute(select(Article.key, Article.id).where(Article.key.in_(keys)))
+    found = session.execute(
+        select(Article.key, Article.id).where(
+            Article.site_id == registry.current().id, Article.key.in_(keys)
+        )
+    )
     return dict(found.all())
 
 
@@ -122,7 +135,10 @@ def _create_missing(session: Session, keys: Collection[str]) -> None:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # Two first comments may race to create the article; the loser just uses it.
-    rows = [{"key": key, "approved_count": 0, "feed_version": 0} for key in keys]
+    site_id = registry.current().id
+    rows = [
+        {"site_id": site_id, "key": key, "approved_count": 0, "feed_version": 0} for key in keys
+    ]
     session.execute(insert(Article).values(rows).on_conflict_do_nothing())
 
 
@@ -136,6 +152,8 @@ class Openable(Protocol):
     """An article row, or the feed's cached state of one (feed.ArticleState)."""
 
     # Read-only: the feed's cached state is a frozen dataclass.
+    @property
+    def site_id(self) -> int: ...
     @property
     def locked(self) -> bool: ...
     @property
@@ -153,7 +171,7 @@ def check_open(article: Openable, now: datetime) -> None:
         raise ArticleClosed(
             f"Comments on this article closed on {article.closes_at:%d %B %Y, %H:%M} UTC."
         )
-    days = current_app.config["CLOSE_AFTER_DAYS"]
+    days = registry.by_id(article.site_id).close_after_days
     if days and article.created_at + timedelta(days=days) < now:
         raise ArticleClosed(f"Comments on this article closed {days} days after the first one.")
 
@@ -281,7 +299,11 @@ def pending_by_key(keys: set[str]) -> dict[str, int]:
     rows = db.session.execute(
         select(Article.key, func.count(Comment.id))
         .join(Comment, Comment.article_id == Article.id)
-        .where(Article.key.in_(keys), Comment.status == CommentStatus.PENDING)
+        .where(
+            Article.site_id == registry.current().id,
+            Article.key.in_(keys),
+            Comment.status == CommentStatus.PENDING,
+        )
         .group_by(Article.key)
     ).all()
     return {key: 0 for key in keys} | dict(rows)
@@ -289,6 +311,7 @@ def pending_by_key(keys: set[str]) -> dict[str, int]:
 
 def article_view(article: Article, pending: int) -> dict[str, Any]:
     return {
+        "site": registry.by_id(article.site_id).slug,
         "article": article.key,
         "title": article.title,
         "url": article.url,
@@ -313,7 +336,8 @@ def settings_or_new(key: str) -> dict[str, Any]:
     try:
         return settings(key) | {"new": False}
     except ArticleNotFound:
-        return article_view(Article(key=key, approved_count=0, locked=False), 0) | {"new": True}
+        blank = Article(site_id=registry.current().id, key=key, approved_count=0, locked=False)
+        return article_view(blank, 0) | {"new": True}
 
 
 def with_pending(q: str | None = None, limit: int = 100) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ from werkzeug.http import parse_etags, quote_etag
 from service.comments import articles
 from service.feed.caches import LockedCache
 from service.ops import observability
+from service.sites import registry
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -37,15 +38,15 @@ if TYPE_CHECKING:
 
 # The feed's URL rule (service/http/api/public.py), as the router matches it: the article key
 # may hold slashes and starts right after "articles/".
-FEED_PATH = re.compile(r"/api/v1/articles/(?P<article>.+)/comments")
+FEED_PATH = re.compile(r"/api/v1/(?:sites/(?P<site>[^/]+)/)?articles/(?P<article>.+)/comments")
 FEED_ENDPOINT = "public.ArticleComments"
 FEED_RULE = "/api/v1/articles/<article:article>/comments"
 
 
-def page_key(article: str, state: ArticleState, query: bytes) -> tuple[str, str, bytes]:
+def page_key(article: str, state: ArticleState, query: bytes) -> tuple[int, str, str, bytes]:
     """A rendered page's key: the raw query string, so a repeat read needs no argument
     parsing to find its page, and the feed version, so an entry is never stale."""
-    return article, state.etag, query
+    return state.site_id, article, state.etag, query
 
 
 class RepeatFeedReads:
@@ -93,8 +94,16 @@ class RepeatFeedReads:
             return None
         # PEP 3333 hands over the path's bytes as latin-1; the router reads them as UTF-8.
         article = match["article"].encode("latin-1").decode("utf-8", "replace")
+        sites = registry.loaded_in(self.app)
+        if sites is None:
+            return None
+        slug = match["site"] and match["site"].encode("latin-1").decode("utf-8", "replace")
+        site = sites.for_request(slug, environ.get("HTTP_ORIGIN") or environ.get("HTTP_REFERER"))
+        if site is None:
+            return None
         # Only states the app has looked up (and so validated the key of) are in here.
-        state: ArticleState | None = self.app.extensions[articles.STATE_CACHE].get(article)
+        key = (site.id, article)
+        state: ArticleState | None = self.app.extensions[articles.STATE_CACHE].get(key)
         if state is None:
             return None
         headers = self._headers(environ, state)

@@ -15,6 +15,7 @@ from service import cursors
 from service.comments import articles, views
 from service.models import Article, Comment, CommentStatus
 from service.ops import database
+from service.sites import registry
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class ArticleState:
     """What the feed needs before it reads any comment: enough to answer a revalidation,
     and to tell whether the article still takes comments (articles.accepts_comments)."""
 
+    site_id: int
     article_id: int | None
     count: int
     feed_version: int
@@ -40,29 +42,32 @@ class ArticleState:
 
 # Built once: the feed's hot path should not rebuild statements (or aliases) per request.
 _STATE = select(
+    Article.site_id,
     Article.id,
     Article.approved_count,
     Article.feed_version,
     Article.created_at,
     Article.locked,
     Article.closes_at,
-).where(Article.key == bindparam("key"))
+).where(Article.site_id == bindparam("site_id"), Article.key == bindparam("key"))
 _PARENT = aliased(Comment, name="parent")
 
 
 def article_state(key: str) -> ArticleState:
+    """The state of the article `key` on the current site (sites.registry.current)."""
     articles.check_key(key)
+    site_id = registry.current().id
     cache = current_app.extensions[articles.STATE_CACHE]
-    state: ArticleState = cache.get_or_make(key, lambda: _load_state(key))
+    state: ArticleState = cache.get_or_make((site_id, key), lambda: _load_state(site_id, key))
     return state
 
 
-def _load_state(key: str) -> ArticleState:
+def _load_state(site_id: int, key: str) -> ArticleState:
     # A plain connection, not the ORM session: this runs for every read of every feed.
     with database.reads_engine().connect() as connection:
-        row = connection.execute(_STATE, {"key": key}).first()
+        row = connection.execute(_STATE, {"site_id": site_id, "key": key}).first()
     if row is None:
-        return ArticleState(None, 0, 0, None)
+        return ArticleState(site_id, None, 0, 0, None)
     return ArticleState(*row)
 
 

@@ -13,8 +13,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from service.errors import FieldError, ModeratorExists, ModeratorNotFound
 from service.extensions import db
-from service.models import MAX_ID, ApiToken, Moderator, ModeratorRole, QueueView, utcnow
+from service.models import MAX_ID, ApiToken, Moderator, ModeratorRole, QueueView, SiteRole, utcnow
 from service.ops.database import write_transaction
+from service.sites import grants, registry
 
 TOKEN_PREFIX = "cdk_"
 PASSWORD_MIN_LENGTH = 10
@@ -47,6 +48,11 @@ def create_moderator(username: str, password: str, admin: bool = False) -> Moder
             role=ModeratorRole.ADMIN if admin else ModeratorRole.MODERATOR,
         )
         session.add(moderator)
+        if not admin:
+            # Until an admin grants other sites, a new moderator works on the default one,
+            # as every moderator did before there were sites.
+            session.flush()
+            grants.grant(session, moderator.id, registry.default().id, SiteRole.MODERATOR)
     return moderator
 
 

@@ -43,6 +43,11 @@ class VersionedCopy(Generic[T]):
             self._checked_at = float("-inf")
             self._version = None
 
+    def last_loaded(self) -> T | None:
+        """The copy as last loaded, without asking whether it is current: for code in front
+        of the app (no database session), which accepts what FEED_STATE_SECONDS allows."""
+        return self._value
+
     def current(self) -> T:
         with self._lock:
             if self._value is not None and self._trusted():
@@ -58,9 +63,13 @@ class VersionedCopy(Generic[T]):
         return time.monotonic() - self._checked_at < self._trust_seconds
 
 
+def extension_key(name: str) -> str:
+    return f"commentdesk.state.{name}"
+
+
 def copy_of(name: str, load: Callable[[], T]) -> VersionedCopy[T]:
     """This app's (this worker's) copy of the set `name`, made on first use."""
-    key = f"commentdesk.state.{name}"
+    key = extension_key(name)
     copy: VersionedCopy[T] | None = current_app.extensions.get(key)
     if copy is None:
         trust = current_app.config["FEED_STATE_SECONDS"]

@@ -24,10 +24,12 @@ from service.models import (
     PolicyRule,
     PolicySetting,
     RuleKind,
+    Site,
 )
 from service.ops import state_versions
 from service.ops.database import write_transaction
 from service.screening import classifier, policy
+from service.sites import registry
 
 # Settings an admin may change in the UI, with their bounds.
 EDITABLE_SETTINGS = {
@@ -45,21 +47,25 @@ VERSION_NAME = "rules"
 
 
 def admin_lists() -> dict[RuleKind, list[str]]:
-    """The lists as admins edited them (without the environment's entries)."""
+    """The current site's lists as admins edited them (without the environment's entries)."""
     lists: dict[RuleKind, list[str]] = {kind: [] for kind in RuleKind}
     for kind, value in db.session.execute(
-        select(PolicyRule.kind, PolicyRule.value).order_by(PolicyRule.id)
+        select(PolicyRule.kind, PolicyRule.value)
+        .where(PolicyRule.site_id == registry.current().id)
+        .order_by(PolicyRule.id)
     ):
         lists[kind].append(value)
     return lists
 
 
 def configured_rules() -> policy.Rules:
-    """The rules from the environment alone (the starting point admins edit)."""
+    """The current site's rules before admins' lists: its moderation mode and link limit
+    (the environment's where it sets none), the environment's lists and thresholds."""
     config = current_app.config
+    site = registry.current()
     return policy.Rules(
-        moderation=config["MODERATION"],
-        link_limit=config["LINK_LIMIT"],
+        moderation=site.moderation,
+        link_limit=site.link_limit,
         hold_words=tuple(config["HOLD_WORDS"]),
         deny_words=tuple(config["DENY_WORDS"]),
         deny_domains=tuple(config["DENY_DOMAINS"]),
@@ -71,25 +77,49 @@ def configured_rules() -> policy.Rules:
 
 
 def current_rules() -> policy.Rules:
-    """The environment's rules with the admins' lists added and their settings applied, from
-    this worker's copy: a change saved on another worker shows within FEED_STATE_SECONDS."""
-    return _copy().current()
+    """The current site's rules: configured_rules with its admins' lists added and the
+    admins' thresholds applied, from this worker's copy (a change saved on another worker
+    shows within FEED_STATE_SECONDS)."""
+    stored = _copy().current()
+    site_id = registry.current().id
+    rules = configured_rules()
+    changes: dict[str, Any] = {
+        field: tuple(dict.fromkeys((*getattr(rules, field), *values)))
+        for field, values in stored.lists.get(site_id, {}).items()
+    }
+    return dataclasses.replace(rules, **changes | stored.settings)
 
 
-def _copy() -> state_versions.VersionedCopy[policy.Rules]:
+@dataclass(frozen=True)
+class _StoredRules:
+    # site id -> Rules field -> the admins' entries
+    lists: dict[int, dict[str, tuple[str, ...]]]
+    # The admins' deployment-wide settings (classifier thresholds).
+    settings: dict[str, float]
+
+
+def _copy() -> state_versions.VersionedCopy[_StoredRules]:
     return state_versions.copy_of(VERSION_NAME, _stored_rules)
 
 
-def _stored_rules() -> policy.Rules:
-    rules = configured_rules()
-    changes: dict[str, Any] = {
-        LIST_FIELDS[kind]: tuple(dict.fromkeys((*getattr(rules, LIST_FIELDS[kind]), *values)))
-        for kind, values in admin_lists().items()
+def _stored_rules() -> _StoredRules:
+    lists: dict[int, dict[str, list[str]]] = {}
+    for site_id, kind, value in db.session.execute(
+        select(PolicyRule.site_id, PolicyRule.kind, PolicyRule.value).order_by(PolicyRule.id)
+    ):
+        lists.setdefault(site_id, {}).setdefault(LIST_FIELDS[kind], []).append(value)
+    settings = {
+        name: value
+        for name, value in db.session.execute(select(PolicySetting.name, PolicySetting.value))
+        if name in EDITABLE_SETTINGS and name != "link_limit"
     }
-    for name, value in db.session.execute(select(PolicySetting.name, PolicySetting.value)):
-        if name in EDITABLE_SETTINGS:
-            changes[name] = int(value) if name == "link_limit" else value
-    return dataclasses.replace(rules, **changes)
+    return _StoredRules(
+        lists={
+            site_id: {field: tuple(values) for field, values in by_field.items()}
+            for site_id, by_field in lists.items()
+        },
+        settings=settings,
+    )
 
 
 def clean_entries(kind: RuleKind, lines: list[str]) -> list[str]:
@@ -123,14 +153,25 @@ def check_settings(settings: dict[str, float]) -> dict[str, float]:
 
 
 def save(lists: dict[RuleKind, list[str]], settings: dict[str, float]) -> policy.Rules:
-    """Replace the admin-edited lists and settings."""
+    """Replace the current site's admin-edited lists and link limit, and the thresholds."""
     cleaned = {kind: clean_entries(kind, lines) for kind, lines in lists.items()}
     check_settings(settings)
+    site_id = registry.current().id
     with write_transaction() as session:
         for kind, entries in cleaned.items():
-            session.execute(delete(PolicyRule).where(PolicyRule.kind == kind))
-            session.add_all(PolicyRule(kind=kind, value=entry) for entry in entries)
+            session.execute(
+                delete(PolicyRule).where(PolicyRule.site_id == site_id, PolicyRule.kind == kind)
+            )
+            session.add_all(
+                PolicyRule(site_id=site_id, kind=kind, value=entry) for entry in entries
+            )
+        if "link_limit" in settings:
+            site = session.get_one(Site, site_id)
+            site.link_limit = int(settings["link_limit"])
+            registry.changed(session)
         for name, value in settings.items():
+            if name == "link_limit":
+                continue
             setting = session.get(PolicySetting, name)
             if setting is None:
                 session.add(PolicySetting(name=name, value=value))

@@ -14,7 +14,7 @@ URL_MAX = 2048
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _origin(url: str) -> str | None:
+def origin_of(url: str) -> str | None:
     """scheme://host[:port] of an absolute http(s) URL (default port left out), or None
     for anything a browser might read differently from how we do."""
     try:
@@ -44,10 +44,10 @@ def page_on_site(url: str | None, allowed: Iterable[str]) -> str | None:
         return None
     if not url.isprintable() or any(ch.isspace() for ch in url):
         return None
-    origin = _origin(url)
+    origin = origin_of(url)
     if origin is None:
         return None
-    wanted = {_origin(entry) for entry in allowed if entry != "*"}
+    wanted = {origin_of(entry) for entry in allowed if entry != "*"}
     return url if origin in wanted else None
 
 

@@ -39,6 +39,7 @@ from service.http.schemas.public import (
 )
 from service.privacy import vault
 from service.screening import traps
+from service.sites import registry
 
 blp = Blueprint(
     "public", __name__, url_prefix="/api/v1", description="What readers and commenters use."
@@ -81,6 +82,14 @@ def init_app(app: Flask) -> None:
     )
     pages = app.extensions[RENDERED_FEEDS] = caches.rendered_pages(app.config["FEED_CACHE_PAGES"])
     app.wsgi_app = RepeatFeedReads(app, app.wsgi_app, pages=pages, cors=cors)  # type: ignore[method-assign]
+
+
+@blp.before_request
+def pick_site() -> None:
+    """The request's site: the one its path names, else the one its page is on."""
+    slug = (request.view_args or {}).get("site")
+    page = request.headers.get("Origin") or request.referrer
+    registry.set_current(registry.for_request(slug, page))
 
 
 @blp.after_request
