@@ -98,15 +98,22 @@ def upgrade():
 
 def downgrade():
     connection = op.get_bind()
-    # Only the default site's data can go back to the single-site schema.
-    others = connection.scalar(sa.text(
-        "SELECT count(*) FROM articles JOIN sites ON sites.id = articles.site_id "
-        "WHERE sites.slug != :slug"
-    ), {'slug': DEFAULT_SLUG})
-    if others:
+    # Only the default site's data can go back to the single-site schema: another site's
+    # rules would merge into (or collide with) the one list, its bans would widen to every
+    # reader, its articles would share one key space.
+    held = [
+        table for table in ('articles', 'policy_rules', 'bans')
+        if connection.scalar(sa.text(
+            f"SELECT count(*) FROM {table} JOIN sites ON sites.id = {table}.site_id "
+            "WHERE sites.slug != :slug"
+        ), {'slug': DEFAULT_SLUG})
+    ]
+    if held:
         raise RuntimeError(
-            'Other sites than the default one have articles; remove them '
-            '(flask sites remove SLUG --delete-comments) before downgrading.'
+            'Other sites than the default one have '
+            + ', '.join(table.replace('policy_', '') for table in held)
+            + '; remove those sites (flask sites remove SLUG --delete-comments) '
+            'before downgrading.'
         )
     connection.execute(sa.text(
         "INSERT INTO policy_settings (name, value, updated_at) "
