@@ -49,6 +49,7 @@ from service.screening import (
     surges,
     traps,
 )
+from service.sites import registry
 
 _PARENT_GONE = "The comment you are replying to does not exist or is no longer public."
 
@@ -97,13 +98,15 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
     ban_checks.check_allowed(email_hash, vault.email_domain(new.email), ip_hash)
     # Everything that needs no lock (and may take a while) happens before the write
     # transaction, so submissions to one article queue behind each other only briefly.
-    early = _screen_unlocked(new.name, new.body, new.website, client)
-    current = early.rules
+    site = registry.current()
+    early = _screen_unlocked(new.name, new.body, new.website, client, site)
     trap = traps.inspect(new.honeypot, new.form_token)
     with write_transaction() as session:
         article = articles.get_or_create(session, new.article_key)
         _one_at_a_time_per_sender(session, email_hash, ip_hash)
-        history, duplicate_id = _earlier_comments(session, article.id, email_hash, new.body)
+        history, duplicate_id = _earlier_comments(
+            session, article.id, article.site_id, email_hash, new.body
+        )
         if duplicate_id is not None:
             earlier = session.get_one(Comment, duplicate_id)
             token = edit_token(earlier.id) if earlier.ip_hash == ip_hash else None
@@ -111,9 +114,6 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
         now = utcnow()
         articles.check_open(article, now)
         articles.note_page(article, new.page_title, new.page_url)
-        if article.moderation is not None:
-            # One heated article may be held for moderation while the site runs `trusted`.
-            current = dataclasses.replace(current, moderation=article.moderation.value)
         _check_flood(session, email_hash, ip_hash, now)
         parent = _reply_target(session, article.id, new.parent_id)
         surge = surges.refresh(session, article, now)
@@ -128,7 +128,7 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
                 spam_probability=early.spam_probability,
                 akismet_spam=early.akismet_spam,
             ),
-            current,
+            _on_article(early.rules, article),
         )
         comment = Comment(
             article_id=article.id,
@@ -169,7 +169,7 @@ def warm_up() -> None:
     similarity.fingerprint(body)
     # Run (read-only) the statements of the write path, so SQLAlchemy has compiled them.
     session = db.session()
-    _earlier_comments(session, 0, "", body)
+    _earlier_comments(session, 0, 0, "", body)
     articles.find(session, "")
     surges.recent_counts(session, 0, utcnow())
     session.rollback()
@@ -186,10 +186,10 @@ class _EarlyScreening:
 
 
 def _screen_unlocked(
-    name: str, body: str, website: str | None, client: ClientInfo
+    name: str, body: str, website: str | None, client: ClientInfo, site: registry.SiteSettings
 ) -> _EarlyScreening:
     return _EarlyScreening(
-        rules=rules.current_rules(),
+        rules=rules.current_rules(site),
         spam_probability=classifier.spam_score(body, name, website),
         akismet_spam=akismet_check.is_spam(
             body=body, name=name, website=website, ip=client.ip, user_agent=client.user_agent
@@ -208,20 +208,33 @@ def _after_commit(new: NewComment, comment: Comment, surge: surges.SurgeState) -
     my_comments.after_submission(comment, new.email, new.wants_link)
 
 
-def _history(session: Session, email_hash: str) -> policy.History:
-    counts = dict(
-        session.execute(
-            select(Comment.status, func.count())
-            .where(
-                Comment.email_hash == email_hash,
-                Comment.status.in_([CommentStatus.APPROVED, CommentStatus.SPAM]),
-            )
-            .group_by(Comment.status)
-        ).all()
-    )
-    return policy.History(
-        approved=counts.get(CommentStatus.APPROVED, 0), spam=counts.get(CommentStatus.SPAM, 0)
-    )
+def _on_article(site_rules: policy.Rules, article: Article) -> policy.Rules:
+    """The rules for a comment on this article: its site's, with the article's own moderation
+    mode where moderators set one (one heated article may be held while its site runs
+    `trusted`)."""
+    if article.moderation is None:
+        return site_rules
+    return dataclasses.replace(site_rules, moderation=article.moderation.value)
+
+
+# What earns a commenter trust is an approval on this site: another site's moderators vouch
+# only for their own pages. Spam anywhere counts against them everywhere.
+_APPROVED_HERE = (Comment.status == CommentStatus.APPROVED) & (
+    Article.site_id == bindparam("site_id")
+)
+
+
+def _history(session: Session, email_hash: str, site_id: int) -> policy.History:
+    approved, spam = session.execute(
+        select(
+            func.count().filter(_APPROVED_HERE),
+            func.count().filter(Comment.status == CommentStatus.SPAM),
+        )
+        .join(Article, Article.id == Comment.article_id)
+        .where(Comment.email_hash == email_hash),
+        {"site_id": site_id},
+    ).one()
+    return policy.History(approved=approved, spam=spam)
 
 
 def _check_flood(session: Session, email_hash: str, ip_hash: str | None, now: datetime) -> None:
@@ -246,29 +259,39 @@ def _check_flood(session: Session, email_hash: str, ip_hash: str | None, now: da
 
 
 # Built once: the submission runs it every time, and building it cost more than running it.
-_EARLIER = select(
-    func.count().filter(Comment.status == CommentStatus.APPROVED),
-    func.count().filter(Comment.status == CommentStatus.SPAM),
-    # The same text from the same address on the same article a moment ago: a double click,
-    # a retry after a timeout, or a reload that re-posted the form.
-    func.min(Comment.id).filter(
-        Comment.article_id == bindparam("article_id"),
-        Comment.created_at >= bindparam("since"),
-        Comment.body == bindparam("body"),
-        Comment.status != CommentStatus.DELETED,
-    ),
-).where(Comment.email_hash == bindparam("email_hash"))
+_EARLIER = (
+    select(
+        func.count().filter(_APPROVED_HERE),
+        func.count().filter(Comment.status == CommentStatus.SPAM),
+        # The same text from the same address on the same article a moment ago: a double click,
+        # a retry after a timeout, or a reload that re-posted the form.
+        func.min(Comment.id).filter(
+            Comment.article_id == bindparam("article_id"),
+            Comment.created_at >= bindparam("since"),
+            Comment.body == bindparam("body"),
+            Comment.status != CommentStatus.DELETED,
+        ),
+    )
+    .join(Article, Article.id == Comment.article_id)
+    .where(Comment.email_hash == bindparam("email_hash"))
+)
 
 
 def _earlier_comments(
-    session: Session, article_id: int, email_hash: str, body: str
+    session: Session, article_id: int, site_id: int, email_hash: str, body: str
 ) -> tuple[policy.History, int | None]:
     """What this address wrote before, in one statement: how its comments were decided,
     and the comment this one repeats, if any."""
     since = utcnow() - timedelta(seconds=current_app.config["DUPLICATE_WINDOW_SECONDS"])
     approved, spam, duplicate_id = session.execute(
         _EARLIER,
-        {"article_id": article_id, "since": since, "body": body, "email_hash": email_hash},
+        {
+            "article_id": article_id,
+            "site_id": site_id,
+            "since": since,
+            "body": body,
+            "email_hash": email_hash,
+        },
     ).one()
     return policy.History(approved=approved, spam=spam), duplicate_id
 
@@ -339,7 +362,9 @@ def edit_comment(
     body = changes.get("body") or seen.body
     # A website sent as null or "" removes it; one not sent stays.
     website = changes.get("website", seen.website)
-    early = _screen_unlocked(name, body, website, client)
+    # The rules of the site the comment is on, whatever page the edit came from.
+    site = registry.by_id(db.session.get_one(Article, seen.article_id).site_id)
+    early = _screen_unlocked(name, body, website, client, site)
     with write_transaction() as session:
         comment = _own_comment(session, comment_id, token, lock=True)
         now = utcnow()
@@ -353,13 +378,13 @@ def edit_comment(
                 name=name,
                 body=body,
                 website=website,
-                history=_history(session, comment.email_hash),
+                history=_history(session, comment.email_hash, article.site_id),
                 # A surge in force holds edits too; an edit does not count towards one.
                 surge_until=surges.in_force(article, now),
                 spam_probability=early.spam_probability,
                 akismet_spam=early.akismet_spam,
             ),
-            early.rules,
+            _on_article(early.rules, article),
             before,
         )
         comment.name, comment.body, comment.website = name, body, website

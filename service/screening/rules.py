@@ -18,6 +18,7 @@ from service.audit import AuditActor
 from service.errors import FieldError
 from service.extensions import db
 from service.models import (
+    Article,
     Comment,
     CommentStatus,
     ModerationEvent,
@@ -58,11 +59,12 @@ def admin_lists() -> dict[RuleKind, list[str]]:
     return lists
 
 
-def configured_rules() -> policy.Rules:
-    """The current site's rules before admins' lists: its moderation mode and link limit
-    (the environment's where it sets none), the environment's lists and thresholds."""
+def configured_rules(site: registry.SiteSettings | None = None) -> policy.Rules:
+    """A site's rules (the current site's by default) before admins' lists: its moderation
+    mode and link limit (the environment's where it sets none), the environment's lists and
+    thresholds, which apply on every site."""
     config = current_app.config
-    site = registry.current()
+    site = site or registry.current()
     return policy.Rules(
         moderation=site.moderation,
         link_limit=site.link_limit,
@@ -76,16 +78,16 @@ def configured_rules() -> policy.Rules:
     )
 
 
-def current_rules() -> policy.Rules:
-    """The current site's rules: configured_rules with its admins' lists added and the
-    admins' thresholds applied, from this worker's copy (a change saved on another worker
-    shows within FEED_STATE_SECONDS)."""
+def current_rules(site: registry.SiteSettings | None = None) -> policy.Rules:
+    """A site's rules (the current site's by default): configured_rules with its admins'
+    lists added and the admins' thresholds applied, from this worker's copy (a change saved
+    on another worker shows within FEED_STATE_SECONDS)."""
     stored = _copy().current()
-    site_id = registry.current().id
-    rules = configured_rules()
+    site = site or registry.current()
+    rules = configured_rules(site)
     changes: dict[str, Any] = {
         field: tuple(dict.fromkeys((*getattr(rules, field), *values)))
-        for field, values in stored.lists.get(site_id, {}).items()
+        for field, values in stored.lists.get(site.id, {}).items()
     }
     return dataclasses.replace(rules, **changes | stored.settings)
 
@@ -217,9 +219,10 @@ class Simulation:
 
 
 def simulate(candidate_rules: policy.Rules, last: int = 1000) -> Simulation:
-    """Replay the content checks over the last `last` comments a moderator decided, under the
-    current rules and under the proposed ones: what each would have held, and how many of
-    those the moderators approved (false positives) or refused (rejected or spam).
+    """Replay the content checks over the last `last` comments a moderator decided on the
+    current site, under its current rules and under the proposed ones: what each would have
+    held, and how many of those the moderators approved (false positives) or refused
+    (rejected or spam). Other sites' decisions are left out: their rules are their own.
 
     The classifier's scores are out-of-fold: each decision is scored by a model that did not
     see it, since the current model would only recall the decisions it was trained on."""
@@ -228,7 +231,9 @@ def simulate(candidate_rules: policy.Rules, last: int = 1000) -> Simulation:
     )
     rows = db.session.execute(
         select(Comment.name, Comment.body, Comment.website, Comment.status)
+        .join(Article, Article.id == Comment.article_id)
         .where(
+            Article.site_id == registry.current().id,
             Comment.status.in_(
                 [CommentStatus.APPROVED, CommentStatus.REJECTED, CommentStatus.SPAM]
             ),
