@@ -20,11 +20,12 @@ from service import notifications
 from service.cli import comments, moderation
 from service.cli.portability import export_command, import_group
 from service.cli.privacy import privacy_group, purge
-from service.errors import DomainError
-from service.models import RuleKind
+from service.errors import DomainError, SiteNotFound
+from service.models import DEFAULT_SITE_SLUG, RuleKind
 from service.moderation import accounts
 from service.ops import backups, database
 from service.screening import classifier, rules
+from service.sites import registry
 
 
 def init_app(app: Flask) -> None:
@@ -242,7 +243,24 @@ def policy_group() -> None:
     """The spam policy's rules."""
 
 
+def _use_site(slug: str) -> None:
+    """Run this command for the site `slug` (as a request for that site would)."""
+    try:
+        registry.set_current(registry.by_slug(slug))
+    except SiteNotFound as error:
+        raise click.ClickException(f"{error.message} `flask sites list` shows them.") from None
+
+
+SITE_OPTION = click.option(
+    "--site",
+    default=DEFAULT_SITE_SLUG,
+    show_default=True,
+    help="The site whose rules and decisions to use (its slug).",
+)
+
+
 @policy_group.command("simulate")
+@SITE_OPTION
 @click.option("--hold-word", "hold_words", multiple=True, help="Add a hold word (repeatable).")
 @click.option("--deny-word", "deny_words", multiple=True, help="Add a deny word (repeatable).")
 @click.option("--deny-domain", "deny_domains", multiple=True, help="Add a denied domain.")
@@ -252,6 +270,7 @@ def policy_group() -> None:
 @click.option("--last", default=1000, show_default=True, help="How many decisions to replay.")
 @with_appcontext
 def simulate(
+    site: str,
     hold_words: tuple[str, ...],
     deny_words: tuple[str, ...],
     deny_domains: tuple[str, ...],
@@ -260,7 +279,11 @@ def simulate(
     classifier_spam: float | None,
     last: int,
 ) -> None:
-    """Replay a change over the last decisions moderators made, without saving it."""
+    """Replay a change over the last decisions moderators made on a site, without saving it.
+
+    The site's own lists, link limit and decisions; the environment's lists and the
+    classifier's thresholds are every site's."""
+    _use_site(site)
     lists = rules.admin_lists()
     lists[RuleKind.HOLD_WORD] += hold_words
     lists[RuleKind.DENY_WORD] += deny_words

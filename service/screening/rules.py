@@ -180,7 +180,8 @@ def save(lists: dict[RuleKind, list[str]], settings: dict[str, float]) -> policy
             else:
                 setting.value = value
         state_versions.bump(session, _copy())
-    return current_rules()
+    # The site as saved: the request's copy of it predates a new link limit.
+    return current_rules(registry.by_id(site_id))
 
 
 def proposed(lists: dict[RuleKind, list[str]], settings: dict[str, float]) -> policy.Rules:

@@ -18,7 +18,7 @@ from service.http.schemas.people import (
     NoteSchema,
     PersonSchema,
 )
-from service.models import RuleKind
+from service.models import DEFAULT_SITE_SLUG, RuleKind
 from service.privacy.personal_data import ErasureMode
 from service.screening import rules
 
@@ -184,4 +184,10 @@ RulesForm = Schema.from_dict(
         ),
     },
     name="RulesForm",
+)
+
+# Which site's lists and link limit the rules page shows and saves: the default site's when
+# the address names none.
+RulesSiteArgs = Schema.from_dict(
+    {"site": fields.String(load_default=DEFAULT_SITE_SLUG)}, name="RulesSiteArgs"
 )

@@ -1,4 +1,5 @@
-"""Admin page for the spam policy's lists and limits, with the simulator before saving."""
+"""Admin page for the spam policy's lists and limits, one site at a time (the default site's
+unless the address names another), with the simulator before saving."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
+from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from service.errors import DomainError
+from service.errors import DomainError, SiteNotFound
+from service.http.errors import http_exception_response
 from service.http.schemas.common import messages_of
-from service.http.schemas.people_forms import RulesForm
-from service.http.web.forms import form_input, typed_form
+from service.http.schemas.people_forms import RulesForm, RulesSiteArgs
+from service.http.web.forms import form_input, query_input, typed_form
 from service.models import RuleKind
 from service.screening import rules
+from service.sites import registry
 
 blp = Blueprint("rules", __name__, url_prefix="/moderation/admin")
 
@@ -33,6 +37,17 @@ def require_admin() -> None:
         abort(403)
 
 
+@blp.before_request
+def pick_site() -> None:
+    registry.set_current(registry.by_slug(query_input(RulesSiteArgs(), say=False)["site"]))
+
+
+def _here() -> str:
+    """This page's address for the site it shows (the default site's has no site named)."""
+    site = registry.current()
+    return url_for("rules.show", site=None if site.is_default else site.slug)
+
+
 def _lists(form: Mapping[str, Any]) -> dict[RuleKind, list[str]]:
     return {kind: str(form.get(kind.value, "")).splitlines() for kind in RuleKind}
 
@@ -46,8 +61,16 @@ def _page(
         labels=LIST_LABELS,
         settings=settings,
         configured=rules.configured_rules(),
+        site=registry.current(),
+        sites=registry.all_sites(),
+        action=_here(),
         **extra,
     )
+
+
+@blp.errorhandler(SiteNotFound)
+def no_such_site(_error: SiteNotFound) -> Any:
+    return http_exception_response(NotFound())
 
 
 @blp.errorhandler(DomainError)
@@ -74,6 +97,6 @@ def change() -> str | Response:
     if form["do"] == "save":
         rules.save(lists, settings)
         flash("Rules saved; they apply to the next comment.", "info")
-        return redirect(url_for("rules.show"))
+        return redirect(_here())
     simulation = rules.simulate(rules.proposed(lists, settings), last=form["last"])
     return _page(lists, settings, simulation=simulation, last=form["last"])
