@@ -82,11 +82,16 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_policy_rules_site_id_sites'), 'sites', ['site_id'], ['id'], ondelete='CASCADE')
 
     # The link limit an admin set becomes the default site's; classifier thresholds stay
-    # deployment-wide settings.
-    connection.execute(sa.text(
-        "UPDATE sites SET link_limit = (SELECT CAST(value AS INTEGER) FROM policy_settings "
-        "WHERE name = 'link_limit') WHERE id = :site"
-    ), {'site': default_id})
+    # deployment-wide settings. It was stored as a number and applied as int(value): cut the
+    # same way here (PostgreSQL's CAST would round 2.7 up to 3, SQLite's cuts it to 2).
+    link_limit = connection.scalar(sa.text(
+        "SELECT value FROM policy_settings WHERE name = 'link_limit'"
+    ))
+    if link_limit is not None:
+        connection.execute(
+            sa.text("UPDATE sites SET link_limit = :limit WHERE id = :site"),
+            {'limit': int(link_limit), 'site': default_id},
+        )
     connection.execute(sa.text("DELETE FROM policy_settings WHERE name = 'link_limit'"))
 
     # Moderators keep what they moderated: the one site there was.

@@ -286,6 +286,20 @@ def test_the_upgrade_keeps_every_row_and_moves_it_into_the_default_site(single_s
     ]
 
 
+def test_a_link_limit_stored_as_a_fraction_becomes_the_whole_links_it_allowed(single_site_app):
+    # The page took a number; the policy applied int(value): 2.7 allowed two links.
+    with single_site_app.app_context():
+        _at_revision_before_sites(single_site_app)
+        with db.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE policy_settings SET value = 2.7 WHERE name = 'link_limit'")
+            )
+
+        flask_migrate.upgrade()
+
+        assert rules.current_rules().link_limit == 2
+
+
 def test_after_the_upgrade_the_app_serves_the_same_thread_queue_and_rules(single_site_app):
     app = single_site_app
     client = app.test_client()
@@ -327,6 +341,8 @@ def test_after_the_upgrade_the_app_serves_the_same_thread_queue_and_rules(single
         current = rules.current_rules()
     assert "refinance" in current.hold_words and "casino" in current.deny_words
     assert current.link_limit == 3
+    # The classifier's thresholds stay the deployment's settings.
+    assert (current.classifier_hold, current.classifier_spam) == (0.6, 0.95)
     banned = submit(client, article="news/budget", email="reader5@example.org", body="Again")
     assert banned.get_json()["error"]["code"] == "commenter_banned"
     closed = submit(client, article="news/closed", email="new@example.org", body="Hello")
@@ -348,6 +364,10 @@ def test_the_downgrade_gives_the_single_site_database_back(single_site_app):
             after = _snapshot(connection, old)
             version = connection.execute(text("SELECT version_num FROM alembic_version")).all()
             tables = set(db.inspect(connection).get_table_names())
+        # And up again: the same database as the first upgrade made.
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            upgraded_again = _snapshot(connection, old)
     assert version == [(BEFORE_SITES,)]
     assert not {"sites", "site_grants"} & tables
     # The link limit comes back as a setting with its value (stamped with the downgrade's
@@ -356,6 +376,7 @@ def test_the_downgrade_gives_the_single_site_database_back(single_site_app):
     assert [row[:2] for row in after["policy_settings"] if row[0] == "link_limit"] == [
         ("link_limit", 3.0)
     ]
+    assert upgraded_again == _without_link_limit(before)
 
 
 @pytest.mark.parametrize("what", ["articles", "policy_rules", "bans"])
