@@ -24,6 +24,14 @@ if TYPE_CHECKING:
 
 # The optional segment before a public path: /api/v1/sites/<site>/articles/... and so on.
 SITE_SEGMENT = "/sites/<site>"
+# The segment's OpenAPI description (flask-smorest adds it to the path's own parameter).
+SITE_PARAMETER = {
+    "in": "path",
+    "name": "site",
+    "description": "The site's slug. Without this segment, the path serves the site whose "
+    "origins hold the request's Origin (or Referer), else the default site. An unknown "
+    "slug is a 404 (`site_not_found`).",
+}
 CORS_OPTIONS = "commentdesk.cors"
 # The commenter's edit token travels in a header, never in a URL (URLs end up in logs).
 EDIT_TOKEN_HEADER = "X-Edit-Token"

@@ -28,7 +28,7 @@ from service.http.errors import (
     http_exception_response,
 )
 from service.http.openapi import Blueprint, form_body_doc
-from service.http.public_sites import EDIT_TOKEN_HEADER, SITE_SEGMENT
+from service.http.public_sites import EDIT_TOKEN_HEADER, SITE_PARAMETER, SITE_SEGMENT
 from service.http.schemas.public import (
     CountsArgsSchema,
     CountsSchema,
@@ -122,6 +122,7 @@ def _feed_headers(state: thread.ArticleState) -> dict[str, str]:
     f"{SITE_SEGMENT}/articles/<article:article>/comments",
     endpoint="SiteArticleComments",
     merge_slashes=False,
+    parameters=[SITE_PARAMETER],
 )
 class ArticleComments(MethodView):
     @blp.arguments(FeedArgsSchema, location="query")
@@ -301,7 +302,7 @@ def form_token() -> Any:
 
 
 @blp.route("/counts")
-@blp.route(f"{SITE_SEGMENT}/counts", endpoint="site_counts")
+@blp.route(f"{SITE_SEGMENT}/counts", endpoint="site_counts", parameters=[SITE_PARAMETER])
 @blp.arguments(CountsArgsSchema, location="query")
 @blp.response(200, CountsSchema)
 def counts(args: dict[str, Any]) -> Any:
