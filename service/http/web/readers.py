@@ -127,11 +127,12 @@ def _title_of(key: str) -> str:
 @blp.get(f"{SITE_SEGMENT}/comments.atom")
 def site_atom() -> Response:
     """The newest approved comments of the whole site, as an Atom feed."""
+    site = registry.current()
     response = Response(
         _atom(
-            "Recent comments",
+            "Recent comments" if site.is_default else f"Recent comments on {site.name}",
             _own_url("/comments.atom"),
-            registry.current().public_url or None,
+            site.public_url or None,
             None,
         ),
         mimetype="application/atom+xml",

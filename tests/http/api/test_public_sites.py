@@ -85,6 +85,7 @@ def test_atom_feeds_and_the_include_are_per_site(client):
     assert "On the blog" in blog_atom and "In the news" not in blog_atom
     assert "In the news" in news_atom and "On the blog" not in news_atom
     assert "In the news" in news_recent and "On the blog" not in news_recent
+    assert "<title>Recent comments on News</title>" in news_recent
     assert "On the blog" in blog_recent and "In the news" not in blog_recent
     # Links go to the site's own pages and paths.
     assert "https://news.example.org/news/a#comment-" in news_atom
