@@ -68,7 +68,9 @@ def path_prefix(site: SiteSettings) -> str:
 
 def cors_options(app: Flask, site: SiteSettings) -> _ComputedCorsOptions:
     """flask-cors's options for the site's origins, computed once per set of origins (sites
-    are few): an Origin of no site, or of another site than the request's, is not allowed."""
+    are few): an Origin of no site, or of another site than the request's, is not allowed.
+    Applied per response by the public blueprints and the repeat-read path only: flask-cors's
+    app-wide hook costs more than the whole feed request."""
     by_origins: dict[tuple[str, ...], _ComputedCorsOptions] = app.extensions[CORS_OPTIONS]
     options = by_origins.get(site.origins)
     if options is None:
