@@ -48,6 +48,11 @@ HTTP_TIMEOUT_S = 10
 SMALL_FEED = "/api/v1/articles/bench/small/comments"
 LARGE_FEED = "/api/v1/articles/bench/large/comments"
 SUBMIT_PATH = "/api/v1/articles/bench-submit/comments"
+# The small article on three sites (seed.py: the default site and its OTHER_SITES), by the
+# site paths: the same load as feed-20, spread over three sites' threads.
+THREE_SITE_FEEDS = [
+    f"/api/v1/sites/{site}/articles/bench/small/comments" for site in ("default", "north", "south")
+]
 
 # Read by the service outside service.ops.config.ENVIRONMENT, or by gunicorn.
 OTHER_SERVICE_VARIABLES = {"INSTANCE_PATH", "BIND", "GUNICORN_CMD_ARGS"}
@@ -150,6 +155,19 @@ def random_pages(path: str, count: int, comments: int) -> Prepare:
         check_feed(f"{ctx.base_url}{path}?cursor={cursors[0]}", count, comments)
         paths_file = ctx.workdir / "random-pages.txt"
         paths_file.write_text("".join(f"{path}?cursor={cursor}\n" for cursor in cursors))
+        return LoadPlan(lua=f"paths_file = {json.dumps(str(paths_file))}\n")
+
+    return prepare
+
+
+def spread_over(paths: list[str], count: int, comments: int) -> Prepare:
+    """Each request asks for one of `paths` at random (random_path.lua), each checked once."""
+
+    def prepare(ctx: Context) -> LoadPlan:
+        for path in paths:
+            check_feed(ctx.base_url + path, count, comments)
+        paths_file = ctx.workdir / f"spread-{len(paths)}.txt"
+        paths_file.write_text("".join(f"{path}\n" for path in paths))
         return LoadPlan(lua=f"paths_file = {json.dumps(str(paths_file))}\n")
 
     return prepare
@@ -316,6 +334,26 @@ SCENARIOS = [
         304,
         revalidation(SMALL_FEED),
     ),
+    # Sites: the same feed load on one site (today's path) and spread over three sites (their
+    # site paths), with the same wrk script, so that the two differ only by the sites.
+    Scenario(
+        "feed-20-one-site",
+        "feed, 20 comments, one site",
+        "service",
+        SMALL_FEED,
+        200,
+        spread_over([SMALL_FEED], 20, 20),
+        script="random_path.lua",
+    ),
+    Scenario(
+        "feed-20-three-sites",
+        "feed, 20 comments, three sites",
+        "service",
+        THREE_SITE_FEEDS[0],
+        200,
+        spread_over(THREE_SITE_FEEDS, 20, 20),
+        script="random_path.lua",
+    ),
     # Not targets: the worker-class comparison. A cheap answer (the cached feed) and an
     # expensive one (a page rendered per request) under sync workers, beside the gthread
     # rows above.
@@ -374,6 +412,14 @@ class Target:
 
 
 TARGETS = [
+    Target(
+        "feed-20 on three sites req/s >= 95% of one site",
+        "feed-20-three-sites",
+        "feed-20-one-site",
+        "requests_per_s",
+        "at_least",
+        0.95,
+    ),
     Target("feed-20 req/s >= 50% of ceiling", SMALL, CEILING, "requests_per_s", "at_least", 0.5),
     Target(
         "feed-10k-page1 p50 <= 1.3x feed-20 p50",
@@ -486,6 +532,15 @@ class Run:
     # Scenario name: why it produced no numbers.
     failures: dict[str, str] = field(default_factory=dict)
 
+    def keep_best(self, measured: Measurement) -> None:
+        """A scenario's best round: a busy machine only ever slows a round down. A valid
+        round beats an invalid one whatever its speed."""
+        name = measured.scenario.name
+        kept = self.measurements.get(name)
+        rank = (measured.valid, measured.result.requests_per_s)
+        if kept is None or rank > (kept.valid, kept.result.requests_per_s):
+            self.measurements[name] = measured
+
 
 def run_server(
     spec: ServerSpec,
@@ -499,14 +554,19 @@ def run_server(
     load = LoadSettings(options.duration, options.connections, options.threads, options.timeout)
     with servers.serve(spec, env, options.workers, workdir) as server:
         ctx = Context(server.base_url, seeded, workdir)
-        for scenario in scenarios:
-            print(f"  measuring {scenario.name} ({load.duration_s}s) ...", flush=True)
-            try:
-                run.measurements[scenario.name] = measure(
-                    scenario, server, ctx, load, options.warmup
-                )
-            except (BenchError, wrk_runner.WrkError) as error:
-                run.failures[scenario.name] = str(error)
+        # Rounds alternate the scenarios, so that a neighbour's burst of load lands on each.
+        for round_number in range(1, options.rounds + 1):
+            for scenario in scenarios:
+                if scenario.name in run.failures:
+                    continue
+                nth = f", round {round_number}" if options.rounds > 1 else ""
+                print(f"  measuring {scenario.name} ({load.duration_s}s{nth}) ...", flush=True)
+                try:
+                    measured = measure(scenario, server, ctx, load, options.warmup)
+                except (BenchError, wrk_runner.WrkError) as error:
+                    run.failures[scenario.name] = str(error)
+                    continue
+                run.keep_best(measured)
 
 
 def run_all(
@@ -723,6 +783,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--warmup", type=int, default=2, help="seconds of unmeasured load before each scenario"
     )
     parser.add_argument("--timeout", type=positive, default=5, help="wrk's per-request timeout")
+    parser.add_argument(
+        "--rounds",
+        type=positive,
+        default=1,
+        help="measure each scenario this many times, alternating, and keep its best round",
+    )
     parser.add_argument(
         "--scenario",
         action="append",

@@ -1,4 +1,5 @@
-"""Seed the benchmark database: a small article, a large one, nothing else.
+"""Seed the benchmark database: a small article, a large one, and the small one again on two
+more sites.
 
 Run by run.py as `python bench/seed.py` from the repository root, with the service's
 environment (DATABASE_URL, SECRET_KEY, MODERATION=off, FORM_TOKEN_REQUIRED=false) already
@@ -6,6 +7,8 @@ set. It migrates the database, then writes:
 
 - SMALL_KEY: 20 approved comments, submitted through the real use case (`submissions.submit`),
   so the article's count and feed version are kept the way production keeps them;
+- SMALL_KEY on each of OTHER_SITES too (the same key, a thread of its own per site), for the
+  three-site feed scenario;
 - LARGE_KEY: 10,000 approved comments, bulk-inserted (the use case would take minutes), each
   one encrypted, hashed, rendered and fingerprinted like a submitted one, with increasing
   `created_at`; the article's `approved_count` and `feed_version` are then set to match.
@@ -35,13 +38,16 @@ from service.comments import submissions
 from service.comments.rendering import render_body
 from service.extensions import db
 from service.feed import thread
-from service.models import Article, ClassifierModel, Comment, CommentStatus
+from service.models import Article, ClassifierModel, Comment, CommentStatus, Site
 from service.ops import config
 from service.ops.database import write_transaction
 from service.privacy import vault
 from service.screening import similarity
+from service.sites import registry
 
 SMALL_KEY = "bench/small"
+# Two sites besides the default one, each with its own SMALL_KEY thread.
+OTHER_SITES = ("north", "south")
 LARGE_KEY = "bench/large"
 SMALL_COUNT = 20
 LARGE_COUNT = 10_000
@@ -60,18 +66,29 @@ def comment_body(index: int) -> str:
     )
 
 
-def seed_small() -> None:
-    """Submit SMALL_COUNT comments through the use case (moderation is off: all approved)."""
+def add_other_sites() -> None:
+    with write_transaction() as session:
+        for slug in OTHER_SITES:
+            session.add(Site(slug=slug, name=slug.title(), origins=[f"https://{slug}.example"]))
+        registry.changed(session)
+
+
+def seed_small(site_number: int = 0) -> None:
+    """Submit SMALL_COUNT comments to the current site's SMALL_KEY through the use case
+    (moderation is off: all approved)."""
     parent_id: int | None = None
     for index in range(SMALL_COUNT):
-        # Twenty readers, each on an address of their own (one would be stopped as a flood).
-        client = submissions.ClientInfo(ip=f"192.0.2.{index + 1}", user_agent="bench seed")
+        # Twenty readers a site, each on an address of their own (one would be stopped as a
+        # flood).
+        reader = site_number * SMALL_COUNT + index
+        ip = f"192.0.2.{reader + 1}"
+        client = submissions.ClientInfo(ip=ip, user_agent="bench seed")
         is_reply = index % REPLY_EVERY == REPLY_EVERY - 1
         result = submissions.submit(
             submissions.NewComment(
                 article_key=SMALL_KEY,
                 name=f"Reader {index}",
-                email=f"reader{index}@example.org",
+                email=f"reader{reader}@example.org",
                 body=comment_body(index),
                 parent_id=parent_id if is_reply else None,
             ),
@@ -130,7 +147,13 @@ def seed_large() -> None:
     session = db.session
     article_id = session.execute(
         insert(Article)
-        .values(key=LARGE_KEY, created_at=start, approved_count=0, feed_version=0)
+        .values(
+            site_id=registry.default().id,
+            key=LARGE_KEY,
+            created_at=start,
+            approved_count=0,
+            feed_version=0,
+        )
         .returning(Article.id)
     ).scalar_one()
     first_id = (session.execute(select(func.max(Comment.id))).scalar() or 0) + 1
@@ -149,12 +172,17 @@ def approved_in_table(key: str) -> int:
     return db.session.execute(
         select(func.count(Comment.id))
         .join(Article, Article.id == Comment.article_id)
-        .where(Article.key == key, Comment.status == CommentStatus.APPROVED)
+        .where(
+            Article.site_id == registry.current().id,
+            Article.key == key,
+            Comment.status == CommentStatus.APPROVED,
+        )
     ).scalar_one()
 
 
 def check_article(key: str, expected: int) -> dict[str, Any]:
-    """The article's stored counters agree with its comments; what the feed will report."""
+    """The current site's article's stored counters agree with its comments; what the feed
+    will report."""
     state = thread.article_state(key)
     counted = approved_in_table(key)
     if not state.count == counted == expected:
@@ -164,7 +192,7 @@ def check_article(key: str, expected: int) -> dict[str, Any]:
         )
     if state.feed_version < 1:
         raise RuntimeError(f"{key}: feed_version was never bumped")
-    return {"key": key, "approved": counted, "etag": state.etag}
+    return {"site": registry.current().slug, "key": key, "approved": counted, "etag": state.etag}
 
 
 def write_cursors(path: Path) -> None:
@@ -233,9 +261,15 @@ def main() -> int:
         raise SystemExit("seed.py needs FORM_TOKEN_REQUIRED=false in its environment")
     with app.app_context():
         flask_migrate.upgrade()
+        add_other_sites()
         seed_small()
         seed_large()
         articles = [check_article(SMALL_KEY, SMALL_COUNT), check_article(LARGE_KEY, LARGE_COUNT)]
+        for number, slug in enumerate(OTHER_SITES, start=1):
+            registry.set_current(registry.by_slug(slug))
+            seed_small(number)
+            articles.append(check_article(SMALL_KEY, SMALL_COUNT))
+        registry.set_current(registry.default())
         write_cursors(args.cursors_file)
         classifier = seed_classifier()
         db.session.remove()

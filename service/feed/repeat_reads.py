@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, cast
 
 from flask import Flask
@@ -35,12 +35,15 @@ if TYPE_CHECKING:
     from flask_cors.core import _ComputedCorsOptions
 
     from service.feed.thread import ArticleState
+    from service.sites.registry import SiteSettings
 
-# The feed's URL rule (service/http/api/public.py), as the router matches it: the article key
-# may hold slashes and starts right after "articles/".
+# The feed's URL rules (service/http/api/public.py), as the router matches them: the site's
+# slug is one segment, the article key may hold slashes and starts right after "articles/".
 FEED_PATH = re.compile(r"/api/v1/(?:sites/(?P<site>[^/]+)/)?articles/(?P<article>.+)/comments")
 FEED_ENDPOINT = "public.ArticleComments"
 FEED_RULE = "/api/v1/articles/<article:article>/comments"
+SITE_FEED_ENDPOINT = "public.SiteArticleComments"
+SITE_FEED_RULE = "/api/v1/sites/<site>/articles/<article:article>/comments"
 
 
 def page_key(article: str, state: ArticleState, query: bytes) -> tuple[int, str, str, bytes]:
@@ -51,14 +54,15 @@ def page_key(article: str, state: ArticleState, query: bytes) -> tuple[int, str,
 
 class RepeatFeedReads:
     """WSGI middleware over the app's own `wsgi_app`, reading the app's article-state cache
-    and its rendered `pages`, answering with its `cors` options (see public.init_app)."""
+    and its rendered `pages`, answering with the CORS options `cors` gives for the request's
+    site (see public.init_app)."""
 
     def __init__(
         self,
         app: Flask,
         downstream: WSGIApplication,
         pages: LockedCache,
-        cors: _ComputedCorsOptions,
+        cors: Callable[[Flask, SiteSettings], _ComputedCorsOptions],
     ) -> None:
         self.app = app
         self.downstream = downstream
@@ -70,16 +74,16 @@ class RepeatFeedReads:
         answer = self._answer(environ) if environ.get("REQUEST_METHOD") == "GET" else None
         if answer is None:
             return self.downstream(environ, start_response)
-        status, headers, body = answer
+        status, headers, body, by_site_path = answer
         rid = observability.request_id_from(environ.get("HTTP_X_REQUEST_ID", ""))
         headers.append((observability.REQUEST_ID_HEADER, rid))
         start_response(status, headers)
         observability.record_request(
             self.app,
             observability.AnsweredRequest(
-                endpoint=FEED_ENDPOINT,
+                endpoint=SITE_FEED_ENDPOINT if by_site_path else FEED_ENDPOINT,
                 method="GET",
-                path=FEED_RULE,
+                path=SITE_FEED_RULE if by_site_path else FEED_RULE,
                 status=int(status[:3]),
                 elapsed=time.perf_counter() - started,
                 request_id=rid,
@@ -88,7 +92,11 @@ class RepeatFeedReads:
         )
         return [body]
 
-    def _answer(self, environ: WSGIEnvironment) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    def _answer(
+        self, environ: WSGIEnvironment
+    ) -> tuple[str, list[tuple[str, str]], bytes, bool] | None:
+        """Status, headers and body of the answer, and whether the path named the site; None
+        for anything the app must answer."""
         match = FEED_PATH.fullmatch(environ.get("PATH_INFO", ""))
         if match is None:
             return None
@@ -98,6 +106,7 @@ class RepeatFeedReads:
         if sites is None:
             return None
         slug = match["site"] and match["site"].encode("latin-1").decode("utf-8", "replace")
+        # The app's own rule (public_sites.pick); an unknown slug is the app's to refuse.
         site = sites.for_request(slug, environ.get("HTTP_ORIGIN") or environ.get("HTTP_REFERER"))
         if site is None:
             return None
@@ -106,17 +115,20 @@ class RepeatFeedReads:
         state: ArticleState | None = self.app.extensions[articles.STATE_CACHE].get(key)
         if state is None:
             return None
-        headers = self._headers(environ, state)
+        headers = self._headers(environ, state, site)
+        by_site_path = slug is not None
         if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(state.etag):
-            return "304 NOT MODIFIED", headers, b""
+            return "304 NOT MODIFIED", headers, b"", by_site_path
         query = environ.get("QUERY_STRING", "").encode("latin-1")
         body = self.pages.get(page_key(article, state, query))
         if body is None:
             return None
         headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-        return "200 OK", headers, body
+        return "200 OK", headers, body, by_site_path
 
-    def _headers(self, environ: WSGIEnvironment, state: ArticleState) -> list[tuple[str, str]]:
+    def _headers(
+        self, environ: WSGIEnvironment, state: ArticleState, site: SiteSettings
+    ) -> list[tuple[str, str]]:
         headers = [
             ("ETag", quote_etag(state.etag)),
             ("Cache-Control", f"public, max-age={self.app.config['FEED_MAX_AGE']}"),
@@ -124,7 +136,8 @@ class RepeatFeedReads:
             ("Vary", "Origin"),
         ]
         if "HTTP_ORIGIN" in environ:
-            cors = get_cors_headers(self.cors, EnvironHeaders(environ), "GET")
+            options = self.cors(self.app, site)
+            cors = get_cors_headers(options, EnvironHeaders(environ), "GET")
             # Typed loosely (str | int | None): on a GET every value is a string; the one int,
             # max-age, is for preflights.
             headers += cast("Iterable[tuple[str, str]]", cors.items(multi=True))

@@ -136,10 +136,14 @@ def page(
 
 
 def counts(keys: list[str]) -> dict[str, int]:
+    """The approved-comment counts of the current site's articles `keys`."""
+    site_id = registry.current().id
     with database.reads_engine().connect() as connection:
         found = dict(
             connection.execute(
-                select(Article.key, Article.approved_count).where(Article.key.in_(keys))
+                select(Article.key, Article.approved_count).where(
+                    Article.site_id == site_id, Article.key.in_(keys)
+                )
             ).all()
         )
     return {key: found.get(key, 0) for key in keys}
@@ -170,7 +174,8 @@ def threaded(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def recent(key: str | None, limit: int) -> list[dict[str, Any]]:
-    """The newest approved comments of one article (or of all), for the Atom feeds."""
+    """The newest approved comments of one article of the current site (or of all its
+    articles), for the Atom feeds."""
     stmt = (
         select(
             Comment.id,
@@ -181,7 +186,7 @@ def recent(key: str | None, limit: int) -> list[dict[str, Any]]:
             Article.key,
         )
         .join(Article, Article.id == Comment.article_id)
-        .where(Comment.status == CommentStatus.APPROVED)
+        .where(Comment.status == CommentStatus.APPROVED, Article.site_id == registry.current().id)
     )
     if key is not None:
         stmt = stmt.where(Article.key == key)

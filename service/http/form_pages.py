@@ -10,9 +10,10 @@ from urllib.parse import quote
 
 from flask import Response, current_app, request
 
+from service.http.public_sites import path_prefix
 from service.http.schemas.common import BODY_MAX, EMAIL_MAX, NAME_MAX, WEBSITE_MAX
 from service.screening import traps
-from service.sites import origins
+from service.sites import origins, registry
 
 FORM_FIELDS = ("name", "email", "website", "body", "my_comments_link")
 FIELD_LABELS = {
@@ -41,7 +42,8 @@ def render(template: str, **context: Any) -> str:
 
 
 def return_page(candidate: str | None) -> str | None:
-    return origins.page_on_site(candidate, current_app.config["ALLOWED_ORIGINS"])
+    """`candidate` when it is a page of the request's site (public_sites.pick), else None."""
+    return origins.page_on_site(candidate, registry.current().origins)
 
 
 def form(
@@ -51,9 +53,11 @@ def form(
     errors: Mapping[str, list[str]] | None = None,
     parent: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What the form template needs: where to post, what to refill, what went wrong."""
+    """What the form template needs: where to post (the request's site's path), what to
+    refill, what went wrong."""
+    site = path_prefix(registry.current())
     return {
-        "action": f"{service_url()}/api/v1/articles/{quote(article)}/comments",
+        "action": f"{service_url()}/api/v1{site}/articles/{quote(article)}/comments",
         "return_to": return_to,
         "filled": values or {},
         "errors": errors or {},

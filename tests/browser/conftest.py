@@ -146,29 +146,42 @@ class HostSite:
 
 
 @pytest.fixture
-def host_site() -> Iterator[HostSite]:
-    """A second server on another port (so another origin) for pages that embed the widget."""
-    site = HostSite(url="")
+def host_sites() -> Iterator[Callable[[], HostSite]]:
+    """Start servers on other ports (so other origins) for pages that embed the widget."""
+    started: list[tuple[Any, threading.Thread]] = []
 
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        html = site.pages.get(environ["PATH_INFO"])
-        if html is None:
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"not found"]
-        extra = list(site.headers.get(environ["PATH_INFO"], {}).items())
-        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), *extra])
-        return [html.encode()]
+    def start() -> HostSite:
+        site = HostSite(url="")
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    site.url = f"http://127.0.0.1:{server.server_port}"
+        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+            html = site.pages.get(environ["PATH_INFO"])
+            if html is None:
+                start_response("404 Not Found", [("Content-Type", "text/plain")])
+                return [b"not found"]
+            extra = list(site.headers.get(environ["PATH_INFO"], {}).items())
+            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), *extra])
+            return [html.encode()]
+
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        started.append((server, thread))
+        site.url = f"http://127.0.0.1:{server.server_port}"
+        return site
+
     try:
-        yield site
+        yield start
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+        for server, thread in started:
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
+
+
+@pytest.fixture
+def host_site(host_sites: Callable[[], HostSite]) -> HostSite:
+    """A second server on another port (so another origin) for pages that embed the widget."""
+    return host_sites()
 
 
 # The widget's host site: an article page on another origin, embedding the API's widget.js.

@@ -13,8 +13,9 @@ from flask import request
 from werkzeug.test import Client
 
 from service.privacy import vault
-from tests.conftest import approve, submit
+from tests.conftest import VALID, approve, form_token, submit
 from tests.ops.test_observability import metric_samples, sample
+from tests.two_sites import add_site
 
 FEED = "/api/v1/articles/posts/hello/comments"
 SITE = "https://blog.example.com"
@@ -207,3 +208,80 @@ def test_a_first_read_of_an_unknown_article_goes_to_the_app(flask_paths, client)
     assert response.status_code == 200
     assert response.get_json()["count"] == 0
     assert flask_paths == ["/api/v1/articles/nobody-commented-yet/comments"]
+
+
+NEWS = "https://news.example.org"
+NEWS_FEED = "/api/v1/sites/news/articles/posts/hello/comments"
+
+
+@pytest.fixture
+def two_sites(make_app: Any) -> Any:
+    """The default site and the news site, each with its own thread under the same key."""
+    app = make_app(MODERATION="off")
+    add_site(app, "news", origins=[NEWS])
+    client = app.test_client()
+    submit(client, body="On the blog")
+    news = VALID | {"body": "In the news", "form_token": form_token(app)}
+    assert client.post(NEWS_FEED, json=news).get_json()["status"] == "approved"
+    return client
+
+
+def only_body(response: Any) -> str:
+    [comment] = response.get_json()["comments"]
+    return str(comment["body_html"])
+
+
+def test_a_sites_cached_page_is_never_served_for_another_sites_same_key(two_sites):
+    client = two_sites
+    for _ in range(3):  # the first read fills the caches, the others are answered from them
+        assert only_body(client.get(FEED)) == "<p>On the blog</p>"
+        assert only_body(client.get(NEWS_FEED)) == "<p>In the news</p>"
+        assert only_body(client.get(FEED, headers={"Origin": NEWS})) == "<p>In the news</p>"
+        assert only_body(client.get(FEED, headers={"Referer": f"{NEWS}/x"})) == "<p>In the news</p>"
+
+
+def test_a_sites_etag_never_revalidates_another_sites_thread(two_sites):
+    client = two_sites
+    blog_etag = client.get(FEED).headers["ETag"]
+    news_etag = client.get(NEWS_FEED).headers["ETag"]
+
+    assert blog_etag != news_etag
+    assert client.get(NEWS_FEED, headers={"If-None-Match": blog_etag}).status_code == 200
+    assert client.get(NEWS_FEED, headers={"If-None-Match": news_etag}).status_code == 304
+    from_news = client.get(FEED, headers={"If-None-Match": blog_etag, "Origin": NEWS})
+    assert from_news.status_code == 200
+    assert from_news.headers["Access-Control-Allow-Origin"] == NEWS
+    assert client.get(FEED, headers={"If-None-Match": blog_etag}).status_code == 304
+
+
+def test_a_sites_repeat_reads_are_answered_in_front_of_flask_and_logged_by_its_rule(
+    flask_paths, two_sites, caplog
+):
+    client = two_sites
+    etag = client.get(NEWS_FEED).headers["ETag"]
+    client.get(NEWS_FEED)
+    flask_paths.clear()
+    caplog.set_level(logging.INFO, logger="commentdesk")
+    caplog.clear()
+
+    assert client.get(NEWS_FEED).status_code == 200
+    assert client.get(NEWS_FEED, headers={"If-None-Match": etag}).status_code == 304
+
+    assert flask_paths == []
+    lines = access_lines(caplog)
+    assert {line["endpoint"] for line in lines} == {"public.SiteArticleComments"}
+    assert {line["path"] for line in lines} == {
+        "/api/v1/sites/<site>/articles/<article:article>/comments"
+    }
+
+
+def test_an_unknown_sites_feed_goes_to_the_app_and_is_a_404(two_sites):
+    client = two_sites
+    client.get(FEED)
+    client.get(FEED)
+
+    response = client.get("/api/v1/sites/nowhere/articles/posts/hello/comments")
+
+    # The app's answer (the fast path has none for a site it does not know).
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "site_not_found"

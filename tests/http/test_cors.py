@@ -61,6 +61,7 @@ def test_no_origin_is_allowed_until_the_operator_names_one(make_app):
 def test_production_without_allowed_origins_warns_at_start(
     make_app, caplog: pytest.LogCaptureFixture
 ):
+    make_app()  # a fresh database: no site with origins left from another test
     with caplog.at_level(logging.WARNING, logger="commentdesk.cors"):
         make_app(TESTING=False, ALLOWED_ORIGINS=())
     [record] = [r for r in caplog.records if r.name == "commentdesk.cors"]

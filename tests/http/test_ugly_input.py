@@ -20,6 +20,7 @@ from tests.conftest import VALID, approve, form_token, submit
 
 # A value for each path parameter the API has, so that every operation can be reached.
 PATH_VALUES = {
+    "site": "default",
     "article": "posts/hello",
     "comment_id": "1",
     "ban_id": "1",

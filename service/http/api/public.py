@@ -8,16 +8,18 @@ from typing import Any
 
 from flask import Flask, Response, current_app, redirect, request
 from flask.views import MethodView
-from flask_cors.core import get_cors_options, set_cors_headers
+from flask_cors.core import set_cors_headers
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.http import quote_etag
 
 from service.comments import submissions, views
 from service.errors import DomainError, FieldError
-from service.extensions import client_key, limiter
+from service.extensions import client_key, db, limiter
 from service.feed import caches, thread
 from service.feed.repeat_reads import RepeatFeedReads, page_key
-from service.http import form_pages
+from service.http import form_pages, public_sites
 from service.http.errors import (
     domain_error_headers,
     domain_error_response,
@@ -26,6 +28,7 @@ from service.http.errors import (
     http_exception_response,
 )
 from service.http.openapi import Blueprint, form_body_doc
+from service.http.public_sites import EDIT_TOKEN_HEADER, SITE_PARAMETER, SITE_SEGMENT
 from service.http.schemas.public import (
     CountsArgsSchema,
     CountsSchema,
@@ -37,6 +40,7 @@ from service.http.schemas.public import (
     SubmittedCommentSchema,
     WithdrawnSchema,
 )
+from service.models import Site
 from service.privacy import vault
 from service.screening import traps
 from service.sites import registry
@@ -48,55 +52,49 @@ blp = Blueprint(
 _AVATAR_SEED = re.compile(r"[0-9a-f]{20}")
 _FEED_SCHEMA = FeedSchema()
 RENDERED_FEEDS = "commentdesk.rendered_feeds"
-CORS_OPTIONS = "commentdesk.cors"
 cors_log = logging.getLogger("commentdesk.cors")
-# The commenter's edit token travels in a header, never in a URL (URLs end up in logs).
-EDIT_TOKEN_HEADER = "X-Edit-Token"
-PREFLIGHT_MAX_AGE = 600
+# The no-JavaScript form's posts are answered with pages; these are its endpoints.
+_SUBMIT_ENDPOINTS = {"public.ArticleComments", "public.SiteArticleComments"}
 
 
 def init_app(app: Flask) -> None:
-    """CORS for the site's origins, the rendered-feed cache, and the repeat-read fast path
+    """CORS for each site's origins, the rendered-feed cache, and the repeat-read fast path
     in front of the app (install it before any proxy middleware, which must see requests
     first)."""
-    if not app.config["ALLOWED_ORIGINS"] and not (app.testing or app.config["ZERO_CONFIG"]):
+    if not (app.testing or app.config["ZERO_CONFIG"]) and not _some_site_has_origins(app):
         cors_log.warning(
-            "ALLOWED_ORIGINS is not set: no site's pages can call the comment API from a "
-            "browser (the widget will not load) and form posts cannot be sent back to the "
-            "article. Set it to your site's origins, e.g. ALLOWED_ORIGINS=https://blog.example.com"
+            "No site has origins (ALLOWED_ORIGINS is not set, and no site was given any): no "
+            "site's pages can call the comment API from a browser (the widget will not load) "
+            "and form posts cannot be sent back to the article. Set ALLOWED_ORIGINS to your "
+            "site's origins, e.g. ALLOWED_ORIGINS=https://blog.example.com"
         )
-    # flask-cors's options are computed once here and applied per response below, for this
-    # blueprint only: its app-wide hook costs more than the whole feed request.
-    cors = app.extensions[CORS_OPTIONS] = get_cors_options(
-        app,
-        {
-            "origins": list(app.config["ALLOWED_ORIGINS"]),
-            "methods": ["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"],
-            "allow_headers": ["Content-Type", EDIT_TOKEN_HEADER],
-            # The widget tells a commenter how long to wait after a 429.
-            "expose_headers": ["Retry-After"],
-            # Browsers may reuse a preflight this long (Chromium caps it at 2 hours).
-            "max_age": PREFLIGHT_MAX_AGE,
-            "vary_header": True,
-        },
-    )
+    public_sites.init_app(app)
     pages = app.extensions[RENDERED_FEEDS] = caches.rendered_pages(app.config["FEED_CACHE_PAGES"])
-    app.wsgi_app = RepeatFeedReads(app, app.wsgi_app, pages=pages, cors=cors)  # type: ignore[method-assign]
+    app.wsgi_app = RepeatFeedReads(  # type: ignore[method-assign]
+        app, app.wsgi_app, pages=pages, cors=public_sites.cors_options
+    )
 
 
-@blp.before_request
-def pick_site() -> None:
-    """The request's site: the one its path names, else the one its page is on."""
-    slug = (request.view_args or {}).get("site")
-    page = request.headers.get("Origin") or request.referrer
-    registry.set_current(registry.for_request(slug, page))
+def _some_site_has_origins(app: Flask) -> bool:
+    if app.config["ALLOWED_ORIGINS"]:
+        return True
+    try:
+        with app.app_context():
+            return any(db.session.scalars(select(Site.origins)))
+    except SQLAlchemyError:
+        # No schema yet (before the first `flask db upgrade`): no site has origins either.
+        return False
+
+
+blp.url_value_preprocessor(public_sites.pick)
 
 
 @blp.after_request
 def allow_site_origins(response: Response) -> Response:
     # Browsers send Origin on every cross-origin call; without one there is nothing to allow.
     if "Origin" in request.headers:
-        set_cors_headers(response, current_app.extensions[CORS_OPTIONS])
+        options = public_sites.cors_options(current_app, registry.current())
+        set_cors_headers(response, options)
     # CORS headers depend on the Origin; shared caches must not mix answers across origins
     # (flask-cors only says so when several origins are configured).
     response.vary.add("Origin")
@@ -120,6 +118,12 @@ def _feed_headers(state: thread.ArticleState) -> dict[str, str]:
 
 
 @blp.route("/articles/<article:article>/comments", merge_slashes=False)
+@blp.route(
+    f"{SITE_SEGMENT}/articles/<article:article>/comments",
+    endpoint="SiteArticleComments",
+    merge_slashes=False,
+    parameters=[SITE_PARAMETER],
+)
 class ArticleComments(MethodView):
     @blp.arguments(FeedArgsSchema, location="query")
     @blp.response(200, FeedSchema)
@@ -233,7 +237,7 @@ def _form_post_page() -> str | None:
     """For a post from the no-JavaScript form, the article page to answer it on: its
     `return_to` (or else the Referer) when that is a page on one of the site's origins.
     Anything else (JSON, no page of ours) is answered as an API call."""
-    if request.is_json or request.endpoint != "public.ArticleComments" or request.method != "POST":
+    if request.is_json or request.endpoint not in _SUBMIT_ENDPOINTS or request.method != "POST":
         return None
     named = request.form.get("return_to")
     return form_pages.return_page(named) or form_pages.return_page(request.referrer)
@@ -298,6 +302,7 @@ def form_token() -> Any:
 
 
 @blp.route("/counts")
+@blp.route(f"{SITE_SEGMENT}/counts", endpoint="site_counts", parameters=[SITE_PARAMETER])
 @blp.arguments(CountsArgsSchema, location="query")
 @blp.response(200, CountsSchema)
 def counts(args: dict[str, Any]) -> Any:

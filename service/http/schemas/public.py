@@ -56,7 +56,7 @@ class SubmissionSchema(Schema):
         load_default=None,
         allow_none=True,
         metadata={
-            "description": "No-JS form only: the article page (on one of ALLOWED_ORIGINS) "
+            "description": "No-JS form only: the article page (on one of the site's origins) "
             "to answer on: 303 back to it at #comment-{id}, or an error page linking to it."
         },
     )

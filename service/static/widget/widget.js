@@ -3,6 +3,8 @@
    served this file. Embed:
      <div id="comments" data-article="blog/hello"></div>
      <script src="https://comments.example.com/widget.js" async></script>
+   data-site="slug" (on the widget, or on a count) names the site; without it the service
+   matches the page's origin to a site.
    Bodies arrive as the server's sanitized HTML; every other user field goes in as text. */
 (() => {
   "use strict";
@@ -157,6 +159,7 @@
 
   const api = (path, options) =>
     fetch(new URL("api/v1/" + path, BASE), { credentials: "omit", ...options });
+  const sitePath = (site) => (site ? "sites/" + encodeURIComponent(site) + "/" : "");
   const articlePath = (key) => "articles/" + key.split("/").map(encodeURIComponent).join("/") + "/comments";
   // Only web links become links, whatever the server let through.
   function webUrl(value) {
@@ -236,6 +239,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
   function mount(host) {
     if (host.shadowRoot) return; // the script was included twice
     const article = host.dataset.article || location.pathname;
+    const feedPath = sitePath(host.dataset.site) + articlePath(article);
     // Asked for first, so the network works while the widget builds itself.
     const firstPage = fetchPage(null);
     const S = stringsFor(languageOf(host));
@@ -356,7 +360,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
     }
 
     async function fetchPage(after) {
-      const response = await api(articlePath(article) + (after ? "?cursor=" + encodeURIComponent(after) : ""));
+      const response = await api(feedPath + (after ? "?cursor=" + encodeURIComponent(after) : ""));
       if (!response.ok) throw new Error(response.status);
       return response.json();
     }
@@ -590,7 +594,7 @@ textarea{min-height:7em;resize:vertical;max-width:none}
         const info = await formInfo;
         let response;
         try {
-          response = await api(articlePath(article), {
+          response = await api(feedPath, {
             method: "POST",
             headers: { "Content-Type": "application/json" },
             body: JSON.stringify({
@@ -674,24 +678,30 @@ textarea{min-height:7em;resize:vertical;max-width:none}
   }
 
   /* Listing pages: every [data-commentdesk-count] element gets its article's count, all
-     from one request (the API answers up to 100 articles at once). */
+     from one request per site (the API answers up to 100 articles at once). */
   function fillCounts() {
-    const elements = [...document.querySelectorAll("[data-commentdesk-count]")];
-    const keys = [...new Set(elements.map((el) => el.dataset.commentdeskCount))].filter(
-      (key) => key && key.length <= 255,
-    );
     const S = stringsFor(languageOf(null));
-    for (let i = 0; i < keys.length; i += 100) {
-      const query = keys.slice(i, i + 100).map((key) => "article=" + encodeURIComponent(key));
-      api("counts?" + query.join("&"))
-        .then((response) => (response.ok ? response.json() : { counts: {} }))
-        .then(({ counts }) => {
-          for (const el of elements) {
-            const n = counts[el.dataset.commentdeskCount];
-            if (typeof n === "number") el.textContent = countText(S, n);
-          }
-        })
-        .catch(() => {});
+    const bySite = new Map();
+    for (const el of document.querySelectorAll("[data-commentdesk-count]")) {
+      const site = el.dataset.site || "";
+      bySite.set(site, [...(bySite.get(site) || []), el]);
+    }
+    for (const [site, elements] of bySite) {
+      const keys = [...new Set(elements.map((el) => el.dataset.commentdeskCount))].filter(
+        (key) => key && key.length <= 255,
+      );
+      for (let i = 0; i < keys.length; i += 100) {
+        const query = keys.slice(i, i + 100).map((key) => "article=" + encodeURIComponent(key));
+        api(sitePath(site) + "counts?" + query.join("&"))
+          .then((response) => (response.ok ? response.json() : { counts: {} }))
+          .then(({ counts }) => {
+            for (const el of elements) {
+              const n = counts[el.dataset.commentdeskCount];
+              if (typeof n === "number") el.textContent = countText(S, n);
+            }
+          })
+          .catch(() => {});
+      }
     }
   }
 
