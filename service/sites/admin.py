@@ -401,7 +401,8 @@ def _recipients(value: Any) -> list[str] | None:
         except EmailNotValidError as error:
             # The error names the problem, never the address: it may end up in a log.
             raise FieldError("digest_to", f"A recipient is not a valid address: {error}") from None
-        if address not in addresses:
+        # One mail to Desk@ and desk@: in practice one mailbox.
+        if address.casefold() not in {known.casefold() for known in addresses}:
             addresses.append(address)
     if len(addresses) > RECIPIENTS_MAX:
         raise FieldError("digest_to", f"The digest goes to at most {RECIPIENTS_MAX} addresses.")
