@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from service.extensions import csrf
     from service.http.api import moderation as moderation_api
     from service.http.api import public as public_api
+    from service.http.api import sites as sites_api
     from service.http.openapi import api
     from service.http.web import admin, audit, editorial, people, queue, readers, widget
     from service.http.web import auth as web_auth
@@ -115,9 +116,11 @@ def register_blueprints(app: Flask) -> None:
 
     api.register_blueprint(public_api.blp)
     api.register_blueprint(moderation_api.blp)
+    api.register_blueprint(sites_api.blp)
     # The API authenticates with bearer tokens (or is public); CSRF guards cookie sessions.
     csrf.exempt(public_api.blp)
     csrf.exempt(moderation_api.blp)
+    csrf.exempt(sites_api.blp)
     for blueprint in (
         web_auth.blp,
         queue.blp,
