@@ -104,6 +104,8 @@ def _counts(site_id: int | None = None) -> dict[int, tuple[int, int]]:
 def _view(site: Site, article_count: int, comment_count: int) -> dict[str, Any]:
     """A site as admins see it. The webhook secret is never shown, only whether one is set."""
     applied = registry.resolve(site, current_app.config)
+    own = {name: getattr(site, name) for name in SETTINGS}
+    shown = {name: getattr(applied, name) for name in SETTINGS}
     return {
         "slug": site.slug,
         "name": site.name,
@@ -129,6 +131,12 @@ def _view(site: Site, article_count: int, comment_count: int) -> dict[str, Any]:
             "webhook_secret_set": bool(applied.webhook_secret),
             "digest_to": list(applied.digest_to),
         },
+        # The settings the environment fills in (registry.resolve says where it may).
+        "from_environment": [
+            name
+            for name in SETTINGS
+            if own[name] in (None, [], "") and shown[name] not in (None, (), "")
+        ],
         "articles": article_count,
         "comments": comment_count,
     }

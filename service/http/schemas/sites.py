@@ -99,6 +99,9 @@ class SiteSchema(Schema):
     webhook_secret_set = fields.Boolean(metadata={"description": "The secret is never shown."})
     digest_to = fields.List(fields.String(), allow_none=True)
     applied = fields.Nested(AppliedSettingsSchema)
+    from_environment = fields.List(
+        fields.String(), metadata={"description": "The settings the environment fills in."}
+    )
     articles = fields.Integer()
     comments = fields.Integer()
 
