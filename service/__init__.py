@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     from service.http.web import auth as web_auth
     from service.http.web import my_comments as mine
     from service.http.web import rules as web_rules
+    from service.http.web import sites as web_sites
 
     api.register_blueprint(public_api.blp)
     api.register_blueprint(moderation_api.blp)
@@ -128,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
         audit.blp,
         people.blp,
         admin.blp,
+        web_sites.blp,
         web_rules.blp,
         readers.blp,
         widget.blp,

@@ -182,9 +182,9 @@ def change(slug: str, changes: Mapping[str, Any], admin_id: int | None) -> dict[
         raise FieldError("_schema", f"Send at least one of {', '.join(SETTINGS)}.")
     with write_transaction() as session:
         site = _site(session, slug)
-        applied = _apply(session, site, changes)
-        _record(session, AuditAction.SITE_CHANGE, admin_id, site.slug, applied)
-        registry.changed(session)
+        if applied := _apply(session, site, changes):
+            _record(session, AuditAction.SITE_CHANGE, admin_id, site.slug, applied)
+            registry.changed(session)
     return get(slug)
 
 
@@ -260,12 +260,14 @@ def _apply(session: Session, site: Site, changes: Mapping[str, Any]) -> dict[str
         _check_unclaimed(session, site, checked["origins"])
         # An empty list, not None: the column holds a list (empty: the environment's).
         checked["origins"] = checked["origins"] or []
-    for name, value in checked.items():
+    # A form sends every setting: only those that differ are changes (and audited).
+    changed = {name: value for name, value in checked.items() if getattr(site, name) != value}
+    for name, value in changed.items():
         setattr(site, name, value)
     _check_webhook(site)
     return {
         name: (("set" if value else "reset") if name in _UNRECORDED else _plain(value))
-        for name, value in checked.items()
+        for name, value in changed.items()
     }
 
 
