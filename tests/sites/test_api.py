@@ -147,24 +147,24 @@ def test_an_admin_grants_and_revokes_a_moderators_sites(client, tokens):
     assert client.get(nobody, headers=tokens["admin"]).status_code == 404
 
 
+# Each with a body an admin's request would succeed with.
 ROUTES = [
-    ("get", SITES),
-    ("post", SITES),
-    ("get", f"{SITES}/news"),
-    ("patch", f"{SITES}/news"),
-    ("delete", f"{SITES}/news"),
-    ("delete", f"{SITES}/default"),
-    ("get", "/api/v1/moderation/moderators/{noor}/sites"),
-    ("put", "/api/v1/moderation/moderators/{noor}/sites/news"),
-    ("delete", "/api/v1/moderation/moderators/{noor}/sites/default"),
+    ("get", SITES, None),
+    ("post", SITES, {"slug": "other", "name": "Other", "link_limit": 1}),
+    ("get", f"{SITES}/news", None),
+    ("patch", f"{SITES}/news", {"name": "Renamed"}),
+    ("delete", f"{SITES}/news", None),
+    ("delete", f"{SITES}/default", None),
+    ("get", "/api/v1/moderation/moderators/{noor}/sites", None),
+    ("put", "/api/v1/moderation/moderators/{noor}/sites/news", {"role": "site_admin"}),
+    ("delete", "/api/v1/moderation/moderators/{noor}/sites/default", None),
 ]
 
 
-@pytest.mark.parametrize(("method", "path"), ROUTES)
-def test_to_a_moderator_the_sites_api_does_not_exist(client, tokens, method, path):
+@pytest.mark.parametrize(("method", "path", "body"), ROUTES)
+def test_to_a_moderator_the_sites_api_does_not_exist(client, tokens, method, path, body):
     add_news(client, tokens)
     path = path.format(noor=tokens["noor"])
-    body = {"slug": "other", "name": "Other", "link_limit": 1}
     before = client.get(SITES, headers=tokens["admin"]).get_json()
     answer = getattr(client, method)(path, json=body, headers=tokens["moderator"])
     nowhere = client.get("/api/v1/moderation/nowhere", headers=tokens["moderator"])
