@@ -143,7 +143,13 @@ def _view(site: Site, article_count: int, comment_count: int) -> dict[str, Any]:
 
 
 def _site(session: Session, slug: str) -> Site:
-    site = session.scalars(select(Site).where(Site.slug == slug)).one_or_none()
+    # A slug no site can have is not looked up (a NUL character is not even comparable in
+    # PostgreSQL).
+    site = (
+        session.scalars(select(Site).where(Site.slug == slug)).one_or_none()
+        if SLUG.fullmatch(slug)
+        else None
+    )
     if site is None:
         raise SiteNotFound(f"There is no site {slug!r}.")
     return site

@@ -172,3 +172,13 @@ def test_to_a_moderator_the_sites_api_does_not_exist(client, tokens, method, pat
     assert answer.get_json() == nowhere.get_json()
     assert client.get(SITES, headers=tokens["admin"]).get_json() == before
     assert getattr(client, method)(path, json=body).status_code == 401
+
+
+@pytest.mark.parametrize("slug", ["a%00b", "NEWS", "x" * 300, "%C3%BF"])
+def test_a_slug_no_site_can_have_is_a_404(client, tokens, slug):
+    for method in ("get", "patch", "delete"):
+        answer = getattr(client, method)(
+            f"{SITES}/{slug}", json={"name": "x"}, headers=tokens["admin"]
+        )
+        assert answer.status_code == 404
+        assert answer.get_json()["error"]["code"] == "site_not_found"

@@ -199,3 +199,11 @@ def test_signed_out_the_sites_page_asks_to_sign_in(client):
     answer = client.get("/moderation/sites/")
     assert answer.status_code == 302
     assert "/moderation/login" in answer.headers["Location"]
+
+
+def test_a_slug_no_site_can_have_is_a_readable_404(client, people):
+    sign_in(client)
+    for path in ("/moderation/sites/a%00b", "/moderation/sites/%C3%BF"):
+        answer = client.get(path)
+        assert answer.status_code == 404
+        assert "There is nothing at this address." in page(answer)
