@@ -107,17 +107,21 @@ def register_blueprints(app: Flask) -> None:
     from service.extensions import csrf
     from service.http.api import moderation as moderation_api
     from service.http.api import public as public_api
+    from service.http.api import sites as sites_api
     from service.http.openapi import api
     from service.http.web import admin, audit, editorial, people, queue, readers, widget
     from service.http.web import auth as web_auth
     from service.http.web import my_comments as mine
     from service.http.web import rules as web_rules
+    from service.http.web import sites as web_sites
 
     api.register_blueprint(public_api.blp)
     api.register_blueprint(moderation_api.blp)
+    api.register_blueprint(sites_api.blp)
     # The API authenticates with bearer tokens (or is public); CSRF guards cookie sessions.
     csrf.exempt(public_api.blp)
     csrf.exempt(moderation_api.blp)
+    csrf.exempt(sites_api.blp)
     for blueprint in (
         web_auth.blp,
         queue.blp,
@@ -125,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
         audit.blp,
         people.blp,
         admin.blp,
+        web_sites.blp,
         web_rules.blp,
         readers.blp,
         widget.blp,

@@ -59,6 +59,12 @@ class AuditAction(enum.StrEnum):
     ERASE = "erase"
     PURGE = "purge"
     IMPORT = "import"
+    # An admin's sites, and the moderators granted each.
+    SITE_ADD = "site_add"
+    SITE_CHANGE = "site_change"
+    SITE_REMOVE = "site_remove"
+    SITE_GRANT = "site_grant"
+    SITE_REVOKE = "site_revoke"
 
 
 # What a moderator's decision (or its undo) did to a comment, in the words the queue's

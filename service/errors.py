@@ -46,6 +46,18 @@ class SiteNotFound(DomainError):
     code = "site_not_found"
 
 
+class SiteExists(DomainError):
+    status = 409
+    code = "site_exists"
+
+
+class SiteHasComments(DomainError):
+    """Removing the site would delete comments, which needs its own confirmation."""
+
+    status = 409
+    code = "site_has_comments"
+
+
 class ArticleClosed(DomainError):
     status = 403
     code = "comments_closed"

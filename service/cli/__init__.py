@@ -20,6 +20,7 @@ from service import notifications
 from service.cli import comments, moderation
 from service.cli.portability import export_command, import_group
 from service.cli.privacy import privacy_group, purge
+from service.cli.sites import sites_group
 from service.errors import DomainError, SiteNotFound
 from service.models import DEFAULT_SITE_SLUG, RuleKind
 from service.moderation import accounts
@@ -45,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_command)
     app.cli.add_command(privacy_group)
     app.cli.add_command(purge)
+    app.cli.add_command(sites_group)
     for name, registered in app.cli.commands.items():
         if registered not in SCHEMA_AS_IT_IS and name != MIGRATION_GROUP:
             _needs_schema(registered)

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session
 
 from service.audit import AuditActor
 from service.errors import FieldError
@@ -102,6 +103,12 @@ class _StoredRules:
 
 def _copy() -> state_versions.VersionedCopy[_StoredRules]:
     return state_versions.copy_of(VERSION_NAME, _stored_rules)
+
+
+def changed(session: Session) -> None:
+    """Call in a transaction that changes the rules other than through `save` (a site's
+    removed with them)."""
+    state_versions.bump(session, _copy())
 
 
 def _stored_rules() -> _StoredRules:

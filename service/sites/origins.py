@@ -32,6 +32,21 @@ def origin_of(url: str) -> str | None:
     return origin if port in (None, _DEFAULT_PORTS[parts.scheme]) else f"{origin}:{port}"
 
 
+def checked_origin(value: str) -> str:
+    """An origin as configured (ALLOWED_ORIGINS, a site's origins), in the form browsers send
+    it (scheme://host[:port], lower-case, default port left out); ValueError, saying what an
+    origin looks like, for anything else. A trailing slash is forgiven; a path is not, since
+    an Origin header never carries one and the entry would silently never match."""
+    entry = value.strip().removesuffix("/")
+    origin = origin_of(entry) if entry.isprintable() and " " not in entry else None
+    if origin is None or any(mark in entry.partition("://")[2] for mark in "/?#"):
+        raise ValueError(
+            "must look like https://blog.example.com (scheme://host[:port], no path), "
+            f"not {value.strip()[:100]!r}."
+        )
+    return origin
+
+
 def page_on_site(url: str | None, allowed: Iterable[str]) -> str | None:
     """`url` when it is a page on one of the allowed origins, else None.
 

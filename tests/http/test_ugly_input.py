@@ -26,6 +26,8 @@ PATH_VALUES = {
     "ban_id": "1",
     "email_hash": "a" * 64,
     "seed": "0" * 20,
+    "slug": "default",
+    "moderator_id": "1",
 }
 DEEP_JSON = "[" * 1000 + "]" * 1000
 THOUSANDS_OF_DIGITS = "9" * 5000

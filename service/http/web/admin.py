@@ -21,6 +21,7 @@ from service.http.web import refuse_nul_characters
 from service.http.web.forms import back, form_input, map_refusals, returns_to
 from service.moderation import accounts
 from service.privacy import personal_data
+from service.sites import admin as site_admin
 
 blp = Blueprint("admin", __name__, url_prefix="/moderation/admin")
 blp.before_request(refuse_nul_characters)
@@ -36,7 +37,12 @@ def require_admin() -> None:
 
 @blp.route("/moderators")
 def moderators() -> str:
-    return render_template("moderation/moderators.html", moderators=accounts.list_moderators())
+    return render_template(
+        "moderation/moderators.html",
+        moderators=accounts.list_moderators(),
+        grants=site_admin.grants_by_moderator(),
+        sites=site_admin.list_sites(),
+    )
 
 
 @blp.route("/moderators", methods=["POST"])

@@ -8,13 +8,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import default_exceptions
 from werkzeug.wrappers import Response
 
 from service.errors import DomainError
-from service.http.errors import domain_error_response, validation_response
+from service.http.errors import (
+    domain_error_response,
+    http_exception_response,
+    validation_response,
+)
 from service.http.schemas.common import messages_of
 from service.http.web.auth import safe_next
 
@@ -106,8 +111,9 @@ def _domain_refusal(error: DomainError) -> Response:
     if wants_json():
         return domain_error_response(error)
     if request.method == "GET":
-        # A page cannot go back to itself: its refusal is an error page.
-        abort(error.status)
+        # A page cannot go back to itself: its refusal is an error page (answered here: an
+        # abort inside an error handler would escape as a 500).
+        return make_response(http_exception_response(default_exceptions[error.status]()))
     flash(error.message, "error")
     return redirect(back())
 

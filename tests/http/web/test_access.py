@@ -60,6 +60,8 @@ PAGES = [
     "/moderation/bans",
     "/moderation/commenters/{commenter}",
     "/moderation/admin/privacy",
+    "/moderation/sites/",
+    "/moderation/sites/default",
 ]
 
 
@@ -91,6 +93,11 @@ ACTIONS = [
     "/moderation/admin/rules",
     "/moderation/admin/privacy/export",
     "/moderation/admin/privacy/erase",
+    "/moderation/sites/",
+    "/moderation/sites/default",
+    "/moderation/sites/default/remove",
+    "/moderation/sites/moderators/{noor}/grant",
+    "/moderation/sites/moderators/{noor}/default/revoke",
 ]
 ADMIN_PAGES = [path for path in PAGES if "/admin/" in path]
 ADMIN_ACTIONS = [path for path in ACTIONS if "/admin/" in path]

@@ -85,6 +85,7 @@ def route_values(app: Flask, world: World) -> dict[str, st.SearchStrategy[str]]:
         "email_hash": st.one_of(st.just(world.commenter), st.text(TEXT, min_size=1, max_size=70)),
         "article": st.sampled_from(["posts/hello", "x", "/2024/05/hi/", "ÿ\u0301"]),
         "token": st.text(TEXT, min_size=1, max_size=60),
+        "slug": st.one_of(st.just("default"), st.text(TEXT, min_size=1, max_size=70)),
     }
 
 
