@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import default_exceptions
 from werkzeug.wrappers import Response
 
 from service.errors import DomainError
@@ -106,8 +107,10 @@ def _domain_refusal(error: DomainError) -> Response:
     if wants_json():
         return domain_error_response(error)
     if request.method == "GET":
-        # A page cannot go back to itself: its refusal is an error page.
-        abort(error.status)
+        # A page cannot go back to itself: its refusal is the error page of its status
+        # (answered here: an abort() raised inside an error handler would be a 500).
+        page = current_app.handle_http_exception(default_exceptions[error.status]())
+        return current_app.make_response(page)
     flash(error.message, "error")
     return redirect(back())
 
