@@ -611,3 +611,183 @@ def _names_b(rule: Rule) -> bool:
 def test_json_of_the_walk_is_plain(app: Flask) -> None:
     # The walk's normalisation keeps JSON as JSON (a guard against a silent no-op compare).
     assert json.loads(json.dumps(_normal_json({"id": 5}, {5}, []))) == {"id": "<n>"}
+
+
+# The queue side, one behaviour at a time
+
+
+def _api(client: FlaskClient, token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _token(app: Flask, username: str) -> str:
+    with app.app_context():
+        return accounts.create_api_token(username, "test")
+
+
+def test_the_queue_shows_each_comments_site_and_filters_by_site(app, client):
+    world = make_two_sites(app, client)
+    with app.app_context(), write_transaction() as session:
+        session.execute(
+            update(Site).where(Site.slug == B_SLUG).values(public_url="https://bravo.example/")
+        )
+        registry.changed(session)
+    headers = _api(client, _token(app, "boss"))
+
+    every = client.get("/api/v1/moderation/comments", headers=headers).get_json()["comments"]
+    only_b = client.get(
+        "/api/v1/moderation/comments", query_string={"site": B_SLUG}, headers=headers
+    ).get_json()["comments"]
+    unknown = client.get(
+        "/api/v1/moderation/comments", query_string={"site": "nowhere"}, headers=headers
+    )
+
+    assert {c["site"] for c in every} == {"default", B_SLUG}
+    assert world.a_comment in [c["id"] for c in every]
+    assert world.b.comments[0] in [c["id"] for c in only_b]
+    assert {c["site"] for c in only_b} == {B_SLUG}
+    # An article's page is on its own site.
+    assert {c["article_url"] for c in only_b if c["article"] == B_KEY} == {
+        f"https://bravo.example/{B_KEY}"
+    }
+    assert unknown.status_code == 404
+    assert unknown.get_json()["error"]["message"] == "There is no site 'nowhere'."
+
+    sign_in(client, "boss")
+    page = client.get("/moderation/").get_data(as_text=True)
+    filtered = client.get(f"/moderation/?site={B_SLUG}").get_data(as_text=True)
+    assert f'<span class="badge site" title="site">{B_SLUG}</span>' in page
+    assert f'<option value="{B_SLUG}" >{B_NAME}</option>' in page
+    assert f'id="c{world.a_comment}"' in page and f'id="c{world.a_comment}"' not in filtered
+    assert f'id="c{world.b.comments[0]}"' in filtered
+
+
+def test_one_site_moderator_sees_no_site_column(app, client):
+    world = make_two_sites(app, client)
+    sign_in(client, "alfa")
+
+    page = client.get("/moderation/").get_data(as_text=True)
+
+    assert f'id="c{world.a_comment}"' in page
+    assert 'class="badge site"' not in page and 'name="site"' not in page.split("</form>")[0]
+
+
+def test_the_same_key_on_two_sites_is_two_articles_for_moderators(app, client):
+    make_two_sites(app, client)
+    headers = _api(client, _token(app, "boss"))
+
+    on_a = client.get("/api/v1/moderation/articles/news/shared", headers=headers)
+    on_b = client.get(
+        "/api/v1/moderation/articles/news/shared", query_string={"site": B_SLUG}, headers=headers
+    )
+    closed = client.post(
+        "/api/v1/moderation/articles/news/shared/lock",
+        query_string={"site": B_SLUG},
+        headers=headers,
+    )
+    listed = client.get(
+        "/api/v1/moderation/articles", query_string={"q": "news/shared"}, headers=headers
+    ).get_json()["articles"]
+
+    assert (on_a.get_json()["site"], on_a.get_json()["pending_count"]) == ("default", 1)
+    assert (on_b.get_json()["site"], on_b.get_json()["pending_count"]) == (B_SLUG, 1)
+    assert closed.status_code == 200, closed.get_json()
+    assert sorted((a["site"], a["locked"]) for a in listed) == [("default", False), (B_SLUG, True)]
+
+
+def test_a_bulk_action_moves_only_the_comments_of_the_moderators_sites(app, client):
+    world = make_two_sites(app, client)
+    headers = _api(client, world.alfa_token)
+    b_pending = world.b.comments[0]
+    before = site_b_state(app)
+
+    response = client.post(
+        "/api/v1/moderation/actions",
+        json={"action": "approve", "ids": [world.a_comment, b_pending, 999_999]},
+        headers=headers,
+    )
+
+    results = {r["id"]: r for r in response.get_json()["results"]}
+    assert results[world.a_comment]["status"] == "approved"
+    # Site B's comment is reported exactly as one that does not exist.
+    assert results[b_pending]["error"] == {
+        "code": "comment_not_found",
+        "message": f"There is no comment {b_pending}.",
+    }
+    assert {k: v for k, v in results[b_pending].items() if k != "error"} == {
+        "id": b_pending,
+        "status": None,
+    }
+    assert site_b_state(app) == before
+
+
+def test_a_wave_of_another_site_is_not_decided(app, client):
+    world = make_two_sites(app, client)
+    sign_in(client, "alfa")
+    before = site_b_state(app)
+
+    response = client.post(
+        "/moderation/waves",
+        data={
+            "csrf_token": csrf_token(client),
+            "fingerprint": world.b.fingerprint,
+            "action": "spam",
+        },
+        headers={"Accept": "application/json"},
+    )
+
+    assert response.get_json()["results"] == []
+    assert site_b_state(app) == before
+
+
+def test_a_site_admin_may_change_an_articles_title_on_their_site_only(app, client):
+    make_two_sites(app, client)
+    bravo = _api(client, _token(app, B_MODERATOR))
+    alfa = _api(client, _token(app, "alfa"))
+    retitle = {"title": "A better title"}
+
+    own = client.patch(
+        f"/api/v1/moderation/articles/{B_KEY}",
+        query_string={"site": B_SLUG},
+        json=retitle,
+        headers=bravo,
+    )
+    # Without a site named, a moderator of one site other than the default one means theirs.
+    implied = client.get(f"/api/v1/moderation/articles/{B_KEY}", headers=bravo)
+    elsewhere = client.patch(
+        "/api/v1/moderation/articles/news/shared",
+        query_string={"site": "default"},
+        json=retitle,
+        headers=bravo,
+    )
+    moderator = client.patch("/api/v1/moderation/articles/news/shared", json=retitle, headers=alfa)
+    mode = client.patch(
+        "/api/v1/moderation/articles/news/shared", json={"moderation": "off"}, headers=alfa
+    )
+
+    assert own.status_code == 200 and own.get_json()["title"] == "A better title"
+    assert implied.status_code == 200 and implied.get_json()["site"] == B_SLUG
+    assert elsewhere.status_code == 404
+    assert elsewhere.get_json()["error"]["message"] == "There is no site 'default'."
+    assert moderator.status_code == 403
+    assert mode.status_code == 200 and mode.get_json()["moderation"] == "off"
+
+
+def test_a_moderator_of_two_sites_works_on_both(app, client):
+    world = make_two_sites(app, client)
+    with app.app_context(), write_transaction() as session:
+        alfa = session.scalars(select(Moderator).where(Moderator.username == "alfa")).one()
+        grants.grant(session, alfa.id, registry.by_slug(B_SLUG).id, SiteRole.MODERATOR)
+    headers = _api(client, world.alfa_token)
+
+    queue = client.get("/api/v1/moderation/comments", headers=headers).get_json()["comments"]
+    decided = client.post(
+        f"/api/v1/moderation/comments/{world.b.comments[0]}/approve", headers=headers
+    )
+    events = client.get("/api/v1/moderation/events", headers=headers).get_json()["events"]
+
+    assert {c["site"] for c in queue} == {"default", B_SLUG}
+    assert decided.status_code == 200, decided.get_json()
+    assert world.b.comments[0] in {e["comment_id"] for e in events}
+    # The admin's events on site B are theirs to read now too.
+    assert world.b.comments[2] in {e["comment_id"] for e in events}
