@@ -350,15 +350,18 @@ def settings(key: str, moderator_id: int | None, site: str | None = None) -> dic
     return article_view(article, _pending_count(db.session(), article.id))
 
 
-def settings_or_new(key: str, moderator_id: int, site: str | None = None) -> dict[str, Any]:
+def settings_or_new(key: str, moderator_id: int, site: str | None = None) -> dict[str, Any] | None:
     """An article's settings, or the defaults of one nobody has commented on yet (`new`), which
-    a moderator may prepare; `page_editable`: whether they may change its title and URL."""
-    site_id = scope.article_site(moderator_id, site).id
-    editable = {"page_editable": scope.is_site_admin(moderator_id, site_id)}
+    a moderator may prepare; `page_editable`: whether they may change its title and URL.
+    None when the moderator names no site and none is implied (see scope.implied_site)."""
+    found = scope.implied_site(moderator_id, site)
+    if found is None:
+        return None
+    editable = {"page_editable": scope.is_site_admin(moderator_id, found.id)}
     try:
-        return settings(key, moderator_id, site) | {"new": False} | editable
+        return settings(key, moderator_id, found.slug) | {"new": False} | editable
     except ArticleNotFound:
-        blank = Article(site_id=site_id, key=key, approved_count=0, locked=False)
+        blank = Article(site_id=found.id, key=key, approved_count=0, locked=False)
         return article_view(blank, 0) | {"new": True} | editable
 
 

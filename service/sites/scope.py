@@ -56,6 +56,15 @@ def article_site(moderator_id: int | None, slug: str | None) -> registry.SiteSet
     """The site an article key is addressed in: the one named, else the request's (the
     default site, unless a command's --site says otherwise), else the moderator's only
     site; SiteNotFound if it is not one of the moderator's."""
+    site = implied_site(moderator_id, slug)
+    if site is None:
+        raise SiteNotFound("Name the article's site (site=…): it is not one of yours.")
+    return site
+
+
+def implied_site(moderator_id: int | None, slug: str | None) -> registry.SiteSettings | None:
+    """article_site, or None when no site is named and none is implied (a moderator of
+    several sites, the default one not among them)."""
     sites = visible(moderator_id)
     if slug is not None:
         return _named(sites, slug)
@@ -65,7 +74,7 @@ def article_site(moderator_id: int | None, slug: str | None) -> registry.SiteSet
     # A moderator of one site other than the default one means theirs.
     if sites is not None and len(sites) == 1:
         return registry.by_id(next(iter(sites)))
-    raise SiteNotFound("Name the article's site (site=…): it is not one of yours.")
+    return None
 
 
 def is_site_admin(moderator_id: int | None, site_id: int) -> bool:

@@ -791,3 +791,23 @@ def test_a_moderator_of_two_sites_works_on_both(app, client):
     assert world.b.comments[0] in {e["comment_id"] for e in events}
     # The admin's events on site B are theirs to read now too.
     assert world.b.comments[2] in {e["comment_id"] for e in events}
+
+
+def test_an_article_filter_without_a_site_shows_the_queue_to_a_moderator_of_several(app, client):
+    make_two_sites(app, client)
+    with app.app_context(), write_transaction() as session:
+        third = Site(slug="charlie", name="Charlie", origins=["https://charlie.example"])
+        session.add(third)
+        session.flush()
+        bravo = session.scalars(select(Moderator).where(Moderator.username == B_MODERATOR)).one()
+        grants.grant(session, bravo.id, third.id, SiteRole.MODERATOR)
+        registry.changed(session)
+    sign_in(client, B_MODERATOR)
+
+    vague = client.get("/moderation/?article=news/shared")
+    named = client.get(f"/moderation/?article=news/shared&site={B_SLUG}")
+
+    # Which of their sites' news/shared is meant is not known: the queue, without its bar.
+    assert vague.status_code == 200
+    assert 'aria-label="Article"' not in vague.get_data(as_text=True)
+    assert 'aria-label="Article"' in named.get_data(as_text=True)
