@@ -31,7 +31,7 @@ from service.moderation import waves
 from service.ops import telemetry
 from service.ops.database import write_transaction
 from service.screening import classifier
-from service.sites import scope
+from service.sites import registry, scope
 
 ACTIONS = lifecycle.DECISIONS
 
@@ -170,11 +170,14 @@ def _views(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
     rows = session.execute(
-        select(Comment, Article.key)
+        select(Comment, Article.key, Article.site_id)
         .join(Article, Article.id == Comment.article_id)
         .where(Comment.id.in_(ids))
     )
-    return {comment.id: views.moderator_view(comment, key) for comment, key in rows}
+    return {
+        comment.id: views.moderator_view(comment, key) | {"site": registry.by_id(site_id).slug}
+        for comment, key, site_id in rows
+    }
 
 
 def after_commit(

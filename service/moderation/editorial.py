@@ -25,7 +25,7 @@ from service.models import (
 )
 from service.ops.database import write_transaction
 from service.screening import similarity
-from service.sites import scope
+from service.sites import registry, scope
 
 
 def _comment(session: Session, comment_id: int, moderator_id: int | None) -> Comment:
@@ -45,8 +45,10 @@ def _comment(session: Session, comment_id: int, moderator_id: int | None) -> Com
 
 
 def _view(session: Session, comment: Comment) -> dict[str, Any]:
-    key = session.scalar(select(Article.key).where(Article.id == comment.article_id))
-    return views.moderator_view(comment, key or "")
+    key, site_id = session.execute(
+        select(Article.key, Article.site_id).where(Article.id == comment.article_id)
+    ).one()
+    return views.moderator_view(comment, key) | {"site": registry.by_id(site_id).slug}
 
 
 def _public_change(session: Session, comment: Comment) -> None:

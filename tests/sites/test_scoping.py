@@ -788,6 +788,7 @@ def test_a_moderator_of_two_sites_works_on_both(app, client):
 
     assert {c["site"] for c in queue} == {"default", B_SLUG}
     assert decided.status_code == 200, decided.get_json()
+    assert decided.get_json()["site"] == B_SLUG
     assert world.b.comments[0] in {e["comment_id"] for e in events}
     # The admin's events on site B are theirs to read now too.
     assert world.b.comments[2] in {e["comment_id"] for e in events}
