@@ -204,7 +204,7 @@ def articles_set(
     try:
         changes = ArticleChangesSchema().load(given)
         who = accounts.active_moderator(moderator)
-        article = articles.update_settings(key, changes, who.id, who.is_admin)
+        article = articles.update_settings(key, changes, who.id)
     except ValidationError as error:
         raise click.ClickException(messages_of(error)) from None
     except DomainError as error:

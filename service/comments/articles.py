@@ -25,7 +25,7 @@ from service.models import (
     utcnow,
 )
 from service.ops.database import write_transaction
-from service.sites import registry
+from service.sites import registry, scope
 
 KEY_MAX = 255
 # Where create_app keeps the short-lived cache of articles' feed state (see service/feed/caches.py).
@@ -42,30 +42,32 @@ def check_key(key: str) -> str:
     return key
 
 
-def _of_this_site(key: str) -> Any:
-    """The condition for the article `key` of the current site (registry.current)."""
-    return (Article.site_id == registry.current().id) & (Article.key == key)
+def _of_site(key: str, site_id: int | None = None) -> Any:
+    """The condition for the article `key` of the site (the current one, registry.current,
+    unless named)."""
+    site_id = registry.current().id if site_id is None else site_id
+    return (Article.site_id == site_id) & (Article.key == key)
 
 
 def title(key: str) -> str | None:
     """The article's title (from the widget or an import), if it has one."""
-    return db.session.scalar(select(Article.title).where(_of_this_site(key)))
+    return db.session.scalar(select(Article.title).where(_of_site(key)))
 
 
-def _existing(session: Session, key: str) -> Article:
-    article = session.scalars(select(Article).where(_of_this_site(key))).one_or_none()
+def _existing(session: Session, key: str, site_id: int) -> Article:
+    article = session.scalars(select(Article).where(_of_site(key, site_id))).one_or_none()
     if article is None:
         raise ArticleNotFound(f"There is no article {key!r} (it has no comments yet).")
     return article
 
 
-def _prepared(session: Session, key: str, moderator_id: int) -> Article:
+def _prepared(session: Session, key: str, site_id: int, moderator_id: int) -> Article:
     """The article a moderator configures, created (and audited) if nobody has commented on
     it yet: a sensitive story can be locked or pre-moderated before it is published."""
-    locked = select(Article).where(_of_this_site(key)).with_for_update(key_share=True)
+    locked = select(Article).where(_of_site(key, site_id)).with_for_update(key_share=True)
     if article := session.scalars(locked).one_or_none():
         return article
-    article = lock_or_create(session, key)
+    article = lock_or_create(session, key, site_id)
     audit.record(
         session,
         AuditAction.PREPARE_ARTICLE,
@@ -76,10 +78,11 @@ def _prepared(session: Session, key: str, moderator_id: int) -> Article:
     return article
 
 
-def lock_or_create(session: Session, key: str) -> Article:
-    """The article row, created if new and locked for this write transaction (a moderator's
-    change to its settings). Not a key change: comments may still be added meanwhile."""
-    return _get_or_create(session, _BY_KEY.with_for_update(key_share=True), key)
+def lock_or_create(session: Session, key: str, site_id: int | None = None) -> Article:
+    """The article row (of the current site unless named), created if new and locked for
+    this write transaction (a moderator's change to its settings). Not a key change:
+    comments may still be added meanwhile."""
+    return _get_or_create(session, _BY_KEY.with_for_update(key_share=True), key, site_id)
 
 
 def get_or_create(session: Session, key: str) -> Article:
@@ -97,12 +100,15 @@ def find(session: Session, key: str) -> Article | None:
     return session.scalars(_BY_KEY, {"site_id": registry.current().id, "key": key}).one_or_none()
 
 
-def _get_or_create(session: Session, statement: Select[Article], key: str) -> Article:
-    where = {"site_id": registry.current().id, "key": key}
+def _get_or_create(
+    session: Session, statement: Select[Article], key: str, site_id: int | None = None
+) -> Article:
+    site_id = registry.current().id if site_id is None else site_id
+    where = {"site_id": site_id, "key": key}
     if article := session.scalars(statement, where).one_or_none():
         _start_at_first_comment(session, article)
         return article
-    _create_missing(session, [key])
+    _create_missing(session, [key], site_id)
     return session.scalars(statement, where).one()
 
 
@@ -131,11 +137,11 @@ def ids_creating_missing(session: Session, keys: Collection[str]) -> dict[str, i
     return dict(found.all())
 
 
-def _create_missing(session: Session, keys: Collection[str]) -> None:
+def _create_missing(session: Session, keys: Collection[str], site_id: int | None = None) -> None:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # Two first comments may race to create the article; the loser just uses it.
-    site_id = registry.current().id
+    site_id = registry.current().id if site_id is None else site_id
     rows = [
         {"site_id": site_id, "key": key, "approved_count": 0, "feed_version": 0} for key in keys
     ]
@@ -188,11 +194,15 @@ def accepts_comments(article: Openable, now: datetime) -> bool:
     return True
 
 
-def set_locked(key: str, locked: bool, moderator_id: int, note: str | None = None) -> Article:
-    """A moderator closes (or reopens) an article to new comments; audited."""
+def set_locked(
+    key: str, locked: bool, moderator_id: int, note: str | None = None, site: str | None = None
+) -> Article:
+    """A moderator closes (or reopens) an article of one of their sites (`site`, else the
+    request's) to new comments; audited."""
     check_key(key)
+    site_id = scope.article_site(moderator_id, site).id
     with write_transaction() as session:
-        article = _prepared(session, key, moderator_id)
+        article = _prepared(session, key, site_id, moderator_id)
         if article.locked == locked:
             state = "locked" if locked else "open"
             raise InvalidTransition(f"Article {key!r} is already {state}.")
@@ -211,7 +221,7 @@ def set_locked(key: str, locked: bool, moderator_id: int, note: str | None = Non
 
 TITLE_MAX = 300
 URL_MAX = 2048
-# Settings an admin may change; moderators may change the others (as they may lock).
+# Settings the site's admin may change; moderators may change the others (as they may lock).
 ADMIN_SETTINGS = frozenset({"title", "url"})
 SETTINGS = ADMIN_SETTINGS | {"closes_at", "moderation"}
 
@@ -233,22 +243,26 @@ def note_page(article: Article, title: str | None, url: str | None) -> None:
 
 
 def update_settings(
-    key: str, changes: dict[str, Any], moderator_id: int, is_admin: bool
+    key: str, changes: dict[str, Any], moderator_id: int, site: str | None = None
 ) -> dict[str, Any]:
-    """Change an article's title, URL, close date or moderation mode; audited with the
-    values before and after. Title and URL are for admins."""
+    """Change the title, URL, close date or moderation mode of an article of one of the
+    moderator's sites (`site`, else the request's); audited with the values before and
+    after. Title and URL are for the site's admins."""
     check_key(key)
     unknown = set(changes) - SETTINGS
     if unknown:
         raise FieldError(sorted(unknown)[0], "This is not an article setting.")
-    if not is_admin and ADMIN_SETTINGS & set(changes):
-        raise NotAllowed("Only admins may change an article's title or URL.")
+    site_id = scope.article_site(moderator_id, site).id
+    if ADMIN_SETTINGS & set(changes) and not scope.is_site_admin(moderator_id, site_id):
+        raise NotAllowed(
+            "Only admins (of every site or of this one) may change an article's title or URL."
+        )
     if "title" in changes and changes["title"] is not None:
         changes["title"] = clean_title(changes["title"]) or None
     if changes.get("moderation") is not None:
         changes["moderation"] = ModerationMode(changes["moderation"])
     with write_transaction() as session:
-        article = _prepared(session, key, moderator_id)
+        article = _prepared(session, key, site_id, moderator_id)
         before = {name: getattr(article, name) for name in changes}
         for name, value in changes.items():
             setattr(article, name, value)
@@ -292,21 +306,24 @@ def _pending_count(session: Session, article_id: int) -> int:
     )
 
 
-def pending_by_key(keys: set[str]) -> dict[str, int]:
-    """Pending comments of each of these articles."""
+def pending_by_key(keys: set[tuple[str, str]], moderator_id: int | None) -> dict[Any, int]:
+    """Pending comments of each of these articles, named (site's slug, key), on the
+    moderator's sites."""
     if not keys:
         return {}
+    sites = scope.visible(moderator_id)
     rows = db.session.execute(
-        select(Article.key, func.count(Comment.id))
+        select(Article.site_id, Article.key, func.count(Comment.id))
         .join(Comment, Comment.article_id == Article.id)
         .where(
-            Article.site_id == registry.current().id,
-            Article.key.in_(keys),
+            scope.within(sites, Article.site_id),
+            Article.key.in_({key for _, key in keys}),
             Comment.status == CommentStatus.PENDING,
         )
-        .group_by(Article.key)
+        .group_by(Article.site_id, Article.key)
     ).all()
-    return {key: 0 for key in keys} | dict(rows)
+    counts = {(registry.by_id(site_id).slug, key): count for site_id, key, count in rows}
+    return {pair: counts.get(pair, 0) for pair in keys}
 
 
 def article_view(article: Article, pending: int) -> dict[str, Any]:
@@ -324,25 +341,44 @@ def article_view(article: Article, pending: int) -> dict[str, Any]:
     }
 
 
-def settings(key: str) -> dict[str, Any]:
+def settings(key: str, moderator_id: int | None, site: str | None = None) -> dict[str, Any]:
+    """The settings and counts of an article of one of the moderator's sites (`site`, else
+    the request's)."""
     check_key(key)
-    article = _existing(db.session(), key)
+    site_id = scope.article_site(moderator_id, site).id
+    article = _existing(db.session(), key, site_id)
     return article_view(article, _pending_count(db.session(), article.id))
 
 
-def settings_or_new(key: str) -> dict[str, Any]:
+def settings_or_new(key: str, moderator_id: int, site: str | None = None) -> dict[str, Any] | None:
     """An article's settings, or the defaults of one nobody has commented on yet (`new`), which
-    a moderator may prepare."""
+    a moderator may prepare; `page_editable`: whether they may change its title and URL.
+    None when the moderator names no site and none is implied (see scope.implied_site)."""
+    found = scope.implied_site(moderator_id, site)
+    if found is None:
+        return None
+    editable = {"page_editable": scope.is_site_admin(moderator_id, found.id)}
     try:
-        return settings(key) | {"new": False}
+        return settings(key, moderator_id, found.slug) | {"new": False} | editable
     except ArticleNotFound:
-        blank = Article(site_id=registry.current().id, key=key, approved_count=0, locked=False)
-        return article_view(blank, 0) | {"new": True}
+        blank = Article(site_id=found.id, key=key, approved_count=0, locked=False)
+        return article_view(blank, 0) | {"new": True} | editable
 
 
-def with_pending(q: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-    """Articles for moderators, those with the most pending comments first (then the newest);
-    `q` searches keys and titles."""
+def page_editable(moderator_id: int, site: str | None = None) -> bool:
+    """Whether the moderator may change the title and URL of the site's articles."""
+    return scope.is_site_admin(moderator_id, scope.article_site(moderator_id, site).id)
+
+
+def with_pending(
+    q: str | None = None,
+    limit: int = 100,
+    moderator_id: int | None = None,
+    site: str | None = None,
+) -> list[dict[str, Any]]:
+    """Articles of the moderator's sites (or the one named; every site for an operator's
+    command), those with the most pending comments first (then the newest); `q` searches
+    keys and titles."""
     pending = (
         select(Comment.article_id, func.count().label("pending"))
         .where(Comment.status == CommentStatus.PENDING)
@@ -350,7 +386,11 @@ def with_pending(q: str | None = None, limit: int = 100) -> list[dict[str, Any]]
         .subquery()
     )
     count = func.coalesce(pending.c.pending, 0)
-    stmt = select(Article, count).outerjoin(pending, pending.c.article_id == Article.id)
+    stmt = (
+        select(Article, count)
+        .outerjoin(pending, pending.c.article_id == Article.id)
+        .where(scope.within(scope.listing(moderator_id, site), Article.site_id))
+    )
     if q and (needle := q.strip().lower()):
         stmt = stmt.where(
             or_(

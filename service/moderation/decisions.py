@@ -31,6 +31,7 @@ from service.moderation import waves
 from service.ops import telemetry
 from service.ops.database import write_transaction
 from service.screening import classifier
+from service.sites import registry, scope
 
 ACTIONS = lifecycle.DECISIONS
 
@@ -67,12 +68,26 @@ def _check_seen(comment: Comment, expected: str | None) -> None:
         )
 
 
-def _locked_comments(session: Session, ids: Iterable[int]) -> dict[int, Comment]:
+def _locked_comments(
+    session: Session, ids: Iterable[int], moderator_id: int | None
+) -> dict[int, Comment]:
+    """The comments of these ids on the moderator's sites, locked; one on another site is
+    left out, exactly as one that does not exist."""
     wanted = {i for i in ids if 0 < i <= MAX_ID}
     if not wanted:
         return {}
     stmt = select(Comment).where(Comment.id.in_(wanted)).with_for_update()
-    return {comment.id: comment for comment in session.scalars(stmt)}
+    found = {comment.id: comment for comment in session.scalars(stmt)}
+    sites = scope.visible(moderator_id)
+    if sites is None or not found:
+        return found
+    article_ids = {comment.article_id for comment in found.values()}
+    theirs = set(
+        session.scalars(
+            select(Article.id).where(Article.id.in_(article_ids), Article.site_id.in_(sites))
+        )
+    )
+    return {i: comment for i, comment in found.items() if comment.article_id in theirs}
 
 
 def _not_found(comment_id: int) -> str:
@@ -129,7 +144,7 @@ def move_many(
     (with `strict`, the first refusal raises instead)."""
     expected = expected or {}
     outcomes: list[Outcome] = []
-    found = _locked_comments(change.session, ids)
+    found = _locked_comments(change.session, ids, change.moderator_id)
     for comment_id in dict.fromkeys(ids):
         comment = found.get(comment_id)
         try:
@@ -155,11 +170,14 @@ def _views(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
     rows = session.execute(
-        select(Comment, Article.key)
+        select(Comment, Article.key, Article.site_id)
         .join(Article, Article.id == Comment.article_id)
         .where(Comment.id.in_(ids))
     )
-    return {comment.id: views.moderator_view(comment, key) for comment, key in rows}
+    return {
+        comment.id: views.moderator_view(comment, key) | {"site": registry.by_id(site_id).slug}
+        for comment, key, site_id in rows
+    }
 
 
 def after_commit(
@@ -180,7 +198,7 @@ def decide_wave(
 ) -> BatchResult:
     """One decision for every pending comment of a wave, under the queue's filters the
     moderator saw it with (an article's wave is not also decided on other articles)."""
-    ids = waves.wave_ids(fingerprint, filters or waves.Filters())
+    ids = waves.wave_ids(fingerprint, filters or waves.Filters(), moderator_id)
     expected = dict.fromkeys(ids, CommentStatus.PENDING.value)
     return decide_many(ids, action, moderator_id, note, expected)
 
@@ -199,7 +217,10 @@ def undo(batch_id: str, moderator_id: int) -> BatchResult:
             raise NothingToUndo("There is nothing to undo (it may have been undone already).")
         if any(event.action == AuditAction.UNDO for event in events):
             raise NothingToUndo("That was an undo; make the decision again instead.")
-        found = _locked_comments(session, [e.comment_id for e in events if e.comment_id])
+        # A comment on a site the moderator has since lost is left as it is.
+        found = _locked_comments(
+            session, [e.comment_id for e in events if e.comment_id], moderator_id
+        )
         change = lifecycle.Change(session, AuditActor.MODERATOR, moderator_id, None, batch)
         outcomes = []
         for event in events:

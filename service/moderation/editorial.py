@@ -25,22 +25,30 @@ from service.models import (
 )
 from service.ops.database import write_transaction
 from service.screening import similarity
+from service.sites import registry, scope
 
 
-def _comment(session: Session, comment_id: int) -> Comment:
+def _comment(session: Session, comment_id: int, moderator_id: int | None) -> Comment:
+    """The comment, locked; CommentNotFound also for one on a site not the moderator's."""
     comment = (
         session.scalars(select(Comment).where(Comment.id == comment_id).with_for_update()).first()
         if 0 < comment_id <= MAX_ID
         else None
     )
+    if comment is not None:
+        site_id = session.scalar(select(Article.site_id).where(Article.id == comment.article_id))
+        if site_id is None or not scope.sees(scope.visible(moderator_id), site_id):
+            comment = None
     if comment is None:
         raise CommentNotFound(f"There is no comment {comment_id}.")
     return comment
 
 
 def _view(session: Session, comment: Comment) -> dict[str, Any]:
-    key = session.scalar(select(Article.key).where(Article.id == comment.article_id))
-    return views.moderator_view(comment, key or "")
+    key, site_id = session.execute(
+        select(Article.key, Article.site_id).where(Article.id == comment.article_id)
+    ).one()
+    return views.moderator_view(comment, key) | {"site": registry.by_id(site_id).slug}
 
 
 def _public_change(session: Session, comment: Comment) -> None:
@@ -55,7 +63,7 @@ def edit(comment_id: int, body: str, moderator_id: int, note: str | None = None)
     and sanitized like any other, and readers see that a moderator edited it."""
     body_html = render_body(body)
     with write_transaction() as session:
-        comment = _comment(session, comment_id)
+        comment = _comment(session, comment_id, moderator_id)
         if comment.body == body:
             raise InvalidTransition(f"Comment {comment_id} already says exactly that.")
         audit.record(
@@ -83,7 +91,7 @@ def set_pinned(comment_id: int, pinned: bool, moderator_id: int) -> dict[str, An
     MAX_PINNED_COMMENTS per article), or unpin it; audited."""
     limit = current_app.config["MAX_PINNED_COMMENTS"]
     with write_transaction() as session:
-        comment = _comment(session, comment_id)
+        comment = _comment(session, comment_id, moderator_id)
         if pinned == (comment.pinned_at is not None):
             state = "pinned" if pinned else "not pinned"
             raise InvalidTransition(f"Comment {comment_id} is already {state}.")

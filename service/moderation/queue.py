@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import ColumnElement, func, or_, select
 
 from service import cursors
@@ -14,7 +13,7 @@ from service.comments import views
 from service.extensions import db
 from service.models import Article, Comment, CommentStatus
 from service.privacy import vault
-from service.sites import origins
+from service.sites import origins, registry, scope
 
 
 @dataclass(frozen=True)
@@ -22,14 +21,20 @@ class QueueFilter:
     status: str = "pending"
     article: str | None = None
     q: str | None = None
+    # A site's slug: that site's comments only.
+    site: str | None = None
     cursor: str | None = None
     limit: int = 50
 
 
-def queue_page(wanted: QueueFilter) -> dict[str, Any]:
-    """Comments for moderators, oldest first, with the private fields they need to decide."""
-    stmt = select(Comment, Article.key, Article.title, Article.url).join(
-        Article, Article.id == Comment.article_id
+def queue_page(wanted: QueueFilter, moderator_id: int | None) -> dict[str, Any]:
+    """Comments for moderators, oldest first, with the private fields they need to decide:
+    those of the moderator's sites (or the one site the filter names)."""
+    sites = scope.listing(moderator_id, wanted.site)
+    stmt = (
+        select(Comment, Article.key, Article.title, Article.url, Article.site_id)
+        .join(Article, Article.id == Comment.article_id)
+        .where(scope.within(sites, Article.site_id))
     )
     if wanted.status != "all":
         stmt = stmt.where(Comment.status == CommentStatus(wanted.status))
@@ -49,18 +54,20 @@ def queue_page(wanted: QueueFilter) -> dict[str, Any]:
     rows = page.rows
     page_comments = [row[0] for row in rows]
     parents = _parents(page_comments)
-    histories = _histories({c.email_hash for c in page_comments})
-    site_url = current_app.config["SITE_URL"]
-    comments = [
-        views.moderator_view(comment, key)
-        | {
-            "article_title": title,
-            "article_url": url or origins.article_page(site_url, key),
-            "parent": parents.get(comment.parent_id or 0),
-            "history": histories.get(comment.email_hash, _EMPTY_HISTORY),
-        }
-        for comment, key, title, url in rows
-    ]
+    histories = _histories({c.email_hash for c in page_comments}, sites)
+    comments = []
+    for comment, key, title, url, site_id in rows:
+        site = registry.by_id(site_id)
+        comments.append(
+            views.moderator_view(comment, key)
+            | {
+                "site": site.slug,
+                "article_title": title,
+                "article_url": url or origins.article_page(site.public_url, key),
+                "parent": parents.get(comment.parent_id or 0),
+                "history": histories.get(comment.email_hash, _EMPTY_HISTORY),
+            }
+        )
     return {"comments": comments, "next_cursor": page.next_cursor}
 
 
@@ -101,13 +108,15 @@ def _parents(comments: list[Comment]) -> dict[int, dict[str, Any]]:
     }
 
 
-def _histories(email_hashes: set[str]) -> dict[str, dict[str, int]]:
-    """How each commenter's comments have been decided so far: one query for the page."""
+def _histories(email_hashes: set[str], sites: scope.Sites) -> dict[str, dict[str, int]]:
+    """How each commenter's comments on these sites have been decided so far: one query for
+    the page."""
     if not email_hashes:
         return {}
     rows = db.session.execute(
         select(Comment.email_hash, Comment.status, func.count())
-        .where(Comment.email_hash.in_(email_hashes))
+        .join(Article, Article.id == Comment.article_id)
+        .where(Comment.email_hash.in_(email_hashes), scope.within(sites, Article.site_id))
         .group_by(Comment.email_hash, Comment.status)
     )
     histories: dict[str, dict[str, int]] = {}
@@ -117,8 +126,15 @@ def _histories(email_hashes: set[str]) -> dict[str, dict[str, int]]:
     return histories
 
 
-def status_counts() -> dict[str, int]:
-    rows = db.session.execute(select(Comment.status, func.count()).group_by(Comment.status))
+def status_counts(moderator_id: int | None, site: str | None = None) -> dict[str, int]:
+    """The queue's comments by status, on the moderator's sites (or the one named)."""
+    sites = scope.listing(moderator_id, site)
+    stmt = select(Comment.status, func.count())
+    if sites is not None:
+        stmt = stmt.join(Article, Article.id == Comment.article_id).where(
+            Article.site_id.in_(sites)
+        )
+    rows = db.session.execute(stmt.group_by(Comment.status))
     counts = {status.value: count for status, count in rows}
     counts["all"] = sum(counts.values())
     return counts

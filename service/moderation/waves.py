@@ -13,6 +13,7 @@ from sqlalchemy import Select, case, func, or_, select
 from service.extensions import db
 from service.models import Article, Comment, CommentStatus
 from service.moderation.queue import matches
+from service.sites import scope
 
 # Fewer copies than this are a coincidence, not a wave.
 WAVE_MIN_SIZE = 3
@@ -33,6 +34,7 @@ class Filters:
 
     article: str | None = None
     q: str | None = None
+    site: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,13 +74,17 @@ def signs(evidence: Evidence) -> list[str]:
     return found
 
 
-def _pending(filters: Filters, *columns: Any) -> Select[Any]:
-    """Pending comments with a fingerprint (or `columns` of them), under the queue's filters
-    (article, search)."""
+def _pending(filters: Filters, sites: scope.Sites, *columns: Any) -> Select[Any]:
+    """Pending comments with a fingerprint (or `columns` of them) on these sites, under the
+    queue's filters (article, search)."""
     stmt = (
         select(*(columns or (Comment,)))
         .join(Article, Article.id == Comment.article_id)
-        .where(Comment.status == CommentStatus.PENDING, Comment.fingerprint.is_not(None))
+        .where(
+            Comment.status == CommentStatus.PENDING,
+            Comment.fingerprint.is_not(None),
+            scope.within(sites, Article.site_id),
+        )
     )
     if filters.article:
         stmt = stmt.where(Article.key == filters.article)
@@ -87,15 +93,16 @@ def _pending(filters: Filters, *columns: Any) -> Select[Any]:
     return stmt
 
 
-def waves(filters: Filters, limit: int = 10) -> list[dict[str, Any]]:
-    """The coordinated waves among the pending comments the queue's filters show, biggest
-    first, each with its members."""
+def waves(filters: Filters, moderator_id: int | None, limit: int = 10) -> list[dict[str, Any]]:
+    """The coordinated waves among the pending comments the queue's filters show on the
+    moderator's sites, biggest first, each with its members."""
+    sites = scope.listing(moderator_id, filters.site)
     found = [
         (fingerprint, evidence, articles)
-        for fingerprint, evidence, articles in _groups(filters)
+        for fingerprint, evidence, articles in _groups(filters, sites)
         if is_coordinated(evidence)
     ][:limit]
-    members = _members([fingerprint for fingerprint, _, _ in found], filters)
+    members = _members([fingerprint for fingerprint, _, _ in found], filters, sites)
     return [
         {
             "fingerprint": fingerprint,
@@ -111,12 +118,14 @@ def waves(filters: Filters, limit: int = 10) -> list[dict[str, Any]]:
     ]
 
 
-def _groups(filters: Filters) -> list[tuple[str, Evidence, int]]:
+def _groups(filters: Filters, sites: scope.Sites) -> list[tuple[str, Evidence, int]]:
     """Every fingerprint shared by enough pending comments, with its evidence: one query."""
-    shown = _pending(filters).subquery()
+    shown = _pending(filters, sites).subquery()
+    # Fresh on these sites: what other sites know of an address is not theirs to see.
     approved = (
         select(Comment.email_hash)
-        .where(Comment.status == CommentStatus.APPROVED)
+        .join(Article, Article.id == Comment.article_id)
+        .where(Comment.status == CommentStatus.APPROVED, scope.within(sites, Article.site_id))
         .distinct()
         .subquery()
     )
@@ -163,12 +172,14 @@ def _span(first: datetime | None, last: datetime | None) -> timedelta:
     return last - first if first and last else timedelta(0)
 
 
-def _members(fingerprints: list[str], filters: Filters) -> dict[str, list[dict[str, Any]]]:
+def _members(
+    fingerprints: list[str], filters: Filters, sites: scope.Sites
+) -> dict[str, list[dict[str, Any]]]:
     """Each wave's comments, oldest first, as the wave lists them: one query."""
     if not fingerprints:
         return {}
     rows = db.session.execute(
-        _pending(filters)
+        _pending(filters, sites)
         .add_columns(Article.key, Article.title)
         .where(Comment.fingerprint.in_(fingerprints))
         .order_by(Comment.created_at, Comment.id)
@@ -188,7 +199,9 @@ def _members(fingerprints: list[str], filters: Filters) -> dict[str, list[dict[s
     return members
 
 
-def wave_ids(fingerprint: str, filters: Filters) -> list[int]:
-    """The pending comments of one wave, under the filters the moderator saw it with."""
-    stmt = _pending(filters, Comment.id).where(Comment.fingerprint == fingerprint)
+def wave_ids(fingerprint: str, filters: Filters, moderator_id: int | None) -> list[int]:
+    """The pending comments of one wave on the moderator's sites, under the filters they saw
+    it with."""
+    sites = scope.listing(moderator_id, filters.site)
+    stmt = _pending(filters, sites, Comment.id).where(Comment.fingerprint == fingerprint)
     return list(db.session.scalars(stmt).all())

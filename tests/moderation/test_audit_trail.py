@@ -16,7 +16,7 @@ def walk(limit: int, **filters: Any) -> tuple[list[int], int]:
     cursor = None
     pages = 0
     while True:
-        page = audit_trail.events_page(cursor=cursor, limit=limit, **filters)
+        page = audit_trail.events_page(None, cursor=cursor, limit=limit, **filters)
         pages += 1
         ids += [event["id"] for event in page["events"]]
         cursor = page["next_cursor"]
@@ -33,7 +33,7 @@ def test_the_audit_trail_pages_newest_first_with_every_event_once(app: Flask) ->
             bans.lift(made.ban["id"], noor)
         everything, pages = walk(3)
         by_noor, _ = walk(2, moderator="noor")
-        first = audit_trail.events_page(limit=3)["events"]
+        first = audit_trail.events_page(None, limit=3)["events"]
     assert len(everything) == 10
     assert everything == sorted(everything, reverse=True)
     assert pages == 4

@@ -46,7 +46,7 @@ def test_short_praise_from_many_readers_is_not_a_wave(app, client, moderator):
 
     assert wave_blocks(client) == []
     with app.app_context():
-        assert waves.waves(waves.Filters()) == []
+        assert waves.waves(waves.Filters(), None) == []
 
 
 def test_the_same_link_spam_from_fresh_addresses_within_minutes_is_a_wave(app, client, moderator):
@@ -54,7 +54,7 @@ def test_the_same_link_spam_from_fresh_addresses_within_minutes_is_a_wave(app, c
     new_comment(client, "news/budget", body="I disagree with the second paragraph.")
 
     with app.app_context():
-        [wave] = waves.waves(waves.Filters())
+        [wave] = waves.waves(waves.Filters(), None)
 
     assert (wave["count"], wave["commenters"], wave["articles"]) == (4, 4, 1)
     assert wave["links"] is True

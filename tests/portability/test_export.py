@@ -14,9 +14,11 @@ from sqlalchemy import select
 from service import create_app
 from service.comments import articles
 from service.extensions import db
-from service.models import Article, Comment, ImportedComment, Moderator
+from service.models import Article, Comment, ImportedComment, Moderator, SiteRole
+from service.ops.database import write_transaction
 from service.portability import commentdesk
 from service.privacy import vault
+from service.sites import grants, registry
 from tests.conftest import approve, base_config, dispose, submit
 
 WXR = Path(__file__).parents[1] / "data" / "imports" / "wordpress.xml"
@@ -153,6 +155,9 @@ def test_json_export_restores_field_by_field_under_another_key(
     seed(app, client, moderator_headers)
     with app.app_context():
         mia = db.session.scalars(select(Moderator)).one()
+        # Title and URL are for the site's admins.
+        with write_transaction() as session:
+            grants.grant(session, mia.id, registry.default().id, SiteRole.SITE_ADMIN)
         articles.update_settings(
             "posts/round-trip",
             {
@@ -162,7 +167,6 @@ def test_json_export_restores_field_by_field_under_another_key(
                 "moderation": "trusted",
             },
             mia.id,
-            is_admin=True,
         )
         articles.set_locked("2024/05/hello-world", True, mia.id)
         # Prepared before its first comment: an article the export has without comments.

@@ -13,6 +13,7 @@ from service.audit import AuditAction
 from service.comments import articles
 from service.http.openapi import Blueprint
 from service.http.schemas.moderation import (
+    ArticleSiteArgsSchema,
     ArticleStateSchema,
     BulkActionSchema,
     BulkResultSchema,
@@ -75,7 +76,7 @@ def require_token() -> None:
 @blp.doc(**SECURITY)
 def queue(args: dict[str, Any]) -> Any:
     """Comments by status (pending by default), oldest first, with emails and reasons."""
-    return moderation_queue.queue_page(moderation_queue.QueueFilter(**args))
+    return moderation_queue.queue_page(moderation_queue.QueueFilter(**args), g.moderator.id)
 
 
 # Decisions and pins share one URL shape, and OpenAPI allows one POST per path: one view
@@ -145,12 +146,15 @@ def bulk(args: dict[str, Any]) -> Any:
     methods=["POST"],
     merge_slashes=False,
 )
+@blp.arguments(ArticleSiteArgsSchema, location="query")
 @blp.arguments(DecisionSchema, location="json", required=False)
 @blp.response(200, ArticleStateSchema)
 @blp.doc(**SECURITY)
-def lock_article(args: dict[str, Any], article: str, action: str) -> Any:
+def lock_article(where: dict[str, Any], args: dict[str, Any], article: str, action: str) -> Any:
     """Close an article to new comments, or reopen it (409 if it already is)."""
-    locked = articles.set_locked(article, action == "lock", g.moderator.id, args["note"])
+    locked = articles.set_locked(
+        article, action == "lock", g.moderator.id, args["note"], where["site"]
+    )
     return {"article": locked.key, "locked": locked.locked}
 
 
@@ -170,7 +174,7 @@ def undo(args: dict[str, Any]) -> Any:
 @blp.doc(**SECURITY)
 def events(args: dict[str, Any]) -> Any:
     """The audit trail, newest first; filter by comment or moderator."""
-    return audit_trail.events_page(**args)
+    return audit_trail.events_page(g.moderator.id, **args)
 
 
 @blp.route("/bans")
@@ -230,23 +234,26 @@ def add_commenter_note(args: dict[str, Any], email_hash: str) -> Any:
 @blp.doc(**SECURITY)
 def article_list(args: dict[str, Any]) -> Any:
     """Articles with their settings and pending counts, most pending first."""
-    return {"articles": articles.with_pending(**args)}
+    return {"articles": articles.with_pending(**args, moderator_id=g.moderator.id)}
 
 
 @blp.route("/articles/<article:article>", merge_slashes=False)
 class ArticleSettings(MethodView):
+    @blp.arguments(ArticleSiteArgsSchema, location="query")
     @blp.response(200, ArticleSettingsSchema)
     @blp.doc(**SECURITY)
-    def get(self, article: str) -> Any:
+    def get(self, where: dict[str, Any], article: str) -> Any:
         """One article's settings and counts."""
-        return articles.settings(article)
+        return articles.settings(article, g.moderator.id, where["site"])
 
+    @blp.arguments(ArticleSiteArgsSchema, location="query")
     @blp.arguments(ArticleChangesSchema)
     @blp.response(200, ArticleSettingsSchema)
     @blp.doc(**SECURITY)
-    def patch(self, changes: dict[str, Any], article: str) -> Any:
-        """Change the close date or moderation mode (and, for admins, title and URL)."""
-        return articles.update_settings(article, changes, g.moderator.id, g.moderator.is_admin)
+    def patch(self, where: dict[str, Any], changes: dict[str, Any], article: str) -> Any:
+        """Change the close date or moderation mode (and, for the site's admins, title and
+        URL)."""
+        return articles.update_settings(article, changes, g.moderator.id, where["site"])
 
 
 def _require_admin() -> None:

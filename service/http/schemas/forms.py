@@ -18,12 +18,14 @@ from service.comments import articles
 from service.errors import FieldError
 from service.http.schemas.common import CommentId, optional_note, printable
 from service.http.schemas.moderation import (
+    ArticleSiteArgsSchema,
     BulkActionSchema,
     DecisionSchema,
     EventArgsSchema,
     ModeratorEditSchema,
     QueueArgsSchema,
     UndoSchema,
+    site_slug,
 )
 from service.http.schemas.people import (
     ArticleChangesSchema,
@@ -130,7 +132,7 @@ class QueueForm(QueueArgsSchema):
 
     @pre_load
     def trim(self, data: Any, **_: Any) -> Any:
-        return trimmed(data, "q")
+        return trimmed(data, "q", "site")
 
 
 class DecisionForm(DecisionSchema):
@@ -184,10 +186,11 @@ class WaveForm(NoteSchema):
     # The queue's filters the wave was shown under: only the comments it listed are decided.
     article = fields.String(load_default=None, validate=[validate.Length(max=255), printable])
     q = fields.String(load_default=None, validate=[validate.Length(max=200), printable])
+    site = site_slug("The article's site (its slug); the default site if not given.")
 
     @pre_load
     def trim(self, data: Any, **_: Any) -> Any:
-        return trimmed(data, "note", "article", "q")
+        return trimmed(data, "note", "article", "q", "site")
 
 
 class UndoForm(UndoSchema):
@@ -220,13 +223,22 @@ def _article() -> fields.String:
     )
 
 
+class ArticleSiteForm(ArticleSiteArgsSchema):
+    """The site of the article a queue form names (the default site if none)."""
+
+    @pre_load
+    def trim(self, data: Any, **_: Any) -> Any:
+        return trimmed(data, "site")
+
+
 class LockForm(NoteSchema):
     article = _article()
+    site = site_slug("The article's site (its slug); the default site if not given.")
     locked = fields.Boolean(load_default=False)
 
     @pre_load
     def trim(self, data: Any, **_: Any) -> Any:
-        return trimmed(data, "note")
+        return trimmed(data, "note", "site")
 
 
 class ArticleSettingsForm(ArticleChangesSchema):
@@ -234,13 +246,14 @@ class ArticleSettingsForm(ArticleChangesSchema):
     datetime-local field, in UTC."""
 
     article = _article()
+    site = site_slug("The article's site (its slug); the default site if not given.")
 
     @pre_load
     def blank_clears(self, data: Any, **_: Any) -> Any:
         if not isinstance(data, dict):
             return data
         settings = {name: None for name in articles.SETTINGS if name in self.load_fields}
-        given = trimmed(data, *articles.SETTINGS)
+        given = trimmed(data, "site", *articles.SETTINGS)
         if isinstance(given.get("closes_at"), str):
             given["closes_at"] += "+00:00"
         return settings | given

@@ -22,8 +22,17 @@ class Reason(Schema):
     message = fields.String()
 
 
+def site_slug(description: str) -> fields.String:
+    return fields.String(
+        load_default=None,
+        validate=[validate.Length(min=1, max=64), printable],
+        metadata={"description": description},
+    )
+
+
 class ModerationCommentSchema(Schema):
     id = fields.Integer()
+    site = fields.String(metadata={"description": "The slug of the comment's site."})
     article = fields.String()
     article_title = fields.String(allow_none=True, metadata={"description": "When known."})
     article_url = fields.String(
@@ -65,8 +74,16 @@ class QueueArgsSchema(Schema):
     )
     article = fields.String(load_default=None, validate=[validate.Length(max=255), printable])
     q = fields.String(load_default=None, validate=[validate.Length(max=200), printable])
+    site = site_slug("A site's slug: that site's comments only.")
     cursor = fields.String(load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ArticleSiteArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    site = site_slug("The article's site (its slug); the default site if not given.")
 
 
 class DecidedCommentSchema(ModerationCommentSchema):

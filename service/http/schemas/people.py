@@ -21,7 +21,7 @@ from service.http.schemas.common import (
     printable,
     printable_text,
 )
-from service.http.schemas.moderation import BulkOutcomeSchema
+from service.http.schemas.moderation import BulkOutcomeSchema, site_slug
 from service.models import MAX_ID, NOTE_MAX, BanKind, ModerationMode
 
 HASH_FIELD: dict[str, Any] = {
@@ -178,6 +178,7 @@ class CommenterSchema(Schema):
 
 
 class ArticleSettingsSchema(Schema):
+    site = fields.String(metadata={"description": "The slug of the article's site."})
     article = fields.String(metadata={"description": "The site's key for the article."})
     title = fields.String(allow_none=True)
     url = fields.String(allow_none=True, metadata={"description": "Its canonical URL."})
@@ -196,6 +197,7 @@ class ArticleListArgsSchema(Schema):
         unknown = EXCLUDE
 
     q = fields.String(load_default=None, validate=[validate.Length(max=200), printable])
+    site = site_slug("A site's slug: that site's articles only.")
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from service.http.schemas.forms import EventsForm
 from service.http.web import refuse_nul_characters
 from service.http.web.forms import query_input
-from service.moderation import accounts, audit_trail
+from service.moderation import audit_trail
 
 blp = Blueprint("audit", __name__, url_prefix="/moderation")
 blp.before_request(refuse_nul_characters)
@@ -25,11 +25,11 @@ def require_login() -> None:
 @blp.route("/events")
 def events() -> str:
     filters = query_input(_EVENTS_FORM)
-    page = audit_trail.events_page(**filters, limit=100)
+    page = audit_trail.events_page(current_user.id, **filters, limit=100)
     return render_template(
         "moderation/events.html",
         events=page["events"],
         next_cursor=page["next_cursor"],
         filters=filters,
-        moderators=[m.username for m in accounts.list_moderators()],
+        moderators=audit_trail.moderator_names(current_user.id),
     )

@@ -14,6 +14,7 @@ from service.audit import PAST_TENSE, AuditAction
 from service.comments import articles
 from service.http.schemas.forms import (
     ArticleSettingsForm,
+    ArticleSiteForm,
     BulkForm,
     DecisionForm,
     LockForm,
@@ -30,6 +31,7 @@ from service.models import (
     QueueView,
 )
 from service.moderation import accounts, decisions, queue, shared_clients, waves
+from service.sites import scope
 
 blp = Blueprint("queue", __name__, url_prefix="/moderation")
 blp.before_request(refuse_nul_characters)
@@ -79,31 +81,36 @@ def index() -> str:
         status=status,
         article=args["article"],
         q=args["q"],
+        site=args["site"],
         cursor=args["cursor"],
         limit=current_app.config["QUEUE_PAGE_SIZE"],
     )
-    page = queue.queue_page(filters)
+    me = current_user.id
+    page = queue.queue_page(filters, me)
     comments = page["comments"]
     grouped = args["group"] == "article"
     if grouped:
         # Within the page, by article (a stable sort keeps each article's oldest first).
-        comments = sorted(comments, key=lambda c: c["article"])
+        comments = sorted(comments, key=lambda c: (c["site"], c["article"]))
     return render_template(
         "moderation/queue.html",
         comments=comments,
         grouped=grouped,
-        pending_by_article=articles.pending_by_key({c["article"] for c in comments})
+        pending_by_article=articles.pending_by_key(
+            {(c["site"], c["article"]) for c in comments}, me
+        )
         if grouped
         else {},
         next_cursor=page["next_cursor"],
         filters=filters,
-        counts=queue.status_counts(),
+        sites=scope.sites_of(me),
+        counts=queue.status_counts(me, filters.site),
         statuses=[s.value for s in CommentStatus] + ["all"],
         status_label=status.capitalize(),
-        waves=waves.waves(waves.Filters(filters.article, filters.q))
+        waves=waves.waves(waves.Filters(filters.article, filters.q, filters.site), me)
         if status == "pending" and not filters.cursor
         else [],
-        article=_article_settings(filters.article),
+        article=_article_settings(filters),
         busy_articles=_busy_articles(status, filters),
         modes=[mode.value for mode in ModerationMode],
         durations=people.DURATIONS,
@@ -112,17 +119,20 @@ def index() -> str:
     )
 
 
-def _article_settings(key: str | None) -> dict[str, Any] | None:
+def _article_settings(filters: queue.QueueFilter) -> dict[str, Any] | None:
     """The filtered article's settings; for a key nobody has commented on yet, the defaults,
     so that a moderator can prepare the article before it is published."""
-    return articles.settings_or_new(key) if key else None
+    if not filters.article:
+        return None
+    return articles.settings_or_new(filters.article, current_user.id, filters.site)
 
 
 def _busy_articles(status: str, filters: queue.QueueFilter) -> list[dict[str, Any]]:
     """The queue grouped by article: those with pending comments, most first."""
     if status != "pending" or filters.article or filters.cursor:
         return []
-    return [a for a in articles.with_pending(limit=12) if a["pending_count"]]
+    found = articles.with_pending(limit=12, moderator_id=current_user.id, site=filters.site)
+    return [a for a in found if a["pending_count"]]
 
 
 @blp.route(
@@ -159,7 +169,7 @@ def wave_action() -> Response:
         form["action"],
         current_user.id,
         form["note"],
-        waves.Filters(form["article"], form["q"]),
+        waves.Filters(form["article"], form["q"], form["site"]),
     )
     return _respond(form["action"], result)
 
@@ -167,7 +177,9 @@ def wave_action() -> Response:
 @blp.route("/articles/lock", methods=["POST"])
 def lock_article() -> Response:
     form = form_input(LockForm())
-    articles.set_locked(form["article"], form["locked"], current_user.id, form["note"])
+    articles.set_locked(
+        form["article"], form["locked"], current_user.id, form["note"], form["site"]
+    )
     flash(
         f"Comments on {form['article']} are {'closed' if form['locked'] else 'open again'}.", "info"
     )
@@ -176,11 +188,15 @@ def lock_article() -> Response:
 
 @blp.route("/articles/settings", methods=["POST"])
 def article_settings() -> Response:
-    """Close date and moderation mode (and, for admins, title and URL) of one article."""
-    hidden = () if current_user.is_admin else tuple(articles.ADMIN_SETTINGS)
+    """Close date and moderation mode (and, for the site's admins, title and URL) of one
+    article."""
+    site = form_input(ArticleSiteForm())["site"]
+    editable = articles.page_editable(current_user.id, site)
+    hidden = () if editable else tuple(articles.ADMIN_SETTINGS)
     changes = form_input(ArticleSettingsForm(exclude=hidden))
     key = changes.pop("article")
-    articles.update_settings(key, changes, current_user.id, current_user.is_admin)
+    changes.pop("site")
+    articles.update_settings(key, changes, current_user.id, site)
     flash(f"Settings of {key} saved.", "info")
     return redirect(back())
 

@@ -32,6 +32,6 @@ def world(app: Flask, client: FlaskClient) -> World:
         )
     with app.app_context():
         batch = decisions.decide_many([decided], "reject", mia).batch
-        fingerprint = waves.waves(waves.Filters())[0]["fingerprint"]
+        fingerprint = waves.waves(waves.Filters(), None)[0]["fingerprint"]
         commenter = vault.vault().email_hash(VALID["email"])
     return World(comment, fingerprint, batch, mia, noor, token, commenter)
