@@ -11,16 +11,25 @@ from sqlalchemy.orm import Session
 
 from service.extensions import db
 from service.models import Moderator, SiteGrant, SiteRole
+from service.sites import registry
+from service.sites.registry import SiteSettings
 
 
-def site_ids(moderator: Moderator) -> frozenset[int] | None:
-    """The ids of the sites the moderator may see; None for an admin (every site)."""
+def site_ids(moderator: Moderator, role: SiteRole | None = None) -> frozenset[int] | None:
+    """The ids of the sites the moderator may see (with `role`: those they hold that role
+    on); None for an admin (every site)."""
     if moderator.is_admin:
         return None
-    rows = db.session.scalars(
-        select(SiteGrant.site_id).where(SiteGrant.moderator_id == moderator.id)
-    )
-    return frozenset(rows)
+    stmt = select(SiteGrant.site_id).where(SiteGrant.moderator_id == moderator.id)
+    if role is not None:
+        stmt = stmt.where(SiteGrant.role == role)
+    return frozenset(db.session.scalars(stmt))
+
+
+def visible_sites(moderator: Moderator) -> list[SiteSettings]:
+    """The sites the moderator may see, for menus (every site for an admin)."""
+    sites = site_ids(moderator)
+    return [site for site in registry.all_sites() if sites is None or site.id in sites]
 
 
 def role_on(moderator: Moderator, site_id: int) -> SiteRole | None:
