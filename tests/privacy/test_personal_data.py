@@ -220,7 +220,9 @@ def test_admins_export_and_erase_through_the_api(app, client, thread, admin_head
     ("path", "body"),
     [("/privacy/export", {"email": ADA}), ("/privacy/erase", {"email": ADA, "mode": "delete"})],
 )
-def test_privacy_api_is_for_admins_and_site_admins_only(app, client, thread, moderator_headers, path, body):
+def test_privacy_api_is_for_admins_and_site_admins_only(
+    app, client, thread, moderator_headers, path, body
+):
     before = everything(app)
 
     refused = client.post(f"{API}{path}", headers=moderator_headers, json=body)
