@@ -77,10 +77,12 @@ def privacy_erase(email: str, mode: str | None, slugs: tuple[str, ...]) -> None:
 @click.option(
     "--days",
     type=click.IntRange(min=1),
-    help="Instead of RETENTION_DAYS: forget client data older than this many days.",
+    help="Instead of each site's retention (RETENTION_DAYS): forget client data older than "
+    "this many days, on every site.",
 )
 @with_appcontext
 def purge(days: int | None) -> None:
-    """Forget IP hashes and user agents of comments older than RETENTION_DAYS (for cron)."""
+    """Forget IP hashes and user agents of comments older than their site's retention
+    (RETENTION_DAYS, or the site's own), for cron."""
     purged = personal_data.purge_client_data(days)
     click.echo(f"Removed IP hashes and user agents from {purged} comments.")

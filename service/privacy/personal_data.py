@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from flask import current_app
 from sqlalchemy import ColumnElement, CursorResult, func, or_, select, text, true, update
 from sqlalchemy.orm import Session
 
@@ -339,31 +338,38 @@ def _scrub_sqlite_files() -> None:
 
 
 def purge_client_data(days: int | None = None) -> int:
-    """Forget IP hashes and user agents of comments older than the retention period
-    (RETENTION_DAYS; 0 keeps them); how many comments were purged."""
-    days = current_app.config["RETENTION_DAYS"] if days is None else days
-    if days <= 0:
-        return 0
-    cutoff = utcnow() - timedelta(days=days)
+    """Forget IP hashes and user agents of comments older than their site's retention
+    period (its RETENTION_DAYS; 0 keeps them), or than `days` on every site; how many
+    comments were purged. One audit event for each site that had any."""
+    purged = 0
     with write_transaction() as session:
-        result = session.execute(
-            update(Comment)
-            .where(
-                Comment.created_at < cutoff,
-                or_(Comment.ip_hash.is_not(None), Comment.user_agent.is_not(None)),
+        for site in registry.all_sites():
+            keep = site.retention_days if days is None else days
+            if keep <= 0:
+                continue
+            cutoff = utcnow() - timedelta(days=keep)
+            result = session.execute(
+                update(Comment)
+                .where(
+                    Comment.created_at < cutoff,
+                    Comment.article_id.in_(select(Article.id).where(Article.site_id == site.id)),
+                    or_(Comment.ip_hash.is_not(None), Comment.user_agent.is_not(None)),
+                )
+                .values(ip_hash=None, user_agent=None)
+                .execution_options(synchronize_session=False)
             )
-            .values(ip_hash=None, user_agent=None)
-            .execution_options(synchronize_session=False)
-        )
-        # An UPDATE's result is a CursorResult, which SQLAlchemy's hints leave a plain Result.
-        purged = cast(CursorResult[Any], result).rowcount
-        if purged:
-            audit.record(
-                session,
-                AuditAction.PURGE,
-                AuditActor.SYSTEM,
-                note=f"Removed IP hashes and user agents of {purged} comments older than "
-                f"{days} days.",
-            )
+            # An UPDATE's result is a CursorResult, which SQLAlchemy's hints leave a plain
+            # Result.
+            count = cast(CursorResult[Any], result).rowcount
+            purged += count
+            if count:
+                audit.record(
+                    session,
+                    AuditAction.PURGE,
+                    AuditActor.SYSTEM,
+                    note=f"Removed IP hashes and user agents of {count} comments older than "
+                    f"{keep} days on {site.slug}.",
+                    data={"site": site.slug},
+                )
     _scrub_sqlite_files()
     return purged

@@ -5,13 +5,17 @@ and CLI, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from service.extensions import db
-from service.models import Ban, Comment, CommenterNote, SiteRole
+from service.models import Ban, Comment, CommenterNote, ModerationEvent, Site, SiteRole, utcnow
+from service.ops.database import write_transaction
 from service.privacy import vault
+from service.sites import registry
 from tests.conftest import run_cli
 from tests.http.web.helpers import csrf_token, flashes, sign_in
 from tests.two_sites import B_ORIGIN, add_site_b, moderator, posted_on
@@ -135,3 +139,27 @@ def test_the_command_line_erases_on_one_site_when_told(app, client, world):
     assert comment(app, world["a"]) == ("Ada", vault_hash(app), "On A")
     assert comment(app, world["b"])[:2] == ("Anonymous", "")
     assert unknown.exit_code == 1 and "There is no site 'nowhere'." in unknown.output
+
+
+def test_purge_keeps_each_sites_own_retention(make_app):
+    app = make_app(RETENTION_DAYS=30)
+    client = app.test_client()
+    add_site_b(app)
+    with app.app_context(), write_transaction() as session:
+        session.execute(update(Site).where(Site.slug == "b").values(retention_days=365))
+        registry.changed(session)
+    on_a = posted_on(client, None, "news/a", email=ADA)
+    on_b = posted_on(client, B_ORIGIN, "news/a", email=ADA)
+    with app.app_context(), write_transaction() as session:
+        session.execute(update(Comment).values(created_at=utcnow() - timedelta(days=40)))
+
+    result = run_cli(app, "purge")
+
+    assert "from 1 comments" in result.output
+    with app.app_context():
+        ip_hashes = dict(db.session.execute(select(Comment.id, Comment.ip_hash)).all())
+        purges = db.session.scalars(
+            select(ModerationEvent.data).where(ModerationEvent.action == "purge")
+        ).all()
+    assert ip_hashes[on_a] is None and ip_hashes[on_b] is not None
+    assert purges == [{"site": "default"}]
