@@ -143,6 +143,7 @@ def test_the_bans_page_shows_and_lifts_only_the_moderators_sites_bans(two, clien
     sign_in(client, "mia")
 
     page = client.get("/moderation/bans").get_data(as_text=True)
+    of_b = client.get("/moderation/bans?site=b")
     lifted = client.post(
         f"/moderation/bans/{on_b['id']}/lift",
         data={"csrf_token": csrf_token(client)},
@@ -151,6 +152,7 @@ def test_the_bans_page_shows_and_lifts_only_the_moderators_sites_bans(two, clien
 
     assert "@a-spam.example" in page and "@all.example" in page
     assert "b-spam.example" not in page
+    assert of_b.status_code == 404
     # The every-site ban is shown without a Lift button; the site's own has one.
     assert f'action="/moderation/bans/{everywhere["id"]}/lift"' not in page
     assert ("flash-error", f"There is no ban {on_b['id']}.") in flashes(lifted)

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from service.errors import CommenterNotFound
+from service.errors import CommenterNotFound, SiteNotFound
 from service.http.schemas.people_forms import (
     EVERY_SITE_CHOICE,
     BanAuthorForm,
@@ -99,9 +99,12 @@ def ban_author(comment_id: int) -> Response:
 @blp.route("/bans")
 def list_bans() -> str:
     args = query_input(_BANS_FORM)
-    page = bans.bans_page(
-        current_user, state=args["state"], q=args["q"], site=args["site"], cursor=args["cursor"]
-    )
+    try:
+        page = bans.bans_page(
+            current_user, state=args["state"], q=args["q"], site=args["site"], cursor=args["cursor"]
+        )
+    except SiteNotFound:
+        raise NotFound() from None
     return render_template(
         "moderation/bans.html",
         bans=page["bans"],
