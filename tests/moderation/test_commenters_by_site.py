@@ -4,10 +4,16 @@ web and the notes), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import flask_migrate
 import pytest
 from flask import Flask
+from sqlalchemy import select, text
 
-from service.models import SiteRole
+from service import create_app
+from service.extensions import db
+from service.models import CommenterNote, SiteRole
+from service.sites import registry
+from tests.conftest import base_config
 from tests.http.web.helpers import csrf_token, sign_in
 from tests.moderation.test_commenters import email_hash
 from tests.two_sites import B_ORIGIN, add_site_b, moderator, posted_on
@@ -90,3 +96,26 @@ def test_a_note_names_its_site_and_cannot_be_put_on_another(two, client):
 
     assert on_b.status_code == 404
     assert on_a.status_code == 201 and on_a.get_json()["site"] == "default"
+
+
+def test_the_upgrade_puts_every_existing_note_on_the_default_site(empty_database_url):
+    app = create_app(base_config(empty_database_url))
+    with app.app_context():
+        flask_migrate.upgrade(revision="85ce3ef35f6b")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO commenter_notes (email_hash, body, created_at) "
+                    "VALUES (:hash, 'Noted before sites', CURRENT_TIMESTAMP)"
+                ),
+                {"hash": "a" * 64},
+            )
+
+        flask_migrate.upgrade()
+
+        try:
+            notes = db.session.execute(select(CommenterNote.body, CommenterNote.site_id)).all()
+            assert notes == [("Noted before sites", registry.default().id)]
+        finally:
+            db.session.remove()
+            db.engine.dispose()
