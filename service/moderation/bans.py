@@ -32,7 +32,6 @@ from service.errors import (
     FieldError,
     InvalidTransition,
     NotAllowed,
-    SiteNotFound,
 )
 from service.extensions import db
 from service.models import (
@@ -80,15 +79,22 @@ def until_after(days: int | None, now: datetime | None = None) -> datetime | Non
     return (now or utcnow()) + timedelta(days=days) if days else None
 
 
-def _comment_in(session: Session, comment_id: int, sites: frozenset[int] | None) -> Comment:
-    """The comment a ban is placed from, if the moderator may see its site."""
-    comment = session.get(Comment, comment_id) if comment_id <= MAX_ID else None
-    if comment is not None and sites is not None:
-        site_id = session.scalar(select(Article.site_id).where(Article.id == comment.article_id))
-        comment = comment if site_id in sites else None
-    if comment is None:
+def _comment_in(
+    session: Session, comment_id: int, sites: frozenset[int] | None
+) -> tuple[Comment, int]:
+    """The comment a ban is placed from and its site, if the moderator may see that."""
+    found = (
+        session.execute(
+            select(Comment, Article.site_id)
+            .join(Article, Article.id == Comment.article_id)
+            .where(Comment.id == comment_id)
+        ).one_or_none()
+        if comment_id <= MAX_ID
+        else None
+    )
+    if found is None or (sites is not None and found[1] not in sites):
         raise CommentNotFound(f"There is no comment {comment_id}.")
-    return comment
+    return found[0], found[1]
 
 
 def _ban_site(
@@ -107,10 +113,9 @@ def _ban_site(
             raise FieldError("site", "Name one site or every site, not both.")
         return None
     if site is not None:
-        return visible_site(sites, site)
+        return grants.visible_site(sites, site)
     if target.comment_id is not None:
-        comment = _comment_in(session, target.comment_id, sites)
-        return session.scalar(select(Article.site_id).where(Article.id == comment.article_id))
+        return _comment_in(session, target.comment_id, sites)[1]
     default = registry.default().id
     if sites is None or default in sites:
         return default
@@ -119,22 +124,13 @@ def _ban_site(
     raise FieldError("site", "Say which of your sites the ban is for.")
 
 
-def visible_site(sites: frozenset[int] | None, slug: str) -> int:
-    """The id of the site `slug`, if it is one of `sites` (None: every site); another
-    site answers as one that does not exist."""
-    site = registry.by_slug(slug)
-    if sites is not None and site.id not in sites:
-        raise SiteNotFound(f"There is no site {slug!r}.")
-    return site.id
-
-
 def _resolve(session: Session, target: Target, sites: frozenset[int] | None) -> str:
     """The value the ban stores: a keyed hash, or a domain."""
     given = [x for x in (target.value, target.email, target.comment_id) if x is not None]
     if len(given) != 1:
         raise FieldError("value", "Name whom to ban: a value, an address or a comment.")
     if target.comment_id is not None:
-        comment = _comment_in(session, target.comment_id, sites)
+        comment, _ = _comment_in(session, target.comment_id, sites)
         if target.kind == BanKind.EMAIL:
             return comment.email_hash
         if target.kind == BanKind.IP:
@@ -381,7 +377,9 @@ def bans_page(
     if sites is not None:
         stmt = stmt.where(or_(Ban.site_id.in_(sites), Ban.site_id.is_(None)))
     if site is not None:
-        stmt = stmt.where(or_(Ban.site_id == visible_site(sites, site), Ban.site_id.is_(None)))
+        stmt = stmt.where(
+            or_(Ban.site_id == grants.visible_site(sites, site), Ban.site_id.is_(None))
+        )
     if state == "active":
         stmt = stmt.where(ban_checks.active(now))
     if q and (needle := q.strip().lower()):

@@ -144,7 +144,7 @@ def add_note(
         raise FieldError("body", f"Keep a note to {NOTE_MAX} characters or fewer.")
     sites = _sites_of(moderator)
     if site is not None:
-        sites = frozenset({bans.visible_site(sites, site)})
+        sites = frozenset({grants.visible_site(sites, site)})
     site_id = _latest_site(email_hash, sites)
     moderator_id = moderator.id
     with write_transaction() as session:

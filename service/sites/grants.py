@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.errors import SiteNotFound
 from service.extensions import db
 from service.models import Moderator, SiteGrant, SiteRole
 from service.sites import registry
@@ -30,6 +31,15 @@ def visible_sites(moderator: Moderator) -> list[SiteSettings]:
     """The sites the moderator may see, for menus (every site for an admin)."""
     sites = site_ids(moderator)
     return [site for site in registry.all_sites() if sites is None or site.id in sites]
+
+
+def visible_site(sites: frozenset[int] | None, slug: str) -> int:
+    """The id of the site `slug` if it is one of `sites` (site_ids: None is every site);
+    SiteNotFound for any other, as for one that does not exist."""
+    site = registry.by_slug(slug)
+    if sites is not None and site.id not in sites:
+        raise SiteNotFound(f"There is no site {slug!r}.")
+    return site.id
 
 
 def role_on(moderator: Moderator, site_id: int) -> SiteRole | None:
