@@ -57,10 +57,17 @@ def b_still_knows_ada(app: Flask, world: dict[str, int]) -> bool:
     with app.app_context():
         note = db.session.scalars(select(CommenterNote)).one_or_none()
         ban = db.session.scalars(select(Ban)).one()
+        # The audit log's note and ban events about her on B keep whom they are about.
+        about = db.session.scalars(
+            select(ModerationEvent.commenter_hash).where(
+                ModerationEvent.action.in_(["note", "spam_ban", "ban"])
+            )
+        ).all()
         return (
             comment(app, world["b"]) == ("Ada", vault_hash(app), "On B")
             and note is not None
             and ban.value == vault_hash(app)
+            and about == [vault_hash(app)] * 2
         )
 
 
