@@ -112,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     from service.http.web import admin, audit, editorial, people, queue, readers, widget
     from service.http.web import auth as web_auth
     from service.http.web import my_comments as mine
+    from service.http.web import privacy as web_privacy
     from service.http.web import rules as web_rules
     from service.http.web import sites as web_sites
 
@@ -130,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
         people.blp,
         admin.blp,
         web_sites.blp,
+        web_privacy.blp,
         web_rules.blp,
         readers.blp,
         widget.blp,

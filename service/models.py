@@ -410,6 +410,8 @@ class CommenterNote(Model):
     __tablename__ = "commenter_notes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The site it was written on: only that site's moderators read it.
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     email_hash: Mapped[str] = mapped_column(String(64), index=True)
     body: Mapped[str] = mapped_column(Text)
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))

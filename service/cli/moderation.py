@@ -18,7 +18,9 @@ from service.models import BanKind
 from service.moderation import accounts, bans, commenters
 
 MODERATOR_OPTION = click.option(
-    "--moderator", required=True, help="The moderator this is done in the name of (audit log)."
+    "--moderator",
+    required=True,
+    help="The moderator this is done in the name of (audit log), within their sites.",
 )
 
 
@@ -38,6 +40,10 @@ def bans_group() -> None:
 @click.option("--days", type=click.IntRange(1, 3650), help="A suspension of so many days.")
 @click.option("--reason", required=True, help="Why, for the other moderators.")
 @click.option("--spam", is_flag=True, help="Spam-ban: also move all their comments to spam.")
+@click.option(
+    "--site", help="The site the ban holds on (default: the comment's, else the default site)."
+)
+@click.option("--all-sites", is_flag=True, help="Ban on every site (admins only).")
 @MODERATOR_OPTION
 @with_appcontext
 def bans_add(
@@ -49,6 +55,8 @@ def bans_add(
     days: int | None,
     reason: str,
     spam: bool,
+    site: str | None,
+    all_sites: bool,
     moderator: str,
 ) -> None:
     """Ban (or, with --days, suspend) one commenter, domain or client."""
@@ -69,32 +77,47 @@ def bans_add(
         result = bans.ban(
             bans.Target(kind, **target),
             reason,
-            accounts.active_moderator(moderator).id,
+            accounts.active_moderator(moderator),
             until=bans.until_after(days),
             spam=spam,
+            site=site,
+            all_sites=all_sites,
         )
     except DomainError as error:
         raise click.ClickException(error.message) from None
     ban = result.ban
     click.echo(
         f"Ban {ban['id']}: {ban['label']} {ban['state']}"
-        + (f" until {ban['until']:%Y-%m-%d %H:%M} UTC." if ban["until"] else ".")
+        + (f" until {ban['until']:%Y-%m-%d %H:%M} UTC" if ban["until"] else "")
+        + f", on {_where(ban)}."
     )
     if result.batch:
         moved = sum(o.error is None for o in result.outcomes)
         click.echo(f"{moved} comment(s) moved to spam (batch {result.batch}).")
 
 
+def _where(ban: dict[str, Any]) -> str:
+    return f"site {ban['site']}" if ban["site"] else bans.EVERY_SITE
+
+
 @bans_group.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Lifted and expired bans too.")
 @click.option("--search", help="Search the reason, the domain or the start of a hash.")
+@click.option("--site", help="Only the bans that hold on this site (its own, every site's).")
 @with_appcontext
-def bans_list(show_all: bool, search: str | None) -> None:
-    """Bans, newest first."""
-    page = bans.bans_page(state="all" if show_all else "active", q=search, limit=200)
+def bans_list(show_all: bool, search: str | None, site: str | None) -> None:
+    """Bans on every site, newest first."""
+    try:
+        page = bans.bans_page(
+            None, state="all" if show_all else "active", q=search, site=site, limit=200
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
     for ban in page["bans"]:
         until = f" until {ban['until']:%Y-%m-%d %H:%M}" if ban["until"] else ""
-        click.echo(f"{ban['id']:>5}  {ban['state']}{until}  {ban['label']}  {ban['reason']}")
+        click.echo(
+            f"{ban['id']:>5}  {ban['state']}{until}  {_where(ban)}  {ban['label']}  {ban['reason']}"
+        )
     if not page["bans"]:
         click.echo("No bans.")
 
@@ -107,7 +130,7 @@ def bans_list(show_all: bool, search: str | None) -> None:
 def bans_lift(ban_id: int, note: str | None, moderator: str) -> None:
     """End a ban or suspension now."""
     try:
-        lifted = bans.lift(ban_id, accounts.active_moderator(moderator).id, note)
+        lifted = bans.lift(ban_id, accounts.active_moderator(moderator), note)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Lifted ban {lifted['id']} ({lifted['label']}).")
@@ -122,9 +145,9 @@ def commenters_group() -> None:
 @click.argument("email_hash")
 @with_appcontext
 def commenters_show(email_hash: str) -> None:
-    """A commenter's comments across articles, first/last seen, and notes."""
+    """A commenter's comments across articles and sites, first/last seen, and notes."""
     try:
-        person = commenters.profile(email_hash)
+        person = commenters.profile(email_hash, None)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     counts = ", ".join(f"{n} {status}" for status, n in sorted(person["counts"].items()))
@@ -132,7 +155,9 @@ def commenters_show(email_hash: str) -> None:
     first, last = person["first_seen"], person["last_seen"]
     click.echo(f"First seen {first:%Y-%m-%d %H:%M} UTC, last seen {last:%Y-%m-%d %H:%M} UTC.")
     for comment in person["comments"]:
-        click.echo(f"  #{comment['id']:<6} {comment['status']:<9} {comment['article']}")
+        click.echo(
+            f"  #{comment['id']:<6} {comment['status']:<9} {comment['site']}: {comment['article']}"
+        )
     for note in person["notes"]:
         click.echo(f"Note by {note['moderator']} ({note['created_at']:%Y-%m-%d}): {note['body']}")
 
@@ -140,12 +165,13 @@ def commenters_show(email_hash: str) -> None:
 @commenters_group.command("note")
 @click.argument("email_hash")
 @click.argument("body")
+@click.option("--site", help="The site the note is for (default: their latest comment's).")
 @MODERATOR_OPTION
 @with_appcontext
-def commenters_note(email_hash: str, body: str, moderator: str) -> None:
+def commenters_note(email_hash: str, body: str, site: str | None, moderator: str) -> None:
     """Add a moderators' note about a commenter."""
     try:
-        commenters.add_note(email_hash, body, accounts.active_moderator(moderator).id)
+        commenters.add_note(email_hash, body, accounts.active_moderator(moderator), site)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     click.echo("Note added.")

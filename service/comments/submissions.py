@@ -95,7 +95,9 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
     email_vault = vault.vault()
     email_hash = email_vault.email_hash(new.email)
     ip_hash = email_vault.ip_hash(client.ip)
-    ban_checks.check_allowed(email_hash, vault.email_domain(new.email), ip_hash)
+    ban_checks.check_allowed(
+        email_hash, vault.email_domain(new.email), ip_hash, registry.current().id
+    )
     # Everything that needs no lock (and may take a while) happens before the write
     # transaction, so submissions to one article queue behind each other only briefly.
     site = registry.current()

@@ -4,6 +4,12 @@ which also moves everything that commenter wrote to spam in the same action.
 
 No address is stored or shown here: a ban keeps the keyed hash (or, for a domain, the
 domain), and lists show a prefix of the hash.
+
+A ban holds on one site: the one named, else the site of the comment it was placed from, else
+the default site. Only an admin may ban on every site (Ban.site_id None). A moderator lists,
+lifts and is refused by only their sites' bans (another site's answer as if they did not
+exist), and sees the every-site bans too, read-only: they refuse commenters on the
+moderator's sites, so the moderator must be able to tell why; only an admin lifts them.
 """
 
 from __future__ import annotations
@@ -25,10 +31,12 @@ from service.errors import (
     CommentNotFound,
     FieldError,
     InvalidTransition,
+    NotAllowed,
 )
 from service.extensions import db
 from service.models import (
     MAX_ID,
+    Article,
     Ban,
     BanKind,
     Comment,
@@ -40,9 +48,11 @@ from service.moderation import decisions
 from service.ops.database import write_transaction
 from service.privacy import vault
 from service.screening import ban_checks
+from service.sites import grants, registry
 
 _DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
 LABEL_PREFIX = 10
+EVERY_SITE = "every site"
 
 
 @dataclass(frozen=True)
@@ -69,15 +79,58 @@ def until_after(days: int | None, now: datetime | None = None) -> datetime | Non
     return (now or utcnow()) + timedelta(days=days) if days else None
 
 
-def _resolve(session: Session, target: Target) -> str:
+def _comment_in(
+    session: Session, comment_id: int, sites: frozenset[int] | None
+) -> tuple[Comment, int]:
+    """The comment a ban is placed from and its site, if the moderator may see that."""
+    found = (
+        session.execute(
+            select(Comment, Article.site_id)
+            .join(Article, Article.id == Comment.article_id)
+            .where(Comment.id == comment_id)
+        ).one_or_none()
+        if comment_id <= MAX_ID
+        else None
+    )
+    if found is None or (sites is not None and found[1] not in sites):
+        raise CommentNotFound(f"There is no comment {comment_id}.")
+    return found[0], found[1]
+
+
+def _ban_site(
+    session: Session,
+    moderator: Moderator,
+    sites: frozenset[int] | None,
+    target: Target,
+    site: str | None,
+    all_sites: bool,
+) -> int | None:
+    """The site the ban holds on (None: every site), as the module's docstring says."""
+    if all_sites:
+        if not moderator.is_admin:
+            raise NotAllowed("Only an admin can ban on every site.")
+        if site is not None:
+            raise FieldError("site", "Name one site or every site, not both.")
+        return None
+    if site is not None:
+        return grants.visible_site(sites, site)
+    if target.comment_id is not None:
+        return _comment_in(session, target.comment_id, sites)[1]
+    default = registry.default().id
+    if sites is None or default in sites:
+        return default
+    if len(sites) == 1:
+        return next(iter(sites))
+    raise FieldError("site", "Say which of your sites the ban is for.")
+
+
+def _resolve(session: Session, target: Target, sites: frozenset[int] | None) -> str:
     """The value the ban stores: a keyed hash, or a domain."""
     given = [x for x in (target.value, target.email, target.comment_id) if x is not None]
     if len(given) != 1:
         raise FieldError("value", "Name whom to ban: a value, an address or a comment.")
     if target.comment_id is not None:
-        comment = session.get(Comment, target.comment_id) if target.comment_id <= MAX_ID else None
-        if comment is None:
-            raise CommentNotFound(f"There is no comment {target.comment_id}.")
+        comment, _ = _comment_in(session, target.comment_id, sites)
         if target.kind == BanKind.EMAIL:
             return comment.email_hash
         if target.kind == BanKind.IP:
@@ -117,19 +170,18 @@ def _check_request(
 _NOT_MOVED_BY_SPAM_BAN = (CommentStatus.SPAM, CommentStatus.DELETED)
 
 
-def _spam_ids(session: Session, kind: BanKind, value: str) -> list[int]:
-    """The comments a spam-ban moves to spam: all of the commenter's (or client's) that are
-    not spam or deleted already."""
+def _spam_ids(session: Session, kind: BanKind, value: str, site_id: int | None) -> list[int]:
+    """The comments a spam-ban moves to spam: all of the commenter's (or client's) on the
+    ban's site (every site's, for an every-site ban) that are not spam or deleted already."""
     column = Comment.email_hash if kind == BanKind.EMAIL else Comment.ip_hash
-    return list(
-        session.scalars(
-            select(Comment.id)
-            .where(
-                column == value, Comment.status.not_in([CommentStatus.SPAM, CommentStatus.DELETED])
-            )
-            .order_by(Comment.id)
-        )
+    stmt = select(Comment.id).where(
+        column == value, Comment.status.not_in([CommentStatus.SPAM, CommentStatus.DELETED])
     )
+    if site_id is not None:
+        stmt = stmt.where(
+            Comment.article_id.in_(select(Article.id).where(Article.site_id == site_id))
+        )
+    return list(session.scalars(stmt.order_by(Comment.id)))
 
 
 def _domain(domain: str) -> str:
@@ -141,19 +193,33 @@ def _domain(domain: str) -> str:
 def ban(
     target: Target,
     reason: str,
-    moderator_id: int,
+    moderator: Moderator,
     until: datetime | None = None,
     spam: bool = False,
+    site: str | None = None,
+    all_sites: bool = False,
 ) -> BanResult:
-    """Ban (or, with `until`, suspend) someone; with `spam`, also move every comment of
-    theirs to spam in the same action: one audit event per comment plus one for the ban."""
+    """Ban (or, with `until`, suspend) someone on a site (see the module's docstring for
+    which); with `spam`, also move every comment of theirs there to spam in the same
+    action: one audit event per comment plus one for the ban."""
     reason = reason.strip()
     now = utcnow()
+    moderator_id = moderator.id
     _check_request(target, reason, now, until, spam)
     with write_transaction() as session:
-        value = _resolve(session, target)
+        sites = grants.site_ids(moderator)
+        site_id = _ban_site(session, moderator, sites, target, site, all_sites)
+        value = _resolve(session, target, sites)
+        # A ban on every site already covers this one; one on this site, this one.
+        holds_here = (
+            Ban.site_id.is_(None)
+            if site_id is None
+            else or_(Ban.site_id == site_id, Ban.site_id.is_(None))
+        )
         existing = session.scalars(
-            select(Ban).where(Ban.kind == target.kind, Ban.value == value, ban_checks.active(now))
+            select(Ban).where(
+                Ban.kind == target.kind, Ban.value == value, holds_here, ban_checks.active(now)
+            )
         ).first()
         if existing is not None:
             raise InvalidTransition(
@@ -161,6 +227,7 @@ def ban(
                 "lift that ban first to change it."
             )
         record = Ban(
+            site_id=site_id,
             kind=target.kind,
             value=value,
             reason=reason,
@@ -177,7 +244,7 @@ def ban(
         _record(session, record, moderator_id, action, reason, change.batch if spam else None)
         outcomes: list[decisions.Outcome] = []
         if spam:
-            ids = _spam_ids(session, target.kind, value)
+            ids = _spam_ids(session, target.kind, value, site_id)
             outcomes = decisions.move_many(change, ids, AuditAction.SPAM)
             change.publish()
         view = _view(session, record, now)
@@ -186,13 +253,17 @@ def ban(
     return BanResult(view, batch if spam else None, outcomes)
 
 
-def lift(ban_id: int, moderator_id: int, note: str | None = None) -> dict[str, Any]:
+def lift(ban_id: int, moderator: Moderator, note: str | None = None) -> dict[str, Any]:
     """End a ban or suspension early; the ban stays listed as lifted."""
     now = utcnow()
+    moderator_id = moderator.id
     with write_transaction() as session:
         record = session.get(Ban, ban_id) if 0 < ban_id <= MAX_ID else None
-        if record is None:
+        sites = grants.site_ids(moderator)
+        if record is None or not _visible(record, sites):
             raise BanNotFound(f"There is no ban {ban_id}.")
+        if record.site_id is None and sites is not None:
+            raise NotAllowed("Only an admin can lift a ban on every site.")
         state = _state(record, now)
         if state in ("lifted", "expired"):
             raise InvalidTransition(f"Ban {ban_id} has {state} already.")
@@ -221,6 +292,7 @@ def _record(
         note=note,
         batch=batch,
         data={
+            "site": _site_slug(record.site_id),
             "kind": record.kind.value,
             "target": _label(record),
             "until": record.until.isoformat() if record.until else None,
@@ -234,6 +306,17 @@ def _label(record: Ban) -> str:
         return f"@{record.value}"
     noun = "commenter" if record.kind == BanKind.EMAIL else "client"
     return f"{noun} {record.value[:LABEL_PREFIX]}…"
+
+
+def _visible(record: Ban, sites: frozenset[int] | None) -> bool:
+    return sites is None or record.site_id is None or record.site_id in sites
+
+
+def _site_slug(site_id: int | None) -> str | None:
+    """The slug of the ban's site, None for every site (or a site removed since)."""
+    if site_id is None:
+        return None
+    return next((s.slug for s in registry.all_sites() if s.id == site_id), None)
 
 
 def _state(record: Ban, now: datetime) -> str:
@@ -260,6 +343,8 @@ def _view(session: Session, record: Ban, now: datetime) -> dict[str, Any]:
 def _as_dict(record: Ban, now: datetime, usernames: dict[int, str]) -> dict[str, Any]:
     return {
         "id": record.id,
+        "site": _site_slug(record.site_id),
+        "every_site": record.site_id is None,
         "kind": record.kind.value,
         "value": record.value,
         "label": _label(record),
@@ -274,16 +359,27 @@ def _as_dict(record: Ban, now: datetime, usernames: dict[int, str]) -> dict[str,
 
 
 def bans_page(
+    moderator: Moderator | None,
     state: str = "active",
     q: str | None = None,
     email_hash: str | None = None,
+    site: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> dict[str, Any]:
-    """Bans, newest first: only those in force (`active`) or all; `q` searches the reason,
-    the domain and the start of a hash; `email_hash` gives those about one commenter."""
+    """Bans the moderator may see (None: the operator at the command line, every ban),
+    newest first: only those in force (`active`) or all; `q` searches the reason, the
+    domain and the start of a hash; `email_hash` gives those about one commenter; `site`
+    those that hold on one site (its own and the every-site ones)."""
     now = utcnow()
+    sites = None if moderator is None else grants.site_ids(moderator)
     stmt = select(Ban)
+    if sites is not None:
+        stmt = stmt.where(or_(Ban.site_id.in_(sites), Ban.site_id.is_(None)))
+    if site is not None:
+        stmt = stmt.where(
+            or_(Ban.site_id == grants.visible_site(sites, site), Ban.site_id.is_(None))
+        )
     if state == "active":
         stmt = stmt.where(ban_checks.active(now))
     if q and (needle := q.strip().lower()):

@@ -5,6 +5,10 @@ the commenter can withdraw one, download their data, or erase it, with no modera
 Off unless SMTP_HOST, NOTIFY_EMAIL_FROM and PUBLIC_URL are set and MY_COMMENTS_LINK_HOURS is
 above 0. The address travels sealed in the link (email_vault.seal_address: encrypted and
 authenticated under a key of its own), so neither the link nor a log of it shows it.
+
+A link is for the site the commenter commented on: the site travels sealed with the address,
+and the page lists, withdraws, exports and erases only that site's comments (a commenter of
+one site learns nothing of another's).
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from sqlalchemy import delete, func, select, text
 from service.comments import lifecycle
 from service.errors import CommentNotFound, InvalidTransition, LinkExpired, LinkInvalid
 from service.extensions import db
-from service.models import Comment, CommentStatus, LinkMail, ModerationEvent, utcnow
+from service.models import Article, Comment, CommentStatus, LinkMail, ModerationEvent, utcnow
 from service.notifications import mail, notifier
 from service.ops.database import write_transaction
 from service.privacy import personal_data, vault
+from service.sites import registry
+from service.sites.registry import SiteSettings
 
 logger = logging.getLogger(__name__)
 EXTENSION_KEY = "commentdesk.my_comments"
@@ -47,23 +53,55 @@ def enabled() -> bool:
     )
 
 
-def link_for(email: str, issued_at: int | None = None) -> str:
-    token = vault.vault().seal_address(vault.normalise_email(email), issued_at)
+# Between the site's id and the address in a sealed link (no address holds a line break).
+_SEPARATOR = "\n"
+
+
+@dataclass(frozen=True)
+class LinkHolder:
+    """Whom a link was sent to, and for which site's comments."""
+
+    email: str
+    site: SiteSettings
+
+    @property
+    def sites(self) -> frozenset[int]:
+        return frozenset({self.site.id})
+
+
+def link_for(email: str, site_id: int, issued_at: int | None = None) -> str:
+    sealed = f"{site_id}{_SEPARATOR}{vault.normalise_email(email)}"
+    token = vault.vault().seal_address(sealed, issued_at)
     return f"{notifier().settings.public_url}{PATH}{token}"
 
 
-def address_from(token: str) -> str:
-    """The address a link was sent to; LinkInvalid (forged, damaged) or LinkExpired."""
+def holder_of(token: str) -> LinkHolder:
+    """Whom a link was sent to; LinkInvalid (forged, damaged, or its site removed since) or
+    LinkExpired."""
     email_vault = vault.vault()
     max_age = current_app.config["MY_COMMENTS_LINK_HOURS"] * 3600
-    if address := email_vault.open_address(token, max_age):
-        return address
+    if sealed := email_vault.open_address(token, max_age):
+        return _holder(sealed)
     if email_vault.open_address(token, None):
         raise LinkExpired(
             "This link has expired. To get a new one, post a comment with the same address "
             'and tick "Email me a link to manage my comments", or ask the site\'s moderators.'
         )
-    raise LinkInvalid("This link is not valid. Use the link from the email exactly as sent.")
+    raise LinkInvalid(_NOT_VALID)
+
+
+_NOT_VALID = "This link is not valid. Use the link from the email exactly as sent."
+
+
+def _holder(sealed: str) -> LinkHolder:
+    site_id, separator, email = sealed.partition(_SEPARATOR)
+    if not separator:
+        # A link sent before sites: the one site there was.
+        return LinkHolder(sealed, registry.default())
+    site = next((site for site in registry.all_sites() if str(site.id) == site_id), None)
+    if site is None:
+        raise LinkInvalid(_NOT_VALID)
+    return LinkHolder(email, site)
 
 
 # Reasons that mark a submission as a bot's or a campaign's, not a person's: it gets no link,
@@ -84,18 +122,21 @@ def after_submission(comment: Comment, email: str, requested: bool) -> None:
         return
     if not _claim(comment.email_hash, utcnow()):
         return
+    # The submission was to the request's site (its article was looked up there).
+    site = registry.current()
     settings = notifier().settings
     message = EmailMessage()
-    message["Subject"] = "Your comment: see it, withdraw it or erase it"
+    message["Subject"] = f"Your comment on {site.name}: see it, withdraw it or erase it"
     message["From"] = settings.email_from
     message["To"] = email
     message["Auto-Submitted"] = "auto-generated"
     hours = current_app.config["MY_COMMENTS_LINK_HOURS"]
     message.set_content(
-        "You asked for this link with your comment. It shows the comments you have posted\n"
-        "with this address and whether they are published; there you can withdraw one,\n"
-        f"download your data or erase it. It works for {hours} hours; do not share it.\n\n"
-        f"{link_for(email)}\n\n"
+        f"You asked for this link with your comment on {site.name}. It shows the comments\n"
+        f"you have posted there with this address and whether they are published; there\n"
+        "you can withdraw one, download your data or erase it. It works for "
+        f"{hours} hours;\ndo not share it.\n\n"
+        f"{link_for(email, site.id)}\n\n"
         "If you did not post a comment, ignore this email.\n"
     )
     current_app.extensions[EXTENSION_KEY].submit(_send, settings, message)
@@ -157,9 +198,9 @@ class MyComment:
     reason: str | None
 
 
-def my_comments(email: str) -> list[MyComment]:
-    rows = personal_data.comments_of(email)
-    notes = _rejection_notes([c.id for c, _ in rows if c.status == CommentStatus.REJECTED])
+def my_comments(holder: LinkHolder) -> list[MyComment]:
+    rows = personal_data.comments_of(holder.email, holder.sites)
+    notes = _rejection_notes([c.id for c, _, _ in rows if c.status == CommentStatus.REJECTED])
     return [
         MyComment(
             id=comment.id,
@@ -169,7 +210,7 @@ def my_comments(email: str) -> list[MyComment]:
             created_at=comment.created_at.isoformat(),
             reason=_reason(comment, notes),
         )
-        for comment, key in rows
+        for comment, key, _ in rows
     ]
 
 
@@ -200,13 +241,19 @@ def _rejection_notes(ids: list[int]) -> dict[int, str]:
     }
 
 
-def withdraw(email: str, comment_id: int) -> None:
-    """The commenter takes back one of their comments (it becomes `deleted`; audited)."""
-    email_hash = vault.vault().email_hash(email)
+def withdraw(holder: LinkHolder, comment_id: int) -> None:
+    """The commenter takes back one of their comments on the link's site (it becomes
+    `deleted`; audited)."""
+    email_hash = vault.vault().email_hash(holder.email)
+    on_site = select(Article.id).where(Article.site_id == holder.site.id)
     with write_transaction() as session:
         comment = session.scalars(
             select(Comment)
-            .where(Comment.id == comment_id, Comment.email_hash == email_hash)
+            .where(
+                Comment.id == comment_id,
+                Comment.email_hash == email_hash,
+                Comment.article_id.in_(on_site),
+            )
             .with_for_update()
         ).one_or_none()
         if comment is None:

@@ -4,6 +4,11 @@ the retention limit on client data (purge).
 An address is only ever looked up through its keyed hash (vault.py). Erasure walks every
 table that holds data about a person (`_ERASERS`); a table added later that does must add
 its eraser there.
+
+A request covers some sites: an admin's (and the operator's at the command line) every site,
+a site admin's the sites they are site admin of (`sites_for`), a commenter's from their
+emailed link the site they commented on. What it finds and changes is on those sites only,
+and the answer names them.
 """
 
 from __future__ import annotations
@@ -15,17 +20,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from flask import current_app
-from sqlalchemy import CursorResult, func, or_, select, text, update
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, text, true, update
 from sqlalchemy.orm import Session
 
 from service import audit
 from service.audit import AuditAction, AuditActor
 from service.comments import lifecycle, views
 from service.comments.rendering import render
+from service.errors import NotAllowed
 from service.extensions import db
 from service.models import (
     ANONYMOUS,
+    DEFAULT_SITE_SLUG,
     Article,
     Ban,
     BanKind,
@@ -33,10 +39,13 @@ from service.models import (
     CommenterNote,
     LinkMail,
     ModerationEvent,
+    Moderator,
+    SiteRole,
     utcnow,
 )
 from service.ops.database import write_transaction
 from service.privacy import vault
+from service.sites import grants, registry
 
 REMOVED_NAME = "Deleted"
 ADDRESS_PLACEHOLDER = "[address removed]"
@@ -51,19 +60,42 @@ class ErasureMode(enum.StrEnum):
     DELETE = "delete"
 
 
+def sites_for(moderator: Moderator) -> frozenset[int] | None:
+    """The sites a moderator may answer a commenter's request for: every site (None) for an
+    admin, the sites they are site admin of; NotAllowed for anyone else."""
+    sites = grants.site_ids(moderator, SiteRole.SITE_ADMIN)
+    if sites is not None and not sites:
+        raise NotAllowed("Only admins and site admins can export or erase a commenter's data.")
+    return sites
+
+
+def site_slugs(sites: frozenset[int] | None) -> list[str]:
+    """The slugs of the sites a request covers, for the page or answer that says so."""
+    return [site.slug for site in registry.all_sites() if sites is None or site.id in sites]
+
+
+def _on_sites(sites: frozenset[int] | None) -> ColumnElement[bool]:
+    """A comment is on one of `sites` (None: every site)."""
+    if sites is None:
+        return true()
+    return Comment.article_id.in_(select(Article.id).where(Article.site_id.in_(sites)))
+
+
 @dataclass(frozen=True)
 class Person:
-    """Whom an erasure is about: the address, its keyed hash, and a pattern that finds the
-    address where someone typed it (a name, a comment body)."""
+    """Whom an erasure is about: the address, its keyed hash, a pattern that finds the
+    address where someone typed it (a name, a comment body), and the sites it covers."""
 
     email: str
     email_hash: str
     pattern: re.Pattern[str]
+    sites: frozenset[int] | None
 
     @classmethod
-    def of(cls, email: str) -> Person:
+    def of(cls, email: str, sites: frozenset[int] | None) -> Person:
         email = vault.normalise_email(email)
-        return cls(email, vault.vault().email_hash(email), re.compile(re.escape(email), re.I))
+        pattern = re.compile(re.escape(email), re.I)
+        return cls(email, vault.vault().email_hash(email), pattern, sites)
 
 
 @dataclass(frozen=True)
@@ -71,40 +103,55 @@ class Erasure:
     mode: ErasureMode
     # Records changed, by table.
     records: dict[str, int]
+    # The slugs of the sites it covered.
+    sites: list[str]
 
     @property
     def comments(self) -> int:
         return self.records.get("comments", 0)
 
 
-def comments_of(email: str) -> list[tuple[Comment, str]]:
-    """Every comment stored under this address, with its article's key, oldest first."""
+def comments_of(email: str, sites: frozenset[int] | None) -> list[tuple[Comment, str, int]]:
+    """Every comment stored under this address on `sites` (None: every site), with its
+    article's key and site id, oldest first."""
     rows = db.session.execute(
-        select(Comment, Article.key)
+        select(Comment, Article.key, Article.site_id)
         .join(Article, Article.id == Comment.article_id)
-        .where(Comment.email_hash == vault.vault().email_hash(email))
+        .where(
+            Comment.email_hash == vault.vault().email_hash(email),
+            true() if sites is None else Article.site_id.in_(sites),
+        )
         .order_by(Comment.created_at, Comment.id)
     )
-    return [(comment, key) for comment, key in rows]
+    return [(comment, key, site_id) for comment, key, site_id in rows]
 
 
-def export_person(email: str) -> dict[str, Any]:
-    """Every comment stored under this address, with its state and why it was held."""
+def export_person(email: str, sites: frozenset[int] | None) -> dict[str, Any]:
+    """Every comment stored under this address on `sites` (None: every site), with its
+    state and why it was held; `sites` in the document names the sites searched."""
+    slugs = {site.id: site.slug for site in registry.all_sites()}
     return {
         "exported_at": utcnow().isoformat(),
-        "comments": [views.export_view(comment, key) for comment, key in comments_of(email)],
+        "sites": site_slugs(sites),
+        "comments": [
+            views.export_view(comment, key) | {"site": slugs.get(site_id)}
+            for comment, key, site_id in comments_of(email, sites)
+        ],
     }
 
 
 def erase_person(
     email: str,
     mode: ErasureMode,
+    sites: frozenset[int] | None,
     moderator_id: int | None = None,
     actor: AuditActor | None = None,
 ) -> Erasure:
-    """Remove everything that identifies the person behind `email`, keep the threads readable,
-    and audit that an erasure happened (the event names neither the address nor its hash)."""
-    person = Person.of(email)
+    """Remove everything that identifies the person behind `email` on `sites` (None: every
+    site), keep the threads readable, and audit that an erasure happened (the event names
+    neither the address nor its hash)."""
+    person = Person.of(email, sites)
+    covered = site_slugs(sites)
     with write_transaction() as session:
         records = {table: eraser(session, person, mode) for table, eraser in _ERASERS}
         audit.record(
@@ -112,17 +159,21 @@ def erase_person(
             AuditAction.ERASE,
             actor or (AuditActor.MODERATOR if moderator_id else AuditActor.SYSTEM),
             moderator_id=moderator_id,
-            note=f"Erased one commenter's personal data ({mode.value}): "
+            note=f"Erased one commenter's personal data on "
+            f"{'every site' if sites is None else ', '.join(covered)} ({mode.value}): "
             f"{records['comments']} comments.",
+            data={"sites": covered},
             # Not a `batch`: an erasure cannot be undone.
         )
     _scrub_sqlite_files()
-    return Erasure(mode, records)
+    return Erasure(mode, records, covered)
 
 
 def _erase_comments(session: Session, person: Person, mode: ErasureMode) -> int:
     comments = session.scalars(
-        select(Comment).where(Comment.email_hash == person.email_hash).with_for_update()
+        select(Comment)
+        .where(Comment.email_hash == person.email_hash, _on_sites(person.sites))
+        .with_for_update()
     ).all()
     # The actor does not matter: an erasure writes one event of its own, not one per comment.
     change = lifecycle.Change(session, AuditActor.SYSTEM)
@@ -151,13 +202,41 @@ def _erase_comments(session: Session, person: Person, mode: ErasureMode) -> int:
     return len(comments)
 
 
+def _events_on_sites(
+    session: Session, condition: ColumnElement[bool], sites: frozenset[int] | None
+) -> list[ModerationEvent]:
+    """The events matching `condition` that are about `sites`: through their comment, their
+    article or their ban, or (a note about a commenter) the site their data names."""
+    if sites is None:
+        return list(session.scalars(select(ModerationEvent).where(condition)).all())
+    articles = select(Article.id).where(Article.site_id.in_(sites))
+    in_sites = or_(
+        ModerationEvent.comment_id.in_(select(Comment.id).where(Comment.article_id.in_(articles))),
+        ModerationEvent.article_id.in_(articles),
+        ModerationEvent.ban_id.in_(select(Ban.id).where(Ban.site_id.in_(sites))),
+    )
+    notes = (ModerationEvent.action == AuditAction.NOTE.value) & ModerationEvent.comment_id.is_(
+        None
+    )
+    events = session.scalars(select(ModerationEvent).where(condition, or_(in_sites, notes)))
+    slugs = set(site_slugs(sites))
+    return [
+        event
+        for event in events
+        if event.action != AuditAction.NOTE.value
+        or event.comment_id is not None
+        # Notes from before sites were the default site's.
+        or (event.data or {}).get("site", DEFAULT_SITE_SLUG) in slugs
+    ]
+
+
 def _erase_event_notes(session: Session, person: Person, _mode: ErasureMode) -> int:
     """A moderator may have written the address into a decision's note."""
-    events = session.scalars(
-        select(ModerationEvent).where(
-            func.lower(ModerationEvent.note).contains(person.email, autoescape=True)
-        )
-    ).all()
+    events = _events_on_sites(
+        session,
+        func.lower(ModerationEvent.note).contains(person.email, autoescape=True),
+        person.sites,
+    )
     for event in events:
         event.note = person.pattern.sub(ADDRESS_PLACEHOLDER, event.note or "")
     return len(events)
@@ -166,7 +245,10 @@ def _erase_event_notes(session: Session, person: Person, _mode: ErasureMode) -> 
 def _erase_commenter_notes(session: Session, person: Person, _mode: ErasureMode) -> int:
     """Moderators' notes about the person are about them, whatever the mode."""
     notes = session.scalars(
-        select(CommenterNote).where(CommenterNote.email_hash == person.email_hash)
+        select(CommenterNote).where(
+            CommenterNote.email_hash == person.email_hash,
+            true() if person.sites is None else CommenterNote.site_id.in_(person.sites),
+        )
     ).all()
     for note in notes:
         session.delete(note)
@@ -174,7 +256,8 @@ def _erase_commenter_notes(session: Session, person: Person, _mode: ErasureMode)
 
 
 def _erase_link_mails(session: Session, person: Person, _mode: ErasureMode) -> int:
-    """When their last "my comments" link went out is keyed by their hash: it goes."""
+    """When their last "my comments" link went out is keyed by their hash: it goes, whatever
+    the sites (it is the deployment's limit on mails, no site's record)."""
     mails = session.scalars(select(LinkMail).where(LinkMail.email_hash == person.email_hash)).all()
     for mail in mails:
         session.delete(mail)
@@ -183,9 +266,14 @@ def _erase_link_mails(session: Session, person: Person, _mode: ErasureMode) -> i
 
 def _erase_bans(session: Session, person: Person, _mode: ErasureMode) -> int:
     """A ban of the person's address ends with the erasure: keeping it would keep their
-    hash. The ban's row stays, emptied and lifted, so the audit trail still reads."""
+    hash. The ban's row stays, emptied and lifted, so the audit trail still reads. A ban on
+    every site goes only with an erasure on every site."""
     bans = session.scalars(
-        select(Ban).where(Ban.kind == BanKind.EMAIL, Ban.value == person.email_hash)
+        select(Ban).where(
+            Ban.kind == BanKind.EMAIL,
+            Ban.value == person.email_hash,
+            true() if person.sites is None else Ban.site_id.in_(person.sites),
+        )
     ).all()
     now = utcnow()
     for ban in bans:
@@ -197,16 +285,16 @@ def _erase_bans(session: Session, person: Person, _mode: ErasureMode) -> int:
 def _erase_commenter_events(session: Session, person: Person, mode: ErasureMode) -> int:
     """Audit events about the person (notes, bans) carry their hash and a note's text, and a
     moderator's edit of their comment keeps the original text they typed."""
-    events = session.scalars(
-        select(ModerationEvent).where(
-            or_(
-                ModerationEvent.commenter_hash == person.email_hash,
-                ModerationEvent.comment_id.in_(
-                    select(Comment.id).where(Comment.email_hash == person.email_hash)
-                ),
-            )
-        )
-    ).all()
+    events = _events_on_sites(
+        session,
+        or_(
+            ModerationEvent.commenter_hash == person.email_hash,
+            ModerationEvent.comment_id.in_(
+                select(Comment.id).where(Comment.email_hash == person.email_hash)
+            ),
+        ),
+        person.sites,
+    )
     changed = 0
     for event in events:
         data = dict(event.data or {})
@@ -250,31 +338,38 @@ def _scrub_sqlite_files() -> None:
 
 
 def purge_client_data(days: int | None = None) -> int:
-    """Forget IP hashes and user agents of comments older than the retention period
-    (RETENTION_DAYS; 0 keeps them); how many comments were purged."""
-    days = current_app.config["RETENTION_DAYS"] if days is None else days
-    if days <= 0:
-        return 0
-    cutoff = utcnow() - timedelta(days=days)
+    """Forget IP hashes and user agents of comments older than their site's retention
+    period (its RETENTION_DAYS; 0 keeps them), or than `days` on every site; how many
+    comments were purged. One audit event for each site that had any."""
+    purged = 0
     with write_transaction() as session:
-        result = session.execute(
-            update(Comment)
-            .where(
-                Comment.created_at < cutoff,
-                or_(Comment.ip_hash.is_not(None), Comment.user_agent.is_not(None)),
+        for site in registry.all_sites():
+            keep = site.retention_days if days is None else days
+            if keep <= 0:
+                continue
+            cutoff = utcnow() - timedelta(days=keep)
+            result = session.execute(
+                update(Comment)
+                .where(
+                    Comment.created_at < cutoff,
+                    Comment.article_id.in_(select(Article.id).where(Article.site_id == site.id)),
+                    or_(Comment.ip_hash.is_not(None), Comment.user_agent.is_not(None)),
+                )
+                .values(ip_hash=None, user_agent=None)
+                .execution_options(synchronize_session=False)
             )
-            .values(ip_hash=None, user_agent=None)
-            .execution_options(synchronize_session=False)
-        )
-        # An UPDATE's result is a CursorResult, which SQLAlchemy's hints leave a plain Result.
-        purged = cast(CursorResult[Any], result).rowcount
-        if purged:
-            audit.record(
-                session,
-                AuditAction.PURGE,
-                AuditActor.SYSTEM,
-                note=f"Removed IP hashes and user agents of {purged} comments older than "
-                f"{days} days.",
-            )
+            # An UPDATE's result is a CursorResult, which SQLAlchemy's hints leave a plain
+            # Result.
+            count = cast(CursorResult[Any], result).rowcount
+            purged += count
+            if count:
+                audit.record(
+                    session,
+                    AuditAction.PURGE,
+                    AuditActor.SYSTEM,
+                    note=f"Removed IP hashes and user agents of {count} comments older than "
+                    f"{keep} days on {site.slug}.",
+                    data={"site": site.slug},
+                )
     _scrub_sqlite_files()
     return purged

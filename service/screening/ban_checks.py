@@ -7,6 +7,10 @@ each submission was an eighth of its time). The copy is trusted for FEED_STATE_S
 checked against the bans' version number in the database, which every ban and lift bumps
 (service/ops/state_versions.py): a ban placed on another worker applies here within that
 moment, one placed here at once.
+
+A ban holds on its site, or (Ban.site_id None, set by an admin) on every site: the copy keys
+each ban by (site id or None, kind, value), so a submission looks up its own site's key and
+the every-site key, still without a query.
 """
 
 from __future__ import annotations
@@ -39,16 +43,21 @@ def _domain_and_parents(domain: str) -> list[str]:
     return [".".join(labels[i:]) for i in range(len(labels) - 1)] if domain else []
 
 
-def check_allowed(email_hash: str, domain: str, ip_hash: str | None) -> None:
-    """Refuse a submission from a banned or suspended commenter, domain or client; the
-    submission use case calls this before it stores anything."""
+def check_allowed(email_hash: str, domain: str, ip_hash: str | None, site_id: int) -> None:
+    """Refuse a submission to the site from a banned or suspended commenter, domain or
+    client; the submission use case calls this before it stores anything."""
     bans = _cache().current()
     now = utcnow()
     keys = [(BanKind.EMAIL, email_hash)]
     keys += [(BanKind.DOMAIN, parent) for parent in _domain_and_parents(domain)]
     if ip_hash:
         keys.append((BanKind.IP, ip_hash))
-    ends = [end for key in keys if (end := bans.get(key)) is not None]
+    ends = [
+        end
+        for kind, value in keys
+        for site in (site_id, None)
+        if (end := bans.get((site, kind, value))) is not None
+    ]
     if _FOREVER in ends:
         raise CommenterBanned(BANNED_MESSAGE)
     in_force = [end for end in ends if end > now]
@@ -75,19 +84,22 @@ def warm() -> None:
     _cache().current()
 
 
-_IN_FORCE = select(Ban.kind, Ban.value, Ban.until).where(Ban.lifted_at.is_(None))
+_IN_FORCE = select(Ban.site_id, Ban.kind, Ban.value, Ban.until).where(Ban.lifted_at.is_(None))
+# (site id, or None for every site; kind; value)
+_Key = tuple[int | None, BanKind, str]
 
 
-def _load() -> dict[tuple[BanKind, str], datetime]:
-    ends: dict[tuple[BanKind, str], datetime] = {}
-    for kind, value, until in db.session.execute(_IN_FORCE):
+def _load() -> dict[_Key, datetime]:
+    ends: dict[_Key, datetime] = {}
+    for site_id, kind, value, until in db.session.execute(_IN_FORCE):
         end = _FOREVER if until is None else until
+        key = (site_id, kind, value)
         # Two bans of one target (a suspension, then a ban): the later end wins.
-        ends[kind, value] = max(end, ends.get((kind, value), end))
+        ends[key] = max(end, ends.get(key, end))
     return ends
 
 
-def _cache() -> state_versions.VersionedCopy[dict[tuple[BanKind, str], datetime]]:
-    # The bans not lifted, by (kind, value), each with when it ends (_FOREVER: never);
-    # expired ones are told apart at check time.
+def _cache() -> state_versions.VersionedCopy[dict[_Key, datetime]]:
+    # The bans not lifted, by (site, kind, value), each with when it ends (_FOREVER:
+    # never); expired ones are told apart at check time.
     return state_versions.copy_of(VERSION_NAME, _load)

@@ -9,18 +9,37 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.errors import SiteNotFound
 from service.extensions import db
 from service.models import Moderator, SiteGrant, SiteRole
+from service.sites import registry
+from service.sites.registry import SiteSettings
 
 
-def site_ids(moderator: Moderator) -> frozenset[int] | None:
-    """The ids of the sites the moderator may see; None for an admin (every site)."""
+def site_ids(moderator: Moderator, role: SiteRole | None = None) -> frozenset[int] | None:
+    """The ids of the sites the moderator may see (with `role`: those they hold that role
+    on); None for an admin (every site)."""
     if moderator.is_admin:
         return None
-    rows = db.session.scalars(
-        select(SiteGrant.site_id).where(SiteGrant.moderator_id == moderator.id)
-    )
-    return frozenset(rows)
+    stmt = select(SiteGrant.site_id).where(SiteGrant.moderator_id == moderator.id)
+    if role is not None:
+        stmt = stmt.where(SiteGrant.role == role)
+    return frozenset(db.session.scalars(stmt))
+
+
+def visible_sites(moderator: Moderator) -> list[SiteSettings]:
+    """The sites the moderator may see, for menus (every site for an admin)."""
+    sites = site_ids(moderator)
+    return [site for site in registry.all_sites() if sites is None or site.id in sites]
+
+
+def visible_site(sites: frozenset[int] | None, slug: str) -> int:
+    """The id of the site `slug` if it is one of `sites` (site_ids: None is every site);
+    SiteNotFound for any other, as for one that does not exist."""
+    site = registry.by_slug(slug)
+    if sites is not None and site.id not in sites:
+        raise SiteNotFound(f"There is no site {slug!r}.")
+    return site.id
 
 
 def role_on(moderator: Moderator, site_id: int) -> SiteRole | None:

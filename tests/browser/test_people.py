@@ -120,7 +120,7 @@ def test_hostile_names_notes_reasons_and_titles_render_inert(live, page, page_lo
         assert response.status_code == 201, response.get_json()
     with live.app.app_context():
         target = vault.vault().email_hash("hostile@example.org")
-        mia = db.session.scalar(select(Moderator.id).where(Moderator.username == "mia"))
+        mia = db.session.scalars(select(Moderator).where(Moderator.username == "mia")).one()
         commenters.add_note(target, PAYLOADS[0], mia)
         bans.ban(bans.Target(BanKind.DOMAIN, value="example.org"), PAYLOADS[1], mia)
     sign_in(page)

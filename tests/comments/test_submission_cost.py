@@ -37,7 +37,7 @@ STORY = "news/council"
 
 def _banned(app: Flask, count: int, moderator_name: str = "mia") -> None:
     with app.app_context():
-        moderator = create_moderator(moderator_name, "correct horse battery staple").id
+        moderator = create_moderator(moderator_name, "correct horse battery staple")
         for n in range(count):
             target = bans.Target(BanKind.DOMAIN, value=f"banned{n}.example")
             bans.ban(target, "spam", moderator)

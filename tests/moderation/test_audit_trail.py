@@ -26,8 +26,8 @@ def walk(limit: int, **filters: Any) -> tuple[list[int], int]:
 
 def test_the_audit_trail_pages_newest_first_with_every_event_once(app: Flask) -> None:
     with app.app_context():
-        mia = accounts.create_moderator("mia", "correct horse battery staple").id
-        noor = accounts.create_moderator("noor", "correct horse battery staple").id
+        mia = accounts.create_moderator("mia", "correct horse battery staple")
+        noor = accounts.create_moderator("noor", "correct horse battery staple")
         for n in range(5):
             made = bans.ban(bans.Target(BanKind.DOMAIN, value=f"w{n}.example"), "wave", mia)
             bans.lift(made.ban["id"], noor)

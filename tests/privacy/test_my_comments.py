@@ -19,6 +19,7 @@ from service.extensions import db
 from service.models import Comment, ModerationEvent
 from service.moderation import accounts, decisions
 from service.privacy import my_comments, vault
+from service.sites import registry
 from tests.conftest import Mailbox, approve, form_token
 from tests.notifications.helpers import email
 from tests.privacy.test_personal_data import ADA, ada_hash, database_files, everything
@@ -124,8 +125,9 @@ def test_the_link_opens_the_commenters_comments_with_status_and_reason(mine):
 def test_an_expired_link_is_refused(mine):
     app, _ = mine
     with app.app_context():
-        old = my_comments.link_for(ADA, issued_at=int(time.time()) - 73 * 3600)
-        fresh = my_comments.link_for(ADA)
+        default = registry.default().id
+        old = my_comments.link_for(ADA, default, issued_at=int(time.time()) - 73 * 3600)
+        fresh = my_comments.link_for(ADA, default)
     client = app.test_client()
     post(client, name="Ada", email=ADA, body="Hello")
 

@@ -208,7 +208,7 @@ def test_admins_export_and_erase_through_the_api(app, client, thread, admin_head
     )
 
     assert erased.status_code == 200
-    assert erased.get_json() == {"mode": "delete", "comments": 2}
+    assert erased.get_json() == {"mode": "delete", "comments": 2, "sites": ["default"]}
     assert ada_hash(app) not in everything(app)
     events = client.get(f"{API}/events", headers=admin_headers).get_json()
     erase = next(e for e in events["events"] if e["action"] == "erase")
@@ -220,14 +220,19 @@ def test_admins_export_and_erase_through_the_api(app, client, thread, admin_head
     ("path", "body"),
     [("/privacy/export", {"email": ADA}), ("/privacy/erase", {"email": ADA, "mode": "delete"})],
 )
-def test_privacy_api_is_for_admins_only(app, client, thread, moderator_headers, path, body):
+def test_privacy_api_is_for_admins_and_site_admins_only(
+    app, client, thread, moderator_headers, path, body
+):
     before = everything(app)
 
     refused = client.post(f"{API}{path}", headers=moderator_headers, json=body)
     anonymous = client.post(f"{API}{path}", json=body)
 
     assert refused.status_code == 403
-    assert refused.get_json()["error"]["code"] == "forbidden"
+    assert refused.get_json()["error"] == {
+        "code": "not_allowed",
+        "message": "Only admins and site admins can export or erase a commenter's data.",
+    }
     assert anonymous.status_code == 401
     assert everything(app) == before
 
@@ -272,9 +277,8 @@ def test_admins_export_and_erase_from_the_moderation_pages(app, client, thread):
         follow_redirects=True,
     )
 
-    assert ("flash-info", "Erased the commenter's data from 2 comments (anonymise).") in flashes(
-        erased
-    )
+    erased_everywhere = "Erased the commenter's data from 2 comments (anonymise) on every site."
+    assert ("flash-info", erased_everywhere) in flashes(erased)
     assert ADA not in erased.get_data(as_text=True)
     assert ada_hash(app) not in everything(app)
 

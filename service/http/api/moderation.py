@@ -7,7 +7,7 @@ from typing import Any
 from flask import g, request
 from flask.views import MethodView
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import Forbidden, Unauthorized
+from werkzeug.exceptions import Unauthorized
 
 from service.audit import AuditAction
 from service.comments import articles
@@ -183,21 +183,25 @@ class Bans(MethodView):
     @blp.response(200, BanPageSchema)
     @blp.doc(**SECURITY)
     def get(self, args: dict[str, Any]) -> Any:
-        """Bans and suspensions, newest first: those in force, or all; searchable."""
-        return bans.bans_page(**args)
+        """Bans and suspensions on your sites (and those on every site), newest first: those
+        in force, or all; searchable."""
+        return bans.bans_page(g.moderator, **args)
 
     @blp.arguments(NewBanSchema)
     @blp.response(201, BanResultSchema)
     @blp.doc(**SECURITY)
     def post(self, args: dict[str, Any]) -> Any:
-        """Ban or suspend a commenter, an email domain or a client; with `spam`, also move
-        every comment of theirs to spam (a spam-ban)."""
+        """Ban or suspend a commenter, an email domain or a client on a site (the one named,
+        else the comment's, else the default site) or, for admins, on every site; with
+        `spam`, also move every comment of theirs there to spam (a spam-ban)."""
         result = bans.ban(
             bans.Target(args["kind"], args["value"], args["email"], args["comment_id"]),
             args["reason"],
-            g.moderator.id,
+            g.moderator,
             until=args["until"] or bans.until_after(args["days"]),
             spam=args["spam"],
+            site=args["site"],
+            all_sites=args["all_sites"],
         )
         return {"ban": result.ban, "batch": result.batch, "results": result.outcomes}
 
@@ -207,16 +211,18 @@ class Bans(MethodView):
 @blp.response(200, BanSchema)
 @blp.doc(**SECURITY)
 def lift_ban(args: dict[str, Any], ban_id: int) -> Any:
-    """End a ban or suspension now (409 if it has already ended)."""
-    return bans.lift(ban_id, g.moderator.id, args["note"])
+    """End a ban or suspension now (409 if it has already ended; only admins lift a ban on
+    every site)."""
+    return bans.lift(ban_id, g.moderator, args["note"])
 
 
 @blp.route("/commenters/<email_hash>")
 @blp.response(200, CommenterSchema)
 @blp.doc(**SECURITY)
 def commenter(email_hash: str) -> Any:
-    """One commenter (by email hash): comments across articles, first/last seen, notes, bans."""
-    return commenters.profile(email_hash)
+    """One commenter (by email hash) on your sites: comments across articles, first/last
+    seen, notes, bans (404 if they have no comment there)."""
+    return commenters.profile(email_hash, g.moderator)
 
 
 @blp.route("/commenters/<email_hash>/notes", methods=["POST"])
@@ -224,8 +230,9 @@ def commenter(email_hash: str) -> Any:
 @blp.response(201, CommenterNoteSchema)
 @blp.doc(**SECURITY)
 def add_commenter_note(args: dict[str, Any], email_hash: str) -> Any:
-    """Add a moderators' note about a commenter (audited)."""
-    return commenters.add_note(email_hash, args["body"], g.moderator.id)
+    """Add a moderators' note about a commenter, on a site (the one named, else that of
+    their latest comment you can see); audited."""
+    return commenters.add_note(email_hash, args["body"], g.moderator, args["site"])
 
 
 @blp.route("/articles")
@@ -256,20 +263,15 @@ class ArticleSettings(MethodView):
         return articles.update_settings(article, changes, g.moderator.id, where["site"])
 
 
-def _require_admin() -> None:
-    if not g.moderator.is_admin:
-        raise Forbidden("Only admins can export or erase a commenter's data.")
-
-
 @blp.route("/privacy/export", methods=["POST"])
 @blp.arguments(PersonSchema)
 @blp.response(200, PersonalDataSchema)
 @blp.doc(**SECURITY)
 def privacy_export(args: dict[str, Any]) -> Any:
-    """Every comment stored under an address, with its state (admins; the address goes in
-    the body so it stays out of access logs)."""
-    _require_admin()
-    return personal_data.export_person(args["email"])
+    """Every comment stored under an address, with its state: on every site for admins, on
+    their sites for site admins (`sites` names them). The address goes in the body so it
+    stays out of access logs."""
+    return personal_data.export_person(args["email"], personal_data.sites_for(g.moderator))
 
 
 @blp.route("/privacy/erase", methods=["POST"])
@@ -277,9 +279,12 @@ def privacy_export(args: dict[str, Any]) -> Any:
 @blp.response(200, ErasureSchema)
 @blp.doc(**SECURITY)
 def privacy_erase(args: dict[str, Any]) -> Any:
-    """Erase a commenter's address, IP data and name from all their comments (admins)."""
-    _require_admin()
+    """Erase a commenter's address, IP data and name from all their comments: on every site
+    for admins, on their sites for site admins (`sites` names them)."""
     erasure = personal_data.erase_person(
-        args["email"], personal_data.ErasureMode(args["mode"]), g.moderator.id
+        args["email"],
+        personal_data.ErasureMode(args["mode"]),
+        personal_data.sites_for(g.moderator),
+        g.moderator.id,
     )
-    return {"mode": erasure.mode.value, "comments": erasure.comments}
+    return {"mode": erasure.mode.value, "comments": erasure.comments, "sites": erasure.sites}

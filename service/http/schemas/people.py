@@ -45,6 +45,11 @@ class BanArgsSchema(Schema):
     )
     q = fields.String(load_default=None, validate=[validate.Length(max=200), printable])
     email_hash = fields.String(load_default=None, **HASH_FIELD)
+    site = fields.String(
+        load_default=None,
+        validate=[validate.Length(min=1, max=64), printable],
+        metadata={"description": "Only the bans that hold on this site (by its slug)."},
+    )
     cursor = fields.String(load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
@@ -96,6 +101,17 @@ class NewBanSchema(Schema):
         load_default=False,
         metadata={"description": "Spam-ban: also move all their comments to spam."},
     )
+    site = fields.String(
+        load_default=None,
+        validate=[validate.Length(min=1, max=64), printable],
+        metadata={
+            "description": "The site (slug) the ban holds on; by default the comment's "
+            "site, else the default site."
+        },
+    )
+    all_sites = fields.Boolean(
+        load_default=False, metadata={"description": "Admins: ban on every site."}
+    )
 
     @validates_schema
     def one_target_one_end(self, data: dict[str, Any], **_: Any) -> None:
@@ -108,6 +124,10 @@ class NewBanSchema(Schema):
 
 class BanSchema(Schema):
     id = fields.Integer()
+    site = fields.String(
+        allow_none=True, metadata={"description": "The site it holds on; null: every site."}
+    )
+    every_site = fields.Boolean()
     kind = fields.String()
     value = fields.String(metadata={"description": "The keyed hash, or the domain."})
     label = fields.String(metadata={"description": "A short form for lists (hash prefix)."})
@@ -142,6 +162,7 @@ class NoteSchema(Schema):
 
 class CommenterCommentSchema(Schema):
     id = fields.Integer()
+    site = fields.String()
     article = fields.String()
     status = fields.String()
     name = fields.String()
@@ -151,6 +172,7 @@ class CommenterCommentSchema(Schema):
 
 class CommenterNoteSchema(Schema):
     id = fields.Integer()
+    site = fields.String()
     body = fields.String()
     moderator = fields.String(allow_none=True)
     created_at = fields.DateTime()
@@ -159,6 +181,11 @@ class CommenterNoteSchema(Schema):
 class NewCommenterNoteSchema(Schema):
     body = fields.String(
         required=True, validate=[validate.Length(min=1, max=NOTE_MAX), printable_text]
+    )
+    site = fields.String(
+        load_default=None,
+        validate=[validate.Length(min=1, max=64), printable],
+        metadata={"description": "The site the note is for; by default their latest one."},
     )
 
 
@@ -258,11 +285,16 @@ class ErasureRequestSchema(PersonSchema):
     )
 
 
+_COVERED = {"description": "The sites (slugs) the request covered."}
+
+
 class PersonalDataSchema(Schema):
     exported_at = fields.String()
+    sites = fields.List(fields.String(), metadata=_COVERED)
     comments = fields.List(fields.Dict())
 
 
 class ErasureSchema(Schema):
     mode = fields.String()
     comments = fields.Integer(metadata={"description": "How many comments were erased."})
+    sites = fields.List(fields.String(), metadata=_COVERED)

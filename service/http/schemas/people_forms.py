@@ -25,6 +25,8 @@ from service.screening import rules
 # Bans and notes
 
 _CHOOSE_KIND = "Choose what to ban: an address, a domain or a client hash."
+# The site menu's choice for a ban on every site (admins).
+EVERY_SITE_CHOICE = "*"
 
 
 class BanAuthorForm(NewBanSchema):
@@ -43,6 +45,14 @@ class BanAuthorForm(NewBanSchema):
         declared(NewBanSchema, "days", fields.Integer),
         invalid="Choose how many days the ban lasts, or for good.",
     )
+
+    @pre_load
+    def site_or_every_site(self, data: Any, **_: Any) -> Any:
+        data = trimmed(data, "site")
+        if isinstance(data, dict) and data.get("site") == EVERY_SITE_CHOICE:
+            data = {key: value for key, value in data.items() if key != "site"}
+            data["all_sites"] = True
+        return data
 
 
 class NewBanForm(BanAuthorForm):
@@ -89,7 +99,7 @@ class BansForm(BanArgsSchema):
 
     @pre_load
     def trim(self, data: Any, **_: Any) -> Any:
-        return trimmed(data, "q")
+        return trimmed(data, "q", "site")
 
 
 # Admin pages

@@ -1,8 +1,6 @@
-"""Admin pages: moderator accounts and API tokens."""
+"""Admin pages: moderator accounts and API tokens (privacy requests: privacy.py)."""
 
 from __future__ import annotations
-
-import json
 
 from flask import Blueprint, abort, flash, redirect, render_template
 from flask_login import current_user, login_required
@@ -11,16 +9,13 @@ from werkzeug.wrappers import Response
 from service.errors import NotAllowed
 from service.http.schemas.people_forms import (
     ActiveForm,
-    ErasureForm,
     NewModeratorForm,
     PasswordForm,
-    PersonForm,
     TokenForm,
 )
 from service.http.web import refuse_nul_characters
 from service.http.web.forms import back, form_input, map_refusals, returns_to
 from service.moderation import accounts
-from service.privacy import personal_data
 from service.sites import admin as site_admin
 
 blp = Blueprint("admin", __name__, url_prefix="/moderation/admin")
@@ -113,32 +108,4 @@ def create_token() -> str:
 def revoke_token(token_id: int) -> Response:
     accounts.revoke_token(token_id)
     flash("Token revoked.", "info")
-    return redirect(back())
-
-
-@blp.route("/privacy")
-def privacy() -> str:
-    return render_template("moderation/privacy.html")
-
-
-@blp.route("/privacy/export", methods=["POST"])
-@returns_to("admin.privacy")
-def privacy_export() -> Response:
-    email = form_input(PersonForm())["email"]
-    document = json.dumps(personal_data.export_person(email), ensure_ascii=False, indent=2)
-    # The file name carries no address: downloads folders get synced and shared.
-    return Response(
-        document,
-        mimetype="application/json",
-        headers={"Content-Disposition": 'attachment; filename="commenter-data.json"'},
-    )
-
-
-@blp.route("/privacy/erase", methods=["POST"])
-@returns_to("admin.privacy")
-def privacy_erase() -> Response:
-    form = form_input(ErasureForm())
-    mode: personal_data.ErasureMode = form["mode"]
-    erasure = personal_data.erase_person(form["email"], mode, current_user.id)
-    flash(f"Erased the commenter's data from {erasure.comments} comments ({mode.value}).", "info")
     return redirect(back())

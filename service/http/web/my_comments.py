@@ -36,17 +36,17 @@ def refused_input(error: ValidationError) -> Response:
     return redirect(url_for("my_comments.index"))
 
 
-def _address() -> str:
-    """The address of the link this browser opened; DomainError if none or expired."""
+def _holder() -> my_comments.LinkHolder:
+    """Whom the link this browser opened was for; DomainError if none or expired."""
     token = session.get(SESSION_KEY)
     if not token:
         raise LinkInvalid("Open the link from the email to see your comments.")
-    return my_comments.address_from(token)
+    return my_comments.holder_of(token)
 
 
 @blp.route("/<token>")
 def open_link(token: str) -> Response:
-    my_comments.address_from(token)
+    my_comments.holder_of(token)
     session[SESSION_KEY] = token
     # Off the URL bar and out of later Referer headers.
     return redirect(url_for("my_comments.index"))
@@ -54,19 +54,23 @@ def open_link(token: str) -> Response:
 
 @blp.route("/")
 def index() -> str:
-    return render_template("my_comments/index.html", comments=my_comments.my_comments(_address()))
+    holder = _holder()
+    return render_template(
+        "my_comments/index.html", comments=my_comments.my_comments(holder), site=holder.site
+    )
 
 
 @blp.route("/<int:comment_id>/withdraw", methods=["POST"])
 def withdraw(comment_id: int) -> Response:
-    my_comments.withdraw(_address(), comment_id)
+    my_comments.withdraw(_holder(), comment_id)
     flash("Your comment is withdrawn: nobody sees it any more.", "info")
     return redirect(url_for("my_comments.index"))
 
 
 @blp.route("/download", methods=["POST"])
 def download() -> Response:
-    document = personal_data.export_person(_address())
+    holder = _holder()
+    document = personal_data.export_person(holder.email, holder.sites)
     return Response(
         json.dumps(document, ensure_ascii=False, indent=2),
         mimetype="application/json",
@@ -77,6 +81,11 @@ def download() -> Response:
 @blp.route("/erase", methods=["POST"])
 def erase() -> str:
     mode: personal_data.ErasureMode = form_input(OwnErasureForm())["mode"]
-    erasure = personal_data.erase_person(_address(), mode, actor=AuditActor.COMMENTER)
+    holder = _holder()
+    erasure = personal_data.erase_person(
+        holder.email, mode, holder.sites, actor=AuditActor.COMMENTER
+    )
     session.pop(SESSION_KEY, None)
-    return render_template("my_comments/erased.html", comments=erasure.comments, mode=mode.value)
+    return render_template(
+        "my_comments/erased.html", comments=erasure.comments, mode=mode.value, site=holder.site
+    )

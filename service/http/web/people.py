@@ -10,8 +10,9 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from service.errors import CommenterNotFound
+from service.errors import CommenterNotFound, SiteNotFound
 from service.http.schemas.people_forms import (
+    EVERY_SITE_CHOICE,
     BanAuthorForm,
     BansForm,
     CommenterNoteForm,
@@ -21,6 +22,7 @@ from service.http.schemas.people_forms import (
 from service.http.web import refuse_nul_characters
 from service.http.web.forms import back, form_input, map_refusals, query_input, returns_to
 from service.moderation import bans, commenters, shared_clients
+from service.sites import grants
 
 blp = Blueprint("people", __name__, url_prefix="/moderation")
 blp.before_request(refuse_nul_characters)
@@ -52,9 +54,11 @@ def _ban(form: dict[str, Any]) -> Response:
     result = bans.ban(
         bans.Target(form["kind"], form["value"], form["email"], form["comment_id"]),
         form["reason"],
-        current_user.id,
+        current_user,
         until=form["until"] or bans.until_after(form["days"]),
         spam=form["spam"],
+        site=form["site"],
+        all_sites=form["all_sites"],
     )
     flash(_ban_message(result), "info")
     return redirect(back())
@@ -63,7 +67,7 @@ def _ban(form: dict[str, Any]) -> Response:
 @blp.route("/commenters/<email_hash>")
 def commenter(email_hash: str) -> str:
     try:
-        person = commenters.profile(email_hash)
+        person = commenters.profile(email_hash, current_user)
     except CommenterNotFound:
         raise NotFound() from None
     return render_template(
@@ -79,7 +83,7 @@ def commenter(email_hash: str) -> str:
 def add_note(email_hash: str) -> Response:
     body = form_input(CommenterNoteForm())["body"]
     try:
-        commenters.add_note(email_hash, body, current_user.id)
+        commenters.add_note(email_hash, body, current_user)
     except CommenterNotFound:
         raise NotFound() from None
     flash("Note added.", "info")
@@ -95,13 +99,21 @@ def ban_author(comment_id: int) -> Response:
 @blp.route("/bans")
 def list_bans() -> str:
     args = query_input(_BANS_FORM)
-    page = bans.bans_page(state=args["state"], q=args["q"], cursor=args["cursor"])
+    try:
+        page = bans.bans_page(
+            current_user, state=args["state"], q=args["q"], site=args["site"], cursor=args["cursor"]
+        )
+    except SiteNotFound:
+        raise NotFound() from None
     return render_template(
         "moderation/bans.html",
         bans=page["bans"],
         next_cursor=page["next_cursor"],
         state=args["state"],
         q=args["q"],
+        site=args["site"],
+        sites=grants.visible_sites(current_user),
+        every_site=EVERY_SITE_CHOICE,
         durations=DURATIONS,
     )
 
@@ -116,6 +128,6 @@ def add_ban() -> Response:
 @blp.route("/bans/<int:ban_id>/lift", methods=["POST"])
 @returns_to("people.list_bans")
 def lift_ban(ban_id: int) -> Response:
-    lifted = bans.lift(ban_id, current_user.id, form_input(LiftForm())["note"])
+    lifted = bans.lift(ban_id, current_user, form_input(LiftForm())["note"])
     flash(f"Lifted the ban on {lifted['label']}.", "info")
     return redirect(back())
