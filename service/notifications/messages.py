@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from service.models import Comment
+from service.models import DEFAULT_SITE_SLUG, Comment
 from service.notifications.settings import NotifySettings
 
 EXCERPT_CHARS = 200
@@ -32,12 +32,15 @@ class HeldComment:
     body: str
     reasons: tuple[dict[str, str], ...]
     created_at: datetime
+    # The slug of the article's site.
+    site: str = DEFAULT_SITE_SLUG
 
     @classmethod
-    def of(cls, comment: Comment, article_key: str) -> HeldComment:
+    def of(cls, comment: Comment, article_key: str, site: str = DEFAULT_SITE_SLUG) -> HeldComment:
         return cls(
             id=comment.id,
             article_key=article_key,
+            site=site,
             name=comment.name,
             body=comment.body,
             reasons=tuple(
@@ -91,6 +94,7 @@ def slack_escaped(text: str) -> str:
 def held_event(held: HeldComment, settings: NotifySettings) -> Event:
     name, quote, link = masked(held.name), excerpt(held.body), queue_url(settings, held)
     data = {
+        "site": held.site,
         "comment": {
             "id": held.id,
             "article": held.article_key,
