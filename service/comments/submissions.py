@@ -339,9 +339,7 @@ def edit_comment(
     # comment as read now; the transaction checks again that it may still be edited.
     seen = _own_comment(db.session(), comment_id, token)
     # The comment's site's rules judge the edit, whichever page (Origin) it came from.
-    registry.set_current(
-        registry.by_id(db.session.get_one(Article, seen.article_id).site_id)
-    )
+    registry.set_current(registry.by_id(db.session.get_one(Article, seen.article_id).site_id))
     name = changes.get("name") or seen.name
     body = changes.get("body") or seen.body
     # A website sent as null or "" removes it; one not sent stays.

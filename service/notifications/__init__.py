@@ -5,9 +5,8 @@ digest recipients; the default site's are the environment's)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import logging
+from datetime import datetime
 
 from service.models import Comment
 from service.notifications.digest import Report, check_stale_queue, send_digest

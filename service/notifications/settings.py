@@ -105,7 +105,9 @@ class NotifySettings:
                 "(python -c 'import secrets; print(secrets.token_urlsafe(32))')."
             )
         if self.email_to and not self.smtp_host:
-            raise ConfigError(f"{names.email_to} is set but SMTP_HOST is not: set both, or neither.")
+            raise ConfigError(
+                f"{names.email_to} is set but SMTP_HOST is not: set both, or neither."
+            )
         if self.smtp_host and "@" not in self.email_from:
             raise ConfigError(
                 "NOTIFY_EMAIL_FROM is not set: the address the digest and commenters' links "
@@ -113,7 +115,9 @@ class NotifySettings:
             )
         for address in self.email_to:
             if "@" not in address:
-                raise ConfigError(f"{names.email_to}: each must be an email address, not {address!r}.")
+                raise ConfigError(
+                    f"{names.email_to}: each must be an email address, not {address!r}."
+                )
         if min(self.retries, self.smtp_port, self.pending_alert_minutes) < 0:
             raise ConfigError("NOTIFY_RETRIES, SMTP_PORT and PENDING_ALERT_MINUTES must be >= 0.")
         if self.webhook_timeout <= 0 or self.smtp_timeout <= 0 or self.retry_delay < 0:
