@@ -17,6 +17,7 @@ from service.extensions import db
 from service.models import Article, Comment, ImportedComment, Moderator
 from service.portability import commentdesk
 from service.privacy import vault
+from service.sites import registry
 from tests.conftest import approve, base_config, dispose, submit
 
 WXR = Path(__file__).parents[1] / "data" / "imports" / "wordpress.xml"
@@ -166,7 +167,14 @@ def test_json_export_restores_field_by_field_under_another_key(
         )
         articles.set_locked("2024/05/hello-world", True, mia.id)
         # Prepared before its first comment: an article the export has without comments.
-        db.session.add(Article(key="drafts/embargoed", title="Embargoed", locked=True))
+        db.session.add(
+            Article(
+                site_id=registry.default().id,
+                key="drafts/embargoed",
+                title="Embargoed",
+                locked=True,
+            )
+        )
         db.session.commit()
     before = export_document(app, tmp_path / "before.json")
     target = create_app(base_config(empty_database_url) | {"SECRET_KEY": "another-" * 6})
