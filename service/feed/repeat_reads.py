@@ -70,7 +70,7 @@ class RepeatFeedReads:
         answer = self._answer(environ) if environ.get("REQUEST_METHOD") == "GET" else None
         if answer is None:
             return self.downstream(environ, start_response)
-        status, headers, body = answer
+        status, headers, body, site = answer
         rid = observability.request_id_from(environ.get("HTTP_X_REQUEST_ID", ""))
         headers.append((observability.REQUEST_ID_HEADER, rid))
         start_response(status, headers)
@@ -84,11 +84,16 @@ class RepeatFeedReads:
                 elapsed=time.perf_counter() - started,
                 request_id=rid,
                 remote_addr=environ.get("REMOTE_ADDR"),
+                site=site,
             ),
         )
         return [body]
 
-    def _answer(self, environ: WSGIEnvironment) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    def _answer(
+        self, environ: WSGIEnvironment
+    ) -> tuple[str, list[tuple[str, str]], bytes, str] | None:
+        """Status, headers and body of the answer, and the site's slug (for the metrics and
+        the access log); None for anything the app must answer."""
         match = FEED_PATH.fullmatch(environ.get("PATH_INFO", ""))
         if match is None:
             return None
@@ -108,13 +113,13 @@ class RepeatFeedReads:
             return None
         headers = self._headers(environ, state)
         if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(state.etag):
-            return "304 NOT MODIFIED", headers, b""
+            return "304 NOT MODIFIED", headers, b"", site.slug
         query = environ.get("QUERY_STRING", "").encode("latin-1")
         body = self.pages.get(page_key(article, state, query))
         if body is None:
             return None
         headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-        return "200 OK", headers, body
+        return "200 OK", headers, body, site.slug
 
     def _headers(self, environ: WSGIEnvironment, state: ArticleState) -> list[tuple[str, str]]:
         headers = [
