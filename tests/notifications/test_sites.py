@@ -93,7 +93,10 @@ def test_notify_sends_each_site_its_own_digest(notify_app, smtp_server):
     assert result.exit_code == 0, result.output
     assert "[default] Digest: 1 held comment sent to 2 recipients." in result.output
     assert "[b] Digest: 2 held comments sent to 1 recipient." in result.output
-    digests = {tuple(to): message for (_, to), message in zip(mailbox.envelopes, mailbox.messages)}
+    digests = {
+        tuple(to): message
+        for (_, to), message in zip(mailbox.envelopes, mailbox.messages, strict=True)
+    }
     assert set(digests) == {MODERATORS, B_DESK}
     default_text = digests[MODERATORS].get_content()
     b_text = digests[B_DESK].get_content()
@@ -107,9 +110,7 @@ def test_notify_sends_each_site_its_own_digest(notify_app, smtp_server):
     assert len(mailbox.messages) == 2
 
 
-def test_the_stale_alert_goes_to_the_site_whose_queue_waits(
-    notify_app, receiver, second_receiver
-):
+def test_the_stale_alert_goes_to_the_site_whose_queue_waits(notify_app, receiver, second_receiver):
     app = notify_app(PENDING_ALERT_MINUTES=30, **webhook(receiver.url))
     site_b(app, second_receiver.url)
     client = app.test_client()
