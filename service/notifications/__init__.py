@@ -36,8 +36,7 @@ def comment_held(comment: Comment, article_key: str, site_id: int) -> None:
     at once, never raises for a delivery problem. Call it after the comment's transaction
     committed."""
     if settings := _webhook_of(site_id):
-        held = HeldComment.of(comment, article_key, registry.by_id(site_id).slug)
-        notifier().send(held_event(held, settings), settings)
+        notifier().send(held_event(HeldComment.of(comment, article_key), settings), settings)
 
 
 def surge_started(article_key: str, until: datetime, note: str, site_id: int) -> None:

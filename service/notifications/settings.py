@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from service.models import DEFAULT_SITE_SLUG
 from service.ops.config import ConfigError
 
 if TYPE_CHECKING:
@@ -53,6 +54,9 @@ class NotifySettings:
     email_from: str = ""
     email_to: tuple[str, ...] = ()
     pending_alert_minutes: int = 60
+    # The site whose receivers these are (for_site), named in what they are sent.
+    site: str = DEFAULT_SITE_SLUG
+    site_name: str = ""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> NotifySettings:
@@ -85,6 +89,8 @@ class NotifySettings:
         names = _Names.of_site(site.slug)
         settings = replace(
             self,
+            site=site.slug,
+            site_name=site.name,
             webhook_url=_url(site.webhook_url, names.webhook_url),
             webhook_secret=site.webhook_secret or "",
             email_to=_addresses(site.digest_to),

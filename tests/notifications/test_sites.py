@@ -102,6 +102,9 @@ def test_notify_sends_each_site_its_own_digest(notify_app, smtp_server):
     b_text = digests[B_DESK].get_content()
     assert "Default site's comment." in default_text and "Site B" not in default_text
     assert "Site B's comment." in b_text and "Another on B." in b_text
+    # A moderator of several sites sees whose digest it is; the default site's reads as before.
+    assert digests[B_DESK]["Subject"] == "commentdesk (B): 2 comments held for moderation"
+    assert digests[MODERATORS]["Subject"] == "commentdesk: 1 comment held for moderation"
     assert "Default site's comment." not in b_text
     assert all(ADDRESS not in message.as_string() for message in mailbox.messages)
 
@@ -135,7 +138,7 @@ def test_the_stale_alert_goes_to_the_site_whose_queue_waits(notify_app, receiver
     delivered(app)
     assert receiver.requests == []
     [alert] = second_receiver.payloads()
-    assert alert["event"] == "queue.stale" and alert["pending"] == 1
+    assert (alert["event"], alert["site"], alert["pending"]) == ("queue.stale", "b", 1)
     repeated = app.test_cli_runner().invoke(args=["notify", "--no-digest"])
     assert "[b] Queue alert: already sent" in repeated.output
 
