@@ -49,6 +49,8 @@ def send_digest(site: SiteSettings) -> Report:
     if isinstance(settings, Report):
         return settings
     if not settings.email_enabled:
+        if settings.smtp_host and not site.is_default:
+            return Report("Digest: the site has no digest recipients; skipped.")
         return Report("Digest: email is not configured (SMTP_HOST, NOTIFY_EMAIL_TO); skipped.")
     digested = (
         select(Notification.id)

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from service.extensions import db
 from service.models import Article, Comment, Moderator, Site
-from service.sites import registry
+from service.sites import registry as sites
 
 EXTENSION_KEY = "commentdesk.observability"
 
@@ -95,7 +95,7 @@ def app_metrics() -> Metrics | None:
 def count_submission(verdict: str) -> None:
     """Called by the submission use case after its commit (its site is the current one)."""
     if metrics := app_metrics():
-        metrics.submissions.labels(verdict=verdict, site=registry.current().slug).inc()
+        metrics.submissions.labels(verdict=verdict, site=sites.current().slug).inc()
 
 
 def emit(

@@ -113,6 +113,20 @@ def test_notify_sends_each_site_its_own_digest(notify_app, smtp_server):
     assert len(mailbox.messages) == 2
 
 
+def test_a_site_without_digest_recipients_gets_no_digest(notify_app, smtp_server):
+    mailbox, port = smtp_server
+    app = notify_app(**email(port))
+    site_b(app)
+    submit_on(app.test_client(), B_ORIGIN, body="Only on B.")
+
+    result = app.test_cli_runner().invoke(args=["notify", "--no-alert"])
+
+    assert result.exit_code == 0, result.output
+    assert "[default] Digest: no newly held comments." in result.output
+    assert "[b] Digest: the site has no digest recipients; skipped." in result.output
+    assert mailbox.messages == []
+
+
 def test_the_stale_alert_goes_to_the_site_whose_queue_waits(notify_app, receiver, second_receiver):
     app = notify_app(PENDING_ALERT_MINUTES=30, **webhook(receiver.url))
     site_b(app, second_receiver.url)
