@@ -270,11 +270,15 @@ class Comment(Model):
 
 
 class ImportedComment(Model):
-    """Where an imported comment came from: re-running an import finds it here instead of
-    adding it twice, and replies found before their parent are linked at the end."""
+    """Where an imported comment came from: re-running an import into a site finds it here
+    instead of adding it twice, and replies found before their parent are linked at the end."""
 
     __tablename__ = "imported_comments"
 
+    # The site imported into: the same file imported into two sites gives two sets.
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
     # "wordpress", "disqus", "isso" (or the name given with --source-name).
     source: Mapped[str] = mapped_column(String(64), primary_key=True)
     source_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -1,5 +1,5 @@
-"""What the tests of several sites share: more sites, a second site, "b", whose pages are on B_ORIGIN (a
-submission with that Origin is B's), and moderators with their grants and API tokens."""
+"""What the tests of several sites share: more sites; a second site, "b", whose pages are on
+B_ORIGIN (a submission with that Origin is B's); moderators with their grants and tokens."""
 
 from __future__ import annotations
 

@@ -228,15 +228,20 @@ SCHEMA_AS_IT_IS: set[click.Command] = {serve, backup}
 def notify(digest: bool, alert: bool) -> None:
     """Email moderators the newly held comments; alert when the oldest waits too long.
 
-    Meant for cron (every 15 minutes, say); exits non-zero when a delivery failed."""
+    Each site's go to its own receivers (its digest recipients, its webhook). Meant for cron
+    (every 15 minutes, say); exits non-zero when a delivery failed."""
+    sites = registry.all_sites()
     reports = []
-    if digest:
-        reports.append(notifications.send_digest())
-    if alert:
-        reports.append(notifications.check_stale_queue())
-    for report in reports:
-        click.echo(report.message)
-    if not all(report.ok for report in reports):
+    for site in sites:
+        # One line per step as before on a single site; with several, each says whose it is.
+        prefix = f"[{site.slug}] " if len(sites) > 1 else ""
+        if digest:
+            reports.append((prefix, notifications.send_digest(site)))
+        if alert:
+            reports.append((prefix, notifications.check_stale_queue(site)))
+    for prefix, report in reports:
+        click.echo(prefix + report.message)
+    if not all(report.ok for _, report in reports):
         raise click.ClickException("Some notifications were not delivered (see above).")
 
 

@@ -13,6 +13,8 @@ import click
 from flask.cli import with_appcontext
 from tqdm import tqdm
 
+from service.errors import SiteNotFound
+from service.models import DEFAULT_SITE_SLUG
 from service.portability import exporter
 from service.portability.batches import ImportReport
 from service.portability.commentdesk import CommentdeskReader
@@ -21,6 +23,7 @@ from service.portability.importer import Reader, run_import
 from service.portability.isso import IssoReader
 from service.portability.records import ArticleKeyRule, ImportRefused
 from service.portability.wordpress import WordPressReader
+from service.sites import registry
 
 READERS: dict[str, Callable[[Path, ArticleKeyRule], Reader]] = {
     "wordpress": WordPressReader,
@@ -28,6 +31,28 @@ READERS: dict[str, Callable[[Path, ArticleKeyRule], Reader]] = {
     "isso": IssoReader,
     "commentdesk": CommentdeskReader,
 }
+
+
+def site_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--site",
+        "site_slug",
+        metavar="SLUG",
+        default=DEFAULT_SITE_SLUG,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def _use_site(slug: str) -> registry.SiteSettings:
+    """Make the site named by --site the command's current site (what the use cases work on)."""
+    try:
+        site = registry.by_slug(slug)
+    except SiteNotFound as error:
+        known = ", ".join(s.slug for s in registry.all_sites())
+        raise click.BadParameter(f"{error.message} Sites: {known}.", param_hint="--site") from None
+    registry.set_current(site)
+    return site
 
 
 @click.group("import")
@@ -58,6 +83,10 @@ def _import_command(name: str, help_text: str) -> None:
         help=f"Names the source for re-import detection (default {name!r}); give each site "
         "its own when importing several.",
     )
+    @site_option(
+        "The site to import into. Importing the file again into the same site skips what "
+        "is already there; into another site, it makes that site's own copy."
+    )
     @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
     @with_appcontext
     def command(
@@ -65,12 +94,14 @@ def _import_command(name: str, help_text: str) -> None:
         key_mode: str,
         article_key_pattern: str | None,
         source_name: str | None,
+        site_slug: str,
         progress: bool,
     ) -> None:
         try:
             rule = ArticleKeyRule(key_mode, article_key_pattern)
         except re.error as error:
             raise click.BadParameter(str(error), param_hint="--article-key-pattern") from None
+        site = _use_site(site_slug)
         reader = READERS[name](file, rule)
         click.echo(f"Checking {file.name}, then importing it…", err=True)
         # Made once the file has passed the check, with the number of comments it holds.
@@ -92,13 +123,14 @@ def _import_command(name: str, help_text: str) -> None:
         finally:
             for bar in bars:
                 bar.close()
-        _summary(report)
+        _summary(report, site)
 
 
-def _summary(report: ImportReport) -> None:
+def _summary(report: ImportReport, site: registry.SiteSettings) -> None:
+    where = "" if site.is_default else f" of site {site.slug}"
     click.echo(
         f"Imported {report.imported} of {report.found} comments from {report.source} "
-        f"into {len(report.article_ids)} articles."
+        f"into {len(report.article_ids)} articles{where}."
     )
     if report.held:
         click.echo(
@@ -141,11 +173,18 @@ _import_command(
     default="-",
     help="Where to write (default: standard output).",
 )
+@site_option(
+    "The site to export: one site a file, so that `flask import commentdesk FILE --site SLUG` "
+    "puts it back where it came from (or copies it to another site)."
+)
 @with_appcontext
-def export_command(format_: str, output: TextIO) -> None:
-    """Write every comment, with its email and moderation data, as JSON or WordPress WXR.
+def export_command(format_: str, output: TextIO, site_slug: str) -> None:
+    """Write every comment of a site (the default site unless --site), with its email and
+    moderation data, as JSON or WordPress WXR (whose links start with the site's public URL).
 
     The output holds commenters' addresses in clear: keep it as safe as the database."""
+    site = _use_site(site_slug)
     write = exporter.export_json if format_ == "json" else exporter.export_wxr
     written = write(output)
-    click.echo(f"Exported {written} comments as {format_}.", err=True)
+    where = "" if site.is_default else f" of site {site.slug}"
+    click.echo(f"Exported {written} comments{where} as {format_}.", err=True)

@@ -77,12 +77,22 @@ def privacy_erase(email: str, mode: str | None, slugs: tuple[str, ...]) -> None:
 @click.option(
     "--days",
     type=click.IntRange(min=1),
-    help="Instead of each site's retention (RETENTION_DAYS): forget client data older than "
-    "this many days, on every site.",
+    help="Instead of each site's retention period: forget client data older than this many "
+    "days, on every site.",
 )
 @with_appcontext
 def purge(days: int | None) -> None:
-    """Forget IP hashes and user agents of comments older than their site's retention
-    (RETENTION_DAYS, or the site's own), for cron."""
+    """Forget IP hashes and user agents of comments older than their site's retention period
+    (the site's own, else RETENTION_DAYS; for cron). Reports each site when there are several."""
     purged = personal_data.purge_client_data(days)
-    click.echo(f"Removed IP hashes and user agents from {purged} comments.")
+    if len(purged) == 1:
+        click.echo(f"Removed IP hashes and user agents from {purged[0].comments} comments.")
+        return
+    for site in purged:
+        if site.days:
+            click.echo(
+                f"[{site.site}] Removed IP hashes and user agents from {site.comments} "
+                f"comments older than {site.days} days."
+            )
+        else:
+            click.echo(f"[{site.site}] Keeps client data (no retention period).")

@@ -204,9 +204,11 @@ def _after_commit(new: NewComment, comment: Comment, surge: surges.SurgeState) -
     """What follows a stored submission: the metric, moderators told, the commenter's link."""
     telemetry.count_submission(comment.status.value)
     if surge.until and surge.started_because:
-        notifications.surge_started(new.article_key, surge.until, surge.started_because)
+        notifications.surge_started(
+            new.article_key, surge.until, surge.started_because, registry.current().id
+        )
     if comment.status == CommentStatus.PENDING:
-        notifications.comment_held(comment, new.article_key)
+        notifications.comment_held(comment, new.article_key, registry.current().id)
     my_comments.after_submission(comment, new.email, new.wants_link)
 
 
@@ -360,6 +362,8 @@ def edit_comment(
     # The slow parts (classifier, Akismet, rendering) happen before the write lock, on the
     # comment as read now; the transaction checks again that it may still be edited.
     seen = _own_comment(db.session(), comment_id, token)
+    # The comment's site's rules judge the edit, whichever page (Origin) it came from.
+    registry.set_current(registry.by_id(db.session.get_one(Article, seen.article_id).site_id))
     name = changes.get("name") or seen.name
     body = changes.get("body") or seen.body
     # A website sent as null or "" removes it; one not sent stays.
@@ -397,9 +401,9 @@ def edit_comment(
         comment.edited_at = now
         # Even an approved comment that stays approved changed what readers see.
         lifecycle.remoderate(session, comment, decision.status)
-        article_key = article.key
+        article_key, site_id = article.key, article.site_id
     if comment.status == CommentStatus.PENDING and before != CommentStatus.PENDING:
-        notifications.comment_held(comment, article_key)
+        notifications.comment_held(comment, article_key, site_id)
     return comment
 
 

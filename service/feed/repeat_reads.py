@@ -74,7 +74,7 @@ class RepeatFeedReads:
         answer = self._answer(environ) if environ.get("REQUEST_METHOD") == "GET" else None
         if answer is None:
             return self.downstream(environ, start_response)
-        status, headers, body, by_site_path = answer
+        status, headers, body, site, by_site_path = answer
         rid = observability.request_id_from(environ.get("HTTP_X_REQUEST_ID", ""))
         headers.append((observability.REQUEST_ID_HEADER, rid))
         start_response(status, headers)
@@ -88,15 +88,17 @@ class RepeatFeedReads:
                 elapsed=time.perf_counter() - started,
                 request_id=rid,
                 remote_addr=environ.get("REMOTE_ADDR"),
+                site=site,
             ),
         )
         return [body]
 
     def _answer(
         self, environ: WSGIEnvironment
-    ) -> tuple[str, list[tuple[str, str]], bytes, bool] | None:
-        """Status, headers and body of the answer, and whether the path named the site; None
-        for anything the app must answer."""
+    ) -> tuple[str, list[tuple[str, str]], bytes, str, bool] | None:
+        """Status, headers and body of the answer, the site's slug (for the metrics and the
+        access log) and whether the path named the site; None for anything the app must
+        answer."""
         match = FEED_PATH.fullmatch(environ.get("PATH_INFO", ""))
         if match is None:
             return None
@@ -118,13 +120,13 @@ class RepeatFeedReads:
         headers = self._headers(environ, state, site)
         by_site_path = slug is not None
         if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(state.etag):
-            return "304 NOT MODIFIED", headers, b"", by_site_path
+            return "304 NOT MODIFIED", headers, b"", site.slug, by_site_path
         query = environ.get("QUERY_STRING", "").encode("latin-1")
         body = self.pages.get(page_key(article, state, query))
         if body is None:
             return None
         headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-        return "200 OK", headers, body, by_site_path
+        return "200 OK", headers, body, site.slug, by_site_path
 
     def _headers(
         self, environ: WSGIEnvironment, state: ArticleState, site: SiteSettings

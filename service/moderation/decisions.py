@@ -186,7 +186,8 @@ def after_commit(
     """What follows every committed moderator action (a decision, an undo, a ban): the
     classifier learns from the decisions, and the audit log line is written."""
     classifier.note_decisions(o.status for o in outcomes if o.error is None and o.status)
-    telemetry.audit(action, sum(o.error is None for o in outcomes), moderator_id, batch_id)
+    moved = [o.id for o in outcomes if o.error is None]
+    telemetry.audit(action, len(moved), moderator_id, batch_id, moved)
 
 
 def decide_wave(

@@ -1,5 +1,6 @@
-"""Use cases of the `notify` command (run from cron): the email digest of newly held
-comments, and the alert when the oldest pending comment has waited too long."""
+"""Use cases of the `notify` command (run from cron), one site at a time: the email digest of
+the site's newly held comments to its recipients, and the alert to its receivers when its
+oldest pending comment has waited too long."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from service.notifications import mail, messages
 from service.notifications.messages import HeldComment, StaleQueue
 from service.notifications.settings import NotifySettings
 from service.notifications.webhook import deliver, notifier
+from service.ops.config import ConfigError
 from service.ops.database import write_transaction
+from service.sites.registry import SiteSettings
 
 # The digest lists this many comments in full, and counts the rest.
 DIGEST_LISTED = 50
@@ -28,13 +31,26 @@ class Report:
     ok: bool = True
 
 
-def send_digest() -> Report:
-    """Email the moderators the pending comments that no digest has listed yet.
+def site_settings(site: SiteSettings) -> NotifySettings | Report:
+    """The site's notification settings, or the failed Report saying what is wrong with them
+    (an admin's edit may have left, say, a webhook without its secret)."""
+    try:
+        return notifier().settings.for_site(site)
+    except ConfigError as error:
+        return Report(f"Not sent: {error}", ok=False)
+
+
+def send_digest(site: SiteSettings) -> Report:
+    """Email the site's recipients its pending comments that no digest has listed yet.
 
     Each comment is marked only after the SMTP server took the message, so a failed run is
     retried in full by the next one (a comment may then be listed twice, never skipped)."""
-    settings = notifier().settings
+    settings = site_settings(site)
+    if isinstance(settings, Report):
+        return settings
     if not settings.email_enabled:
+        if settings.smtp_host and not site.is_default:
+            return Report("Digest: the site has no digest recipients; skipped.")
         return Report("Digest: email is not configured (SMTP_HOST, NOTIFY_EMAIL_TO); skipped.")
     digested = (
         select(Notification.id)
@@ -44,7 +60,8 @@ def send_digest() -> Report:
     ids = list(
         db.session.scalars(
             select(Comment.id)
-            .where(Comment.status == CommentStatus.PENDING, ~digested)
+            .join(Article, Article.id == Comment.article_id)
+            .where(Comment.status == CommentStatus.PENDING, Article.site_id == site.id, ~digested)
             .order_by(Comment.created_at, Comment.id)
         )
     )
@@ -71,18 +88,21 @@ def send_digest() -> Report:
     )
 
 
-def check_stale_queue(now: datetime | None = None) -> Report:
-    """Alert (webhook and/or email) when the oldest pending comment has waited longer than
-    PENDING_ALERT_MINUTES; while the queue stays stale, again at most once per that time."""
-    settings = notifier().settings
+def check_stale_queue(site: SiteSettings, now: datetime | None = None) -> Report:
+    """Alert the site's receivers (webhook and/or email) when its oldest pending comment has
+    waited longer than PENDING_ALERT_MINUTES; while its queue stays stale, again at most once
+    per that time."""
+    settings = site_settings(site)
+    if isinstance(settings, Report):
+        return settings
     threshold = settings.pending_alert_minutes
     if not threshold:
         return Report("Queue alert: off (PENDING_ALERT_MINUTES is 0).")
     if not (settings.webhook_enabled or settings.email_enabled):
         return Report("Queue alert: no webhook or email configured; skipped.")
     now = now or utcnow()
-    pending = Comment.status == CommentStatus.PENDING
-    oldest = _oldest_pending()
+    pending = (Comment.status == CommentStatus.PENDING) & (Article.site_id == site.id)
+    oldest = _oldest_pending(site.id)
     if oldest is None:
         return Report("Queue alert: nothing is pending.")
     waited = int((now - oldest.created_at).total_seconds() // 60)
@@ -91,14 +111,20 @@ def check_stale_queue(now: datetime | None = None) -> Report:
             f"Queue alert: the oldest pending comment has waited {waited} min "
             f"(threshold {threshold}); no alert."
         )
-    last_alert = _last_stale_alert()
+    last_alert = _last_stale_alert(site.id)
     if last_alert is not None and now - last_alert < timedelta(minutes=threshold):
         return Report(
             f"Queue alert: already sent at {last_alert:%H:%M} UTC; not repeated before "
             f"{last_alert + timedelta(minutes=threshold):%H:%M} UTC."
         )
     stale = StaleQueue(
-        pending=db.session.scalar(select(func.count()).select_from(Comment).where(pending)) or 0,
+        pending=db.session.scalar(
+            select(func.count())
+            .select_from(Comment)
+            .join(Article, Article.id == Comment.article_id)
+            .where(pending)
+        )
+        or 0,
         oldest_id=oldest.id,
         oldest_article=oldest.key,
         oldest_created_at=oldest.created_at,
@@ -118,20 +144,23 @@ def check_stale_queue(now: datetime | None = None) -> Report:
     return Report(f"Queue alert sent: {stale.summary}")
 
 
-def _oldest_pending() -> Row[int, datetime, str] | None:
+def _oldest_pending(site_id: int) -> Row[int, datetime, str] | None:
     return db.session.execute(
         select(Comment.id, Comment.created_at, Article.key)
         .join(Article, Article.id == Comment.article_id)
-        .where(Comment.status == CommentStatus.PENDING)
+        .where(Comment.status == CommentStatus.PENDING, Article.site_id == site_id)
         .order_by(Comment.created_at, Comment.id)
         .limit(1)
     ).first()
 
 
-def _last_stale_alert() -> datetime | None:
+def _last_stale_alert(site_id: int) -> datetime | None:
+    # An alert is about its oldest comment, whose article says which site's it was.
     return db.session.scalar(
         select(Notification.sent_at)
-        .where(Notification.kind == NotificationKind.STALE_ALERT)
+        .join(Comment, Comment.id == Notification.comment_id)
+        .join(Article, Article.id == Comment.article_id)
+        .where(Notification.kind == NotificationKind.STALE_ALERT, Article.site_id == site_id)
         .order_by(Notification.sent_at.desc())
         .limit(1)
     )

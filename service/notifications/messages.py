@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from service.models import Comment
+from service.models import DEFAULT_SITE_SLUG, Comment
 from service.notifications.settings import NotifySettings
 
 EXCERPT_CHARS = 200
@@ -91,6 +91,7 @@ def slack_escaped(text: str) -> str:
 def held_event(held: HeldComment, settings: NotifySettings) -> Event:
     name, quote, link = masked(held.name), excerpt(held.body), queue_url(settings, held)
     data = {
+        "site": settings.site,
         "comment": {
             "id": held.id,
             "article": held.article_key,
@@ -111,7 +112,13 @@ def held_event(held: HeldComment, settings: NotifySettings) -> Event:
 
 def surge_event(article_key: str, until: datetime, note: str, settings: NotifySettings) -> Event:
     link = queue_url(settings)
-    data = {"article": article_key, "until": until.isoformat(), "why": note, "queue_url": link}
+    data = {
+        "site": settings.site,
+        "article": article_key,
+        "until": until.isoformat(),
+        "why": note,
+        "queue_url": link,
+    }
     text = (
         f"Surge on *{slack_escaped(article_key)}*: pre-moderated until "
         f"{until:%H:%M} UTC. {slack_escaped(note)} <{link}|Open the queue>"
@@ -140,6 +147,7 @@ class StaleQueue:
 def stale_event(stale: StaleQueue, settings: NotifySettings) -> Event:
     link = queue_url(settings)
     data = {
+        "site": settings.site,
         "pending": stale.pending,
         "oldest": {
             "id": stale.oldest_id,
@@ -155,7 +163,7 @@ def stale_event(stale: StaleQueue, settings: NotifySettings) -> Event:
 
 def stale_email(stale: StaleQueue, settings: NotifySettings) -> tuple[str, str]:
     waited = _duration(stale.waited_minutes)
-    subject = f"commentdesk: the oldest pending comment has waited {waited}"
+    subject = f"commentdesk{_on(settings)}: the oldest pending comment has waited {waited}"
     return subject, f"{stale.summary}\n\nOpen the queue: {queue_url(settings)}\n"
 
 
@@ -164,7 +172,7 @@ def digest_email(
 ) -> tuple[str, str]:
     """Subject and plain-text body of the digest of `total` newly held comments."""
     noun = "comment" if total == 1 else "comments"
-    subject = f"commentdesk: {total} {noun} held for moderation"
+    subject = f"commentdesk{_on(settings)}: {total} {noun} held for moderation"
     lines = [
         f"{total} {noun} held for moderation since the last digest.",
         f"Open the queue: {queue_url(settings)}",
@@ -182,6 +190,12 @@ def digest_email(
     if total > len(listed):
         lines.append(f"… and {total - len(listed)} more in the queue.")
     return subject, "\n".join(lines).rstrip() + "\n"
+
+
+def _on(settings: NotifySettings) -> str:
+    """Which site a mail is about, for a moderator of several; nothing for the default site,
+    so a single-site installation's mails read as before."""
+    return "" if settings.site == DEFAULT_SITE_SLUG else f" ({settings.site_name})"
 
 
 def _duration(minutes: int) -> str:

@@ -157,13 +157,17 @@ class Notifier:
         self._stop = threading.Event()
         self._executor: ThreadPoolExecutor | None = None
         self._waiting: set[Future[bool]] = set()
-        # After a delivery gave up, the next ones get one attempt each until one succeeds,
-        # so a dead receiver does not keep a backlog waiting through every retry.
-        self._receiver_down = False
+        # After a delivery to a receiver gave up, the next ones to it get one attempt each
+        # until one succeeds, so a dead receiver does not keep a backlog waiting through every
+        # retry (nor hold up the other sites' receivers).
+        self._receivers_down: set[str] = set()
 
-    def send(self, event: Event) -> None:
-        """Queue the event and return at once; delivery problems are logged, never raised."""
-        if not self.settings.webhook_enabled:
+    def send(self, event: Event, settings: NotifySettings | None = None) -> None:
+        """Queue the event for the receiver of `settings` (a site's, NotifySettings.for_site;
+        the environment's by default) and return at once; delivery problems are logged,
+        never raised."""
+        settings = settings or self.settings
+        if not settings.webhook_enabled:
             return
         with self._lock:
             if self._stop.is_set():
@@ -174,7 +178,7 @@ class Notifier:
                     "Webhook (%s) dropped: %d deliveries already wait for %s.",
                     event.name,
                     len(self._waiting),
-                    self.settings.webhook_host,
+                    settings.webhook_host,
                 )
                 return
             if self._executor is None:
@@ -182,7 +186,7 @@ class Notifier:
                     max_workers=1, thread_name_prefix="commentdesk-notify"
                 )
             try:
-                future = self._executor.submit(self._deliver, event)
+                future = self._executor.submit(self._deliver, event, settings)
             except RuntimeError as error:
                 # No thread to be had (the interpreter is exiting, or out of threads): the
                 # submission stands; the queue page and the digest still show the comment.
@@ -191,10 +195,14 @@ class Notifier:
             self._waiting.add(future)
         future.add_done_callback(self._finished)
 
-    def _deliver(self, event: Event) -> bool:
-        attempts = 1 if self._receiver_down else None
-        delivered = deliver(self.settings, event, self._stop, attempts)
-        self._receiver_down = not delivered
+    def _deliver(self, event: Event, settings: NotifySettings) -> bool:
+        # Only the delivering thread reads and writes the receivers that are down.
+        down = settings.webhook_url in self._receivers_down
+        delivered = deliver(settings, event, self._stop, 1 if down else None)
+        if delivered:
+            self._receivers_down.discard(settings.webhook_url)
+        else:
+            self._receivers_down.add(settings.webhook_url)
         return delivered
 
     def _finished(self, future: Future[bool]) -> None:

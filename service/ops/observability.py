@@ -1,8 +1,9 @@
 """Operations over HTTP: health and readiness probes, the /metrics scrape, request timing and
 the access log (the metric objects and the audit line are in service/ops/telemetry.py).
 
-Labels and log fields are endpoint names, statuses and counts: never an email, an IP in clear,
-an article key (user input) or comment text.
+Labels and log fields are endpoint names, statuses, counts and the slug of the request's site
+("" where the request has none, never a slug a client made up): never an email, an IP in
+clear, an article key (user input) or comment text.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from service.extensions import db
 from service.models import Comment, CommentStatus
 from service.ops import database, proxies, telemetry
 from service.privacy import vault
+from service.sites import registry
 
 REQUEST_ID_HEADER = "X-Request-ID"
 READY_RETRY_AFTER = "5"
@@ -135,6 +137,7 @@ def _observe(response: Response) -> Response:
             elapsed=elapsed,
             request_id=rid,
             remote_addr=request.remote_addr,
+            site=site.slug if (site := registry.chosen()) else "",
         ),
     )
     return response
@@ -150,6 +153,8 @@ class AnsweredRequest:
     elapsed: float
     request_id: str
     remote_addr: str | None
+    # The slug of the site the request was for; "" when it had none (a moderator's page).
+    site: str = ""
 
 
 def record_request(app: Flask, answered: AnsweredRequest) -> None:
@@ -157,9 +162,9 @@ def record_request(app: Flask, answered: AnsweredRequest) -> None:
     see service/feed/repeat_reads.py)."""
     # Clients may send any method token; labels take a known few so they stay bounded.
     method = answered.method if answered.method in _METHODS else "other"
-    endpoint, status = answered.endpoint, answered.status
+    endpoint, status, site = answered.endpoint, answered.status, answered.site
     if metrics := app.extensions.get(telemetry.EXTENSION_KEY):
-        metrics.requests.labels(endpoint, method, str(status)).inc()
+        metrics.requests.labels(endpoint, method, str(status), site).inc()
         metrics.latency.labels(endpoint, method).observe(answered.elapsed)
         if status == 429:
             metrics.rate_limited.labels(endpoint).inc()
@@ -178,6 +183,7 @@ def record_request(app: Flask, answered: AnsweredRequest) -> None:
             "path": path,
             "endpoint": endpoint,
             "status": status,
+            "site": site,
             "duration_ms": duration_ms,
             # A keyed hash, truncated: enough to spot one noisy client, not to find them.
             "client": (email_vault.ip_hash(answered.remote_addr) or "")[:12] or None,

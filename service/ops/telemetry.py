@@ -3,25 +3,27 @@ and the audit log line. It knows nothing of HTTP (no request, blueprint or hooks
 in service/ops/observability.py, which serves these same metrics at /metrics); it reaches the
 running app only through its context, so it works the same from a request, the CLI or a job.
 
-Labels and log fields are verdicts, actions, counts and usernames: never an email, an IP in
-clear, an article key (user input) or comment text.
+Labels and log fields are verdicts, actions, counts, usernames and site slugs: never an email,
+an IP in clear, an article key (user input) or comment text. A site label is the slug of a
+site that exists (sites are few, so the label's values stay bounded), "" where none is known.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, g
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from service.extensions import db
-from service.models import Moderator
+from service.models import Article, Comment, Moderator, Site
+from service.sites import registry as sites
 
 EXTENSION_KEY = "commentdesk.observability"
 
@@ -34,6 +36,7 @@ class Metrics:
     requests: Counter
     latency: Histogram
     submissions: Counter
+    decisions: Counter
     rate_limited: Counter
     dependency_up: Gauge
 
@@ -45,8 +48,8 @@ def new_metrics(registry: CollectorRegistry | None) -> Metrics:
         registry=registry,
         requests=Counter(
             "commentdesk_http_requests",
-            "HTTP requests answered, by endpoint, method and status.",
-            ["endpoint", "method", "status"],
+            "HTTP requests answered, by endpoint, method, status and site.",
+            ["endpoint", "method", "status", "site"],
             registry=registry,
         ),
         latency=Histogram(
@@ -57,8 +60,14 @@ def new_metrics(registry: CollectorRegistry | None) -> Metrics:
         ),
         submissions=Counter(
             "commentdesk_submissions",
-            "Comments stored, by the policy's verdict.",
-            ["verdict"],
+            "Comments stored, by the policy's verdict and site.",
+            ["verdict", "site"],
+            registry=registry,
+        ),
+        decisions=Counter(
+            "commentdesk_decisions",
+            "Comments moved by moderators' actions, by action and site.",
+            ["action", "site"],
             registry=registry,
         ),
         rate_limited=Counter(
@@ -84,9 +93,9 @@ def app_metrics() -> Metrics | None:
 
 
 def count_submission(verdict: str) -> None:
-    """Called by the submission use case after its commit."""
+    """Called by the submission use case after its commit (its site is the current one)."""
     if metrics := app_metrics():
-        metrics.submissions.labels(verdict=verdict).inc()
+        metrics.submissions.labels(verdict=verdict, site=sites.current().slug).inc()
 
 
 def emit(
@@ -105,12 +114,29 @@ def emit(
     logger.info(line)
 
 
-def audit(action: str, count: int, moderator_id: int, batch: str) -> None:
-    """One line per moderation decision (called after the commit)."""
+def audit(
+    action: str, count: int, moderator_id: int, batch: str, comment_ids: Collection[int] = ()
+) -> None:
+    """One line per moderation decision (called after the commit), naming the sites of the
+    comments it moved, which the decisions metric counts by."""
     # On a connection of its own: a read on the session would leave a transaction open
     # after the use case's commit (on SQLite, a snapshot that hides later writes).
     with db.engine.connect() as connection:
         username = connection.scalar(select(Moderator.username).where(Moderator.id == moderator_id))
+        by_site: dict[str, int] = {}
+        if comment_ids:
+            rows = connection.execute(
+                select(Site.slug, func.count())
+                .select_from(Comment)
+                .join(Article, Article.id == Comment.article_id)
+                .join(Site, Site.id == Article.site_id)
+                .where(Comment.id.in_(comment_ids))
+                .group_by(Site.slug)
+            )
+            by_site = {slug: moved for slug, moved in rows}
+    if (metrics := app_metrics()) and by_site:
+        for slug, moved in by_site.items():
+            metrics.decisions.labels(action=action, site=slug).inc(moved)
     emit(
         audit_log,
         current_app.config["LOG_FORMAT"],
@@ -123,5 +149,7 @@ def audit(action: str, count: int, moderator_id: int, batch: str) -> None:
             "count": count,
             "moderator": username,
             "batch": batch,
+            # One slug, or several (an admin's bulk action across sites), comma-separated.
+            "site": ",".join(sorted(by_site)),
         },
     )

@@ -1,8 +1,8 @@
 """Stores one batch of an import's records, and keeps the run's report.
 
-Each batch is its own short write transaction. Every comment is recorded under its source id
-(ImportedComment), so a second run skips what is already there; replies are stored top-level
-and linked to their parents at the end of the run (replies.py).
+Each batch is its own short write transaction. Every comment is recorded under its site and
+source id (ImportedComment), so a second run into the same site skips what is already there;
+replies are stored top-level and linked to their parents at the end of the run (replies.py).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from service.portability.records import (
 )
 from service.privacy import vault
 from service.screening import similarity
+from service.sites import registry
 
 ANALYZE_EVERY = 20
 # Addresses and IPs remembered per run (their ciphertexts and hashes), at most.
@@ -74,6 +75,8 @@ class Batcher:
 
     def __init__(self, report: ImportReport) -> None:
         self.report = report
+        # The site imported into: the current one (the command's --site).
+        self.site_id = registry.current().id
         self.vault = vault.vault()
         self.article_ids: dict[str, int] = {}
         # What the source says of articles not created or met yet in this run, by key.
@@ -91,8 +94,8 @@ class Batcher:
                 # A table that grows from nothing has no statistics, and PostgreSQL's plan
                 # for the source-id lookup below then degrades as it fills (quadratic time).
                 session.execute(text("ANALYZE imported_comments"))
-            known = _known_source_ids(session, report.source, batch)
-            known_here = _already_here(session, batch)
+            known = _known_source_ids(session, self.site_id, report.source, batch)
+            known_here = _already_here(session, self.site_id, batch)
             self._add_articles(session, batch)
             rows, origins = self._new_rows(batch, known, known_here)
             if not rows:
@@ -103,6 +106,7 @@ class Batcher:
                 session,
                 [
                     {
+                        "site_id": self.site_id,
                         "source": report.source,
                         "source_id": origin.source_id,
                         "comment_id": comment_id,
@@ -206,7 +210,11 @@ class Batcher:
                 self.described.pop(key, None)
         if not new:
             return
-        existing = set(session.scalars(select(Article.key).where(Article.key.in_(new))))
+        existing = set(
+            session.scalars(
+                select(Article.key).where(Article.site_id == self.site_id, Article.key.in_(new))
+            )
+        )
         self.article_ids.update(articles.ids_creating_missing(session, new))
         for key in new:
             if info := self.described.pop(key, None):
@@ -265,9 +273,10 @@ class Batcher:
         return self.emails[address]
 
 
-def _already_here(session: Session, batch: list[Record]) -> set[int]:
-    """The ids of the batch's exported comments that are still in this database: same id,
-    same creation time."""
+def _already_here(session: Session, site_id: int, batch: list[Record]) -> set[int]:
+    """The ids of the batch's exported comments that are still in this database, on the site
+    imported into: same id, same creation time (a site's export imported into another site
+    is a copy, not a restore)."""
     created = {
         r.same_id: r.created_at
         for r in batch
@@ -275,7 +284,11 @@ def _already_here(session: Session, batch: list[Record]) -> set[int]:
     }
     if not created:
         return set()
-    rows = session.execute(select(Comment.id, Comment.created_at).where(Comment.id.in_(created)))
+    rows = session.execute(
+        select(Comment.id, Comment.created_at)
+        .join(Article, Article.id == Comment.article_id)
+        .where(Comment.id.in_(created), Article.site_id == site_id)
+    )
     return {comment_id for comment_id, moment in rows if moment == created[comment_id]}
 
 
@@ -324,12 +337,14 @@ def _reasons(record: SourceComment, source: str) -> list[dict[str, str]]:
     return [{"code": "imported", "message": f"Was awaiting moderation in {source}."}]
 
 
-def _known_source_ids(session: Session, source: str, batch: list[Record]) -> set[str]:
-    """The batch's source ids already imported from this source (by an earlier run)."""
+def _known_source_ids(session: Session, site_id: int, source: str, batch: list[Record]) -> set[str]:
+    """The batch's source ids already imported from this source into this site (by an
+    earlier run)."""
     wanted = [r.source_id for r in batch if isinstance(r, SourceComment)]
     return set(
         session.scalars(
             select(ImportedComment.source_id).where(
+                ImportedComment.site_id == site_id,
                 ImportedComment.source == source,
                 ImportedComment.source_id.in_(wanted),
             )

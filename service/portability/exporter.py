@@ -1,6 +1,7 @@
-"""Use case: write out every article and comment, moderator-only data included, as JSON (a
-backup, or data for another tool) or as a WordPress WXR file (to move to WordPress, Isso,
-Remark42 or back into commentdesk). Both are streamed: memory does not grow with the data.
+"""Use case: write out every article and comment of a site (the current one: the command's
+--site), moderator-only data included, as JSON (a backup, or data for another tool) or as a
+WordPress WXR file (to move to WordPress, Isso, Remark42 or back into commentdesk). Both are
+streamed: memory does not grow with the data.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from datetime import datetime
 from typing import TextIO
 from xml.sax.saxutils import escape
 
-from flask import current_app
 from sqlalchemy import select
 
 from service.comments import views
@@ -19,6 +19,7 @@ from service.comments.characters import xml_text
 from service.extensions import db
 from service.models import Article, Comment, CommentStatus, utcnow
 from service.portability import wordpress
+from service.sites import registry
 
 FORMAT = "commentdesk-export"
 VERSION = 1
@@ -31,10 +32,11 @@ _WXR_STATE = {
 }
 
 
-def _comments() -> Iterator[tuple[Comment, str]]:
+def _comments(site_id: int) -> Iterator[tuple[Comment, str]]:
     stmt = (
         select(Comment, Article.key)
         .join(Article, Article.id == Comment.article_id)
+        .where(Article.site_id == site_id)
         .order_by(Comment.article_id, Comment.id)
         .execution_options(yield_per=1000)
     )
@@ -48,10 +50,17 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def export_json(out: TextIO) -> int:
-    """The whole database as one JSON document (schema in README: "Export"); the count."""
-    out.write(f'{{"format": "{FORMAT}", "version": {VERSION}, ')
+    """The site's articles and comments as one JSON document (schema in README: "Export");
+    the count of comments."""
+    site = registry.current()
+    out.write(f'{{"format": "{FORMAT}", "version": {VERSION}, "site": {json.dumps(site.slug)}, ')
     out.write(f'"exported_at": {json.dumps(utcnow().isoformat())},\n"articles": [')
-    stmt = select(Article).order_by(Article.id).execution_options(yield_per=1000)
+    stmt = (
+        select(Article)
+        .where(Article.site_id == site.id)
+        .order_by(Article.id)
+        .execution_options(yield_per=1000)
+    )
     for index, article in enumerate(db.session.scalars(stmt)):
         record = {
             "key": article.key,
@@ -66,7 +75,7 @@ def export_json(out: TextIO) -> int:
         out.write(("," if index else "") + "\n  " + json.dumps(record, ensure_ascii=False))
     out.write('\n],\n"comments": [')
     written = 0
-    for comment, key in _comments():
+    for comment, key in _comments(site.id):
         record = views.export_view(comment, key)
         out.write(("," if written else "") + "\n  " + json.dumps(record, ensure_ascii=False))
         written += 1
@@ -78,27 +87,29 @@ def export_wxr(out: TextIO) -> int:
     """A WordPress WXR 1.2 file: one <item> per article, its comments as <wp:comment>.
 
     WordPress has no word for "rejected" and no place for Markdown or a deleted comment's
-    earlier state: commentmeta keeps them, and the commentdesk importer reads it back."""
-    site = (current_app.config.get("SITE_URL") or "https://commentdesk.invalid").rstrip("/")
+    earlier state: commentmeta keeps them, and the commentdesk importer reads it back. The
+    links are the site's public URL and the article keys."""
+    current = registry.current()
+    site = (current.public_url or "https://commentdesk.invalid").rstrip("/")
     out.write(_WXR_HEAD.format(site=_text(site), date=utcnow().strftime("%a, %d %b %Y %H:%M:%S")))
     written = 0
-    current: str | None = None
+    article: str | None = None
     # Titles and locks by key: one small row per article, read once.
     articles = {
         key: (title, locked)
         for key, title, locked in db.session.execute(
-            select(Article.key, Article.title, Article.locked)
+            select(Article.key, Article.title, Article.locked).where(Article.site_id == current.id)
         )
     }
-    for comment, key in _comments():
-        if key != current:
-            if current is not None:
+    for comment, key in _comments(current.id):
+        if key != article:
+            if article is not None:
                 out.write("\t</item>\n")
             out.write(_item(site, key, *articles[key]))
-            current = key
+            article = key
         out.write(_wxr_comment(comment))
         written += 1
-    if current is not None:
+    if article is not None:
         out.write("\t</item>\n")
     out.write("</channel>\n</rss>\n")
     return written

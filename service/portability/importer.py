@@ -4,7 +4,8 @@ The file is read twice. The first pass parses all of it and stores nothing, so a
 malformed or truncated file is refused before a single comment lands; it also counts the
 comments for the progress bar. The second pass stores them in batches (batches.py), each its
 own short write transaction, so the live service keeps taking comments during a long import.
-Running the import again skips what is already there, which also completes an import cut
+The comments go to the current site (registry.current: the command's --site). Running the
+import into that site again skips what is already there, which also completes an import cut
 short (a crash, a full disk). Replies are linked to their parents at the end (replies.py),
 since a reply may come before its parent.
 """
@@ -61,7 +62,7 @@ def run_import(
         if session.get_bind().dialect.name != "sqlite":
             # Fresh statistics for the joins that link replies (see batches.Batcher.store).
             session.execute(text("ANALYZE comments, imported_comments"))
-        report.orphans = link_replies(session, report.source)
+        report.orphans = link_replies(session, batcher.site_id, report.source)
         _refresh_articles(session, report.article_ids, report.dated_ids)
         if report.imported:
             audit.record(

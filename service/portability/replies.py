@@ -14,13 +14,15 @@ from sqlalchemy.orm import Session, aliased
 from service.models import Comment, ImportedComment
 
 
-def link_replies(session: Session, source: str) -> int:
+def link_replies(session: Session, site_id: int, source: str) -> int:
     """Point each imported reply at its imported parent; the number left without one.
 
     Only a parent on the same article that is older (or as old and stored first) counts,
     which also makes a cycle of parents in a hostile file impossible."""
     replies = select(ImportedComment.comment_id).where(
-        ImportedComment.source == source, ImportedComment.parent_source_id.is_not(None)
+        ImportedComment.site_id == site_id,
+        ImportedComment.source == source,
+        ImportedComment.parent_source_id.is_not(None),
     )
     session.execute(
         update(Comment)
@@ -30,18 +32,23 @@ def link_replies(session: Session, source: str) -> int:
         .execution_options(synchronize_session=False)
     )
     _deepen(session, replies)
-    return _orphans(session, source)
+    return _orphans(session, site_id, source)
 
 
 def _imported_parent_id() -> ScalarSelect[int]:
-    """The id of the comment's imported parent: same source, same article, and older (or as
-    old and stored first); correlated to the Comment being updated."""
+    """The id of the comment's imported parent: same site and source, same article, and older
+    (or as old and stored first); correlated to the Comment being updated."""
     child, parent = aliased(ImportedComment), aliased(ImportedComment)
     parent_comment = aliased(Comment)
     return (
         select(parent.comment_id)
         .join(
-            child, and_(child.source == parent.source, child.parent_source_id == parent.source_id)
+            child,
+            and_(
+                child.site_id == parent.site_id,
+                child.source == parent.source,
+                child.parent_source_id == parent.source_id,
+            ),
         )
         .join(parent_comment, parent_comment.id == parent.comment_id)
         .where(
@@ -83,14 +90,15 @@ def _deepen(session: Session, replies: Select[int]) -> None:
         pass
 
 
-def _orphans(session: Session, source: str) -> int:
-    """The imported replies of this source that found no parent."""
+def _orphans(session: Session, site_id: int, source: str) -> int:
+    """The imported replies of this source into this site that found no parent."""
     return (
         session.scalar(
             select(func.count())
             .select_from(ImportedComment)
             .join(Comment, Comment.id == ImportedComment.comment_id)
             .where(
+                ImportedComment.site_id == site_id,
                 ImportedComment.source == source,
                 ImportedComment.parent_source_id.is_not(None),
                 Comment.parent_id.is_(None),

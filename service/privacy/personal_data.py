@@ -17,7 +17,7 @@ import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, func, or_, select, text, true, update
@@ -337,39 +337,50 @@ def _scrub_sqlite_files() -> None:
         connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
-def purge_client_data(days: int | None = None) -> int:
-    """Forget IP hashes and user agents of comments older than their site's retention
-    period (its RETENTION_DAYS; 0 keeps them), or than `days` on every site; how many
-    comments were purged. One audit event for each site that had any."""
-    purged = 0
+@dataclass(frozen=True)
+class Purged:
+    """What the purge did on one site: its retention period (0: it keeps client data) and
+    the number of comments whose client data it forgot."""
+
+    site: str
+    days: int
+    comments: int
+
+
+def purge_client_data(days: int | None = None) -> list[Purged]:
+    """Forget IP hashes and user agents of each site's comments older than its retention
+    period (its own, else RETENTION_DAYS; 0 keeps them), or than `days` on every site; an
+    audit event for each site that had some."""
+    now, purged = utcnow(), []
     with write_transaction() as session:
         for site in registry.all_sites():
             keep = site.retention_days if days is None else days
-            if keep <= 0:
-                continue
-            cutoff = utcnow() - timedelta(days=keep)
-            result = session.execute(
-                update(Comment)
-                .where(
-                    Comment.created_at < cutoff,
-                    Comment.article_id.in_(select(Article.id).where(Article.site_id == site.id)),
-                    or_(Comment.ip_hash.is_not(None), Comment.user_agent.is_not(None)),
-                )
-                .values(ip_hash=None, user_agent=None)
-                .execution_options(synchronize_session=False)
-            )
-            # An UPDATE's result is a CursorResult, which SQLAlchemy's hints leave a plain
-            # Result.
-            count = cast(CursorResult[Any], result).rowcount
-            purged += count
+            count = _purge_site(session, site.id, now - timedelta(days=keep)) if keep > 0 else 0
+            purged.append(Purged(site.slug, max(keep, 0), count))
             if count:
                 audit.record(
                     session,
                     AuditAction.PURGE,
                     AuditActor.SYSTEM,
                     note=f"Removed IP hashes and user agents of {count} comments older than "
-                    f"{keep} days on {site.slug}.",
+                    f"{keep} days on site {site.slug}.",
                     data={"site": site.slug},
                 )
-    _scrub_sqlite_files()
+    if any(site.comments for site in purged):
+        _scrub_sqlite_files()
     return purged
+
+
+def _purge_site(session: Session, site_id: int, cutoff: datetime) -> int:
+    result = session.execute(
+        update(Comment)
+        .where(
+            Comment.created_at < cutoff,
+            Comment.article_id.in_(select(Article.id).where(Article.site_id == site_id)),
+            or_(Comment.ip_hash.is_not(None), Comment.user_agent.is_not(None)),
+        )
+        .values(ip_hash=None, user_agent=None)
+        .execution_options(synchronize_session=False)
+    )
+    # An UPDATE's result is a CursorResult, which SQLAlchemy's hints leave a plain Result.
+    return cast(CursorResult[Any], result).rowcount

@@ -186,3 +186,10 @@ def current() -> SiteSettings:
 
 def set_current(site: SiteSettings) -> None:
     g.commentdesk_site = site
+
+
+def chosen() -> SiteSettings | None:
+    """The site set for this request or command, None when nothing chose one (a moderator's
+    page): what metrics and log lines are labelled with, so they never name a site wrongly."""
+    site: SiteSettings | None = g.get("commentdesk_site")
+    return site

@@ -66,7 +66,8 @@ def test_held_comment_is_posted_to_the_webhook_signed_and_without_the_address(no
         f"{PUBLIC_URL}/moderation/?status=pending&article=posts%2Fhello#c{comment['id']}"
     )
     assert ADDRESS not in raw.decode()
-    assert set(payload) == {"event", "delivery", "sent_at", "comment", "queue_url"}
+    assert set(payload) == {"event", "delivery", "sent_at", "site", "comment", "queue_url"}
+    assert payload["site"] == "default"
     assert set(comment) == {"id", "article", "name", "excerpt", "reasons", "created_at"}
 
 

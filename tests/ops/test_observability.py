@@ -43,7 +43,15 @@ def metric_samples(client: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]],
 
 
 def sample(samples: dict[Any, float], name: str, **labels: str) -> float | None:
-    return samples.get((name, tuple(sorted(labels.items()))))
+    """The value of the samples with these labels, summed over the labels not given (the
+    site, say); None when there is none."""
+    wanted = set(labels.items())
+    found = [
+        value
+        for (sample_name, sample_labels), value in samples.items()
+        if sample_name == name and wanted <= set(sample_labels)
+    ]
+    return sum(found) if found else None
 
 
 def private_submission(client: Any) -> Any:

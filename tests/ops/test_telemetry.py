@@ -25,6 +25,8 @@ def test_an_audit_line_outside_a_request_names_the_moderator_and_no_request_id(a
         "count": 3,
         "moderator": "ada",
         "batch": "batch-1",
+        # No comments named: no site to name.
+        "site": "",
     }
 
 

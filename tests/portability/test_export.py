@@ -170,7 +170,14 @@ def test_json_export_restores_field_by_field_under_another_key(
         )
         articles.set_locked("2024/05/hello-world", True, mia.id)
         # Prepared before its first comment: an article the export has without comments.
-        db.session.add(Article(key="drafts/embargoed", title="Embargoed", locked=True))
+        db.session.add(
+            Article(
+                site_id=registry.default().id,
+                key="drafts/embargoed",
+                title="Embargoed",
+                locked=True,
+            )
+        )
         db.session.commit()
     before = export_document(app, tmp_path / "before.json")
     target = create_app(base_config(empty_database_url) | {"SECRET_KEY": "another-" * 6})

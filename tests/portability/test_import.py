@@ -16,6 +16,7 @@ from service.extensions import db
 from service.models import Article, Comment, CommentStatus, ImportedComment, ModerationEvent
 from service.portability.records import ArticleKeyRule
 from service.privacy import vault
+from service.sites import registry
 
 DATA = Path(__file__).parents[1] / "data" / "imports"
 WXR = DATA / "wordpress.xml"
@@ -464,7 +465,13 @@ def test_post_and_thread_titles_become_article_titles(app, client, make_app, iss
 
 def test_an_import_does_not_replace_a_title_the_article_has(app):
     with app.app_context():
-        db.session.add(Article(key="2024/06/ferry-strike", title="Ferry strike (live)"))
+        db.session.add(
+            Article(
+                site_id=registry.default().id,
+                key="2024/06/ferry-strike",
+                title="Ferry strike (live)",
+            )
+        )
         db.session.commit()
 
     assert run_import(app, "wordpress", HIDDEN_WXR).exit_code == 0
