@@ -65,6 +65,17 @@ ADMIN_ONLY = {
     "admin.tokens",
     "admin.create_token",
     "admin.revoke_token",
+    "sites_api.Sites",
+    "sites_api.OneSite",
+    "sites_api.grants",
+    "sites_api.Grant",
+    "sites.index",
+    "sites.add",
+    "sites.edit",
+    "sites.change",
+    "sites.remove",
+    "sites.grant",
+    "sites.revoke",
 }
 # Not walked: signing in and out is the walk's own session.
 NOT_WALKED = {"auth.login", "auth.logout"}
@@ -179,7 +190,7 @@ def make_two_sites(app: Flask, client: FlaskClient) -> TwoSites:
             session.execute(update(Ban).where(Ban.id == ban_id).values(site_id=site_b.id))
             session.execute(update(Article).where(Article.key == B_KEY).values(title=B_TITLE))
         commenter = vault.vault().email_hash(B_EMAIL)
-        commenters.add_note(commenter, B_NOTE, bravo.id)
+        commenters.add_note(commenter, B_NOTE, db.session.get(Moderator, bravo.id))
         [wave] = waves.waves(waves.Filters(site=B_SLUG), None)
         b = Values(
             comments=[pending, approved, spam],
@@ -249,7 +260,7 @@ def _fill(rule: Rule, values: Values) -> Iterator[dict[str, Any]]:
             choices[name] = values.comments
         elif name == "article":
             choices[name] = [values.article]
-        elif name == "site":
+        elif name in ("site", "slug"):
             choices[name] = [values.site]
         elif name == "ban_id":
             choices[name] = [values.ban]
@@ -492,8 +503,8 @@ def _requests(
             )
 
 
-# Routes that site B's moderators' own pages (bans, commenters, privacy requests) serve: h4
-# scopes them on its branch. strict: once they are, this mark fails and is to be removed.
+# The routes of the people side (bans, commenters, privacy requests), walked as a half of
+# their own so that a leak says which side it is on.
 PEOPLE_SIDE = {
     "people.list_bans",
     "people.add_ban",
@@ -517,11 +528,7 @@ PEOPLE_SIDE = {
     "people_side",
     [
         pytest.param(False, id="queue-side"),
-        pytest.param(
-            True,
-            id="people-side",
-            marks=pytest.mark.xfail(reason="bans, commenters, privacy: scoped by h4", strict=True),
-        ),
+        pytest.param(True, id="people-side"),
     ],
 )
 def test_a_moderator_of_site_a_sees_nothing_of_site_b_on_any_moderation_route(
@@ -557,7 +564,13 @@ def test_a_moderator_of_site_a_sees_nothing_of_site_b_on_any_moderation_route(
                     f"{where}: {wrong}"
                     for wrong in _wrong(b_answer, sent, ghost_answer, ghost_sent, world)
                 ]
-                if rule.endpoint in ADMIN_ONLY and b_answer.status_code not in (403, 404):
+                # An admin's API may refuse a body no endpoint could read (400, 415, 422)
+                # before it asks who is calling: the schema is public, and the answer is the
+                # ghost's (checked above), so it says nothing of site B.
+                refusals = (
+                    (400, 403, 404, 415, 422) if rule.rule.startswith("/api/") else (403, 404)
+                )
+                if rule.endpoint in ADMIN_ONLY and b_answer.status_code not in refusals:
                     leaks.append(f"{where}: an admin's route answered {b_answer.status_code}")
                 if b_answer.status_code == 404:
                     not_found.add(f"{method} {rule.rule}")
