@@ -3,7 +3,6 @@ B_ORIGIN (a submission with that Origin is B's); moderators with their grants an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask
@@ -21,16 +20,13 @@ B_ORIGIN = "https://b.example"
 PASSWORD = "correct horse battery staple"
 
 
-def add_site(
-    app: Flask, slug: str, origins: Sequence[str] = (), public_url: str | None = None
-) -> None:
-    """Another site, added as an admin's edit would add it: in one transaction with the
-    sites' version, so every worker's copy reloads."""
+def add_site(app: Flask, slug: str, **settings: Any) -> str:
+    """Another site, added as an admin's edit would add it (in one transaction with the
+    sites' version, so every worker's copy reloads); `settings` are Site's columns."""
     with app.app_context(), write_transaction() as session:
-        session.add(
-            Site(slug=slug, name=slug.title(), origins=list(origins), public_url=public_url)
-        )
+        session.add(Site(slug=slug, name=slug.title(), **({"origins": []} | settings)))
         registry.changed(session)
+    return slug
 
 
 def add_site_b(app: Flask) -> int:
@@ -58,7 +54,9 @@ def moderator(
     return {"Authorization": f"Bearer {token}"}
 
 
-def submit_on(client: FlaskClient, site_origin: str | None, article: str, **fields: Any) -> Any:
+def submit_on(
+    client: FlaskClient, site_origin: str | None, article: str = "posts/hello", **fields: Any
+) -> Any:
     """A submission from a page of the site with that origin (None: the default site)."""
     headers = {"Origin": site_origin} if site_origin else {}
     data = VALID | {"form_token": form_token(client.application)} | fields

@@ -48,7 +48,7 @@ from service.moderation import decisions
 from service.ops.database import write_transaction
 from service.privacy import vault
 from service.screening import ban_checks
-from service.sites import grants, registry
+from service.sites import grants, registry, scope
 
 _DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
 LABEL_PREFIX = 10
@@ -372,7 +372,7 @@ def bans_page(
     domain and the start of a hash; `email_hash` gives those about one commenter; `site`
     those that hold on one site (its own and the every-site ones)."""
     now = utcnow()
-    sites = None if moderator is None else grants.site_ids(moderator)
+    sites = scope.of(moderator)
     stmt = select(Ban)
     if sites is not None:
         stmt = stmt.where(or_(Ban.site_id.in_(sites), Ban.site_id.is_(None)))

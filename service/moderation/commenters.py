@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import func, select
 
 from service import audit
 from service.audit import AuditAction, AuditActor
@@ -27,18 +27,10 @@ from service.models import (
 from service.moderation import bans
 from service.ops.database import write_transaction
 from service.privacy import vault
-from service.sites import grants, registry
+from service.sites import grants, registry, scope
 
 HISTORY_LIMIT = 200
 _UNKNOWN = "There is no commenter with that hash (no comments)."
-
-
-def _sites_of(moderator: Moderator | None) -> frozenset[int] | None:
-    return None if moderator is None else grants.site_ids(moderator)
-
-
-def _on(column: Any, sites: frozenset[int] | None) -> ColumnElement[bool]:
-    return true() if sites is None else column.in_(sites)
 
 
 def _latest_site(email_hash: str, sites: frozenset[int] | None) -> int:
@@ -49,7 +41,7 @@ def _latest_site(email_hash: str, sites: frozenset[int] | None) -> int:
     site_id: int | None = db.session.scalar(
         select(Article.site_id)
         .join(Comment, Comment.article_id == Article.id)
-        .where(Comment.email_hash == email_hash, _on(Article.site_id, sites))
+        .where(Comment.email_hash == email_hash, scope.within(sites, Article.site_id))
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(1)
     )
@@ -64,7 +56,7 @@ def profile(
     """What the moderator may know about one commenter: their comments on the moderator's
     sites (newest first) with statuses and articles, when they were first and last seen
     there, the notes written there, and the bans that hold there."""
-    sites = _sites_of(moderator)
+    sites = scope.of(moderator)
     _latest_site(email_hash, sites)
     by_status = db.session.execute(
         select(
@@ -74,13 +66,13 @@ def profile(
             func.max(Comment.created_at),
         )
         .join(Article, Article.id == Comment.article_id)
-        .where(Comment.email_hash == email_hash, _on(Article.site_id, sites))
+        .where(Comment.email_hash == email_hash, scope.within(sites, Article.site_id))
         .group_by(Comment.status)
     ).all()
     rows = db.session.execute(
         select(Comment, Article.key, Article.site_id)
         .join(Article, Article.id == Comment.article_id)
-        .where(Comment.email_hash == email_hash, _on(Article.site_id, sites))
+        .where(Comment.email_hash == email_hash, scope.within(sites, Article.site_id))
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(limit)
     ).all()
@@ -116,7 +108,7 @@ def _notes(email_hash: str, sites: frozenset[int] | None) -> list[dict[str, Any]
     rows = db.session.execute(
         select(CommenterNote, Moderator.username)
         .outerjoin(Moderator, Moderator.id == CommenterNote.moderator_id)
-        .where(CommenterNote.email_hash == email_hash, _on(CommenterNote.site_id, sites))
+        .where(CommenterNote.email_hash == email_hash, scope.within(sites, CommenterNote.site_id))
         .order_by(CommenterNote.id.desc())
     ).all()
     return [_note_view(note, username) for note, username in rows]
@@ -142,7 +134,7 @@ def add_note(
         raise FieldError("body", "Write the note first.")
     if len(body) > NOTE_MAX:
         raise FieldError("body", f"Keep a note to {NOTE_MAX} characters or fewer.")
-    sites = _sites_of(moderator)
+    sites = scope.of(moderator)
     if site is not None:
         sites = frozenset({grants.visible_site(sites, site)})
     site_id = _latest_site(email_hash, sites)

@@ -45,7 +45,7 @@ from service.models import (
 )
 from service.ops.database import write_transaction
 from service.privacy import vault
-from service.sites import grants, registry
+from service.sites import grants, registry, scope
 
 REMOVED_NAME = "Deleted"
 ADDRESS_PLACEHOLDER = "[address removed]"
@@ -119,7 +119,7 @@ def comments_of(email: str, sites: frozenset[int] | None) -> list[tuple[Comment,
         .join(Article, Article.id == Comment.article_id)
         .where(
             Comment.email_hash == vault.vault().email_hash(email),
-            true() if sites is None else Article.site_id.in_(sites),
+            scope.within(sites, Article.site_id),
         )
         .order_by(Comment.created_at, Comment.id)
     )
@@ -247,7 +247,7 @@ def _erase_commenter_notes(session: Session, person: Person, _mode: ErasureMode)
     notes = session.scalars(
         select(CommenterNote).where(
             CommenterNote.email_hash == person.email_hash,
-            true() if person.sites is None else CommenterNote.site_id.in_(person.sites),
+            scope.within(person.sites, CommenterNote.site_id),
         )
     ).all()
     for note in notes:
@@ -272,7 +272,7 @@ def _erase_bans(session: Session, person: Person, _mode: ErasureMode) -> int:
         select(Ban).where(
             Ban.kind == BanKind.EMAIL,
             Ban.value == person.email_hash,
-            true() if person.sites is None else Ban.site_id.in_(person.sites),
+            scope.within(person.sites, Ban.site_id),
         )
     ).all()
     now = utcnow()

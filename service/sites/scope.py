@@ -20,12 +20,18 @@ from service.sites import grants, registry
 Sites = frozenset[int] | None
 
 
+def of(moderator: Moderator | None) -> Sites:
+    """The ids of the sites the moderator may see; None for every site (an admin's, or an
+    operator's: no moderator)."""
+    return None if moderator is None else grants.site_ids(moderator)
+
+
 def visible(moderator_id: int | None) -> Sites:
-    """The ids of the sites the moderator may see; None for every site."""
+    """`of` the moderator with this id (no such moderator: no site)."""
     if moderator_id is None:
         return None
     moderator = db.session.get(Moderator, moderator_id)
-    return frozenset() if moderator is None else grants.site_ids(moderator)
+    return frozenset() if moderator is None else of(moderator)
 
 
 def sees(sites: Sites, site_id: int) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from service.extensions import db
 from service.models import Comment, ModerationEvent
 from tests.conftest import run_cli, submit
-from tests.other_sites import add_site, submit_on
+from tests.two_sites import add_site, submit_on
 
 B_ORIGIN = "https://b.example.net"
 C_ORIGIN = "https://c.example.net"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.comments.test_edits import edit
 from tests.conftest import submit
-from tests.other_sites import add_site, submit_on
+from tests.two_sites import add_site, submit_on
 
 OPEN_ORIGIN = "https://open.example.net"
 

@@ -25,7 +25,7 @@ from tests.notifications.helpers import (
     email,
     webhook,
 )
-from tests.other_sites import add_site, submit_on
+from tests.two_sites import add_site, submit_on
 
 B_ORIGIN = "https://b.example.net"
 B_SECRET = "site-b-secret-nobody-may-see"

@@ -8,7 +8,7 @@ import logging
 
 from tests.conftest import submit
 from tests.ops.test_observability import access_lines, metric_samples, sample
-from tests.other_sites import add_site, submit_on
+from tests.two_sites import add_site, submit_on
 
 B_ORIGIN = "https://b.example.net"
 FEED = "/api/v1/articles/posts/hello/comments"

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from service import create_app
 from service.extensions import db
 from tests.conftest import base_config, run_cli
-from tests.other_sites import add_site
+from tests.two_sites import add_site
 
 WXR = Path(__file__).parents[1] / "data" / "imports" / "wordpress.xml"
 BEFORE = "85ce3ef35f6b"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from service.extensions import db
 from service.models import Article, Comment, ImportedComment, Site
 from tests.conftest import submit
-from tests.other_sites import add_site, submit_on
+from tests.two_sites import add_site, submit_on
 
 WXR = Path(__file__).parents[1] / "data" / "imports" / "wordpress.xml"
 B_ORIGIN = "https://b.example.net"
