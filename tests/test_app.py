@@ -61,7 +61,7 @@ def test_zero_config_run_generates_and_keeps_a_secret_key(clean_environment, tmp
     [
         ("MODERATION", "sometimes", "MODERATION must be one of"),
         ("ALLOWED_ORIGINS", "blog.example.com", "ALLOWED_ORIGINS entries must look like"),
-        # The rule a site's origins follow too (service/sites/origins.py): an Origin header
+        # The rule a site's origins follow too (service/origins.py): an Origin header
         # never has a path, so an entry with one would silently never match.
         (
             "ALLOWED_ORIGINS",

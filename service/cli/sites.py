@@ -1,5 +1,5 @@
 """`flask sites ...`: the sites this deployment serves and the moderators granted each; the
-same use cases as the admins' page and API (service/sites/admin.py). Changes made here are
+same use cases as the admins' page and API (service/moderation/site_admin.py). Changes made here are
 audited as the system's (no one is signed in on a terminal)."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from flask.cli import with_appcontext
 
 from service.errors import DomainError
 from service.models import SiteRole
-from service.sites import admin
+from service.moderation import site_admin
 
-RESETTABLE = [name for name in admin.SETTINGS if name != "name"]
+RESETTABLE = [name for name in site_admin.SETTINGS if name != "name"]
 
 
 def _settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -76,7 +76,7 @@ def sites_group() -> None:
 def sites_add(slug: str, **settings: Any) -> None:
     """Add the site SLUG; a setting not given is the environment's."""
     try:
-        site = admin.add(slug, _given(settings), None)
+        site = site_admin.add(slug, _given(settings), None)
     except DomainError as error:
         raise _refused(error) from None
     click.echo(f"Added site {site['slug']} ({site['name']}).")
@@ -102,7 +102,7 @@ def sites_set(slug: str, resets: tuple[str, ...], **settings: Any) -> None:
     if not changes and not resets:
         raise click.UsageError("Name a setting to change, or --reset one.")
     try:
-        site = admin.change(slug, changes | dict.fromkeys(resets), None)
+        site = site_admin.change(slug, changes | dict.fromkeys(resets), None)
     except DomainError as error:
         raise _refused(error) from None
     click.echo(f"Changed site {site['slug']}: {', '.join([*changes, *resets])}.")
@@ -119,7 +119,7 @@ def sites_set(slug: str, resets: tuple[str, ...], **settings: Any) -> None:
 def sites_remove(slug: str, delete_comments: bool) -> None:
     """Remove the site SLUG (never the default one)."""
     try:
-        removed = admin.remove(slug, delete_comments, None)
+        removed = site_admin.remove(slug, delete_comments, None)
     except DomainError as error:
         raise _refused(error) from None
     click.echo(
@@ -141,7 +141,7 @@ def _shown(value: Any) -> str:
 def sites_list() -> None:
     """Every site with the settings that apply; "environment" marks one the site leaves
     to the environment."""
-    for site in admin.list_sites():
+    for site in site_admin.list_sites():
         default = "default site, " if site["is_default"] else ""
         click.echo(
             f"{site['slug']}  {site['name']}  ({default}{site['articles']} article(s), "
@@ -177,7 +177,7 @@ def _grants_line(username: str, grants: list[dict[str, Any]]) -> str:
 def sites_grant(username: str, slug: str, role: str) -> None:
     """Let moderator USERNAME work on the site SLUG (or change their role there)."""
     try:
-        grants = admin.grant(admin.moderator_named(username), slug, role, None)
+        grants = site_admin.grant(site_admin.moderator_named(username), slug, role, None)
     except DomainError as error:
         raise _refused(error) from None
     click.echo(_grants_line(username, grants))
@@ -190,7 +190,7 @@ def sites_grant(username: str, slug: str, role: str) -> None:
 def sites_revoke(username: str, slug: str) -> None:
     """Take the site SLUG away from moderator USERNAME."""
     try:
-        grants = admin.revoke(admin.moderator_named(username), slug, None)
+        grants = site_admin.revoke(site_admin.moderator_named(username), slug, None)
     except DomainError as error:
         raise _refused(error) from None
     click.echo(_grants_line(username, grants))

@@ -10,10 +10,11 @@ from urllib.parse import quote
 
 from flask import Response, current_app, request
 
+from service import origins
 from service.http.public_sites import path_prefix
 from service.http.schemas.common import BODY_MAX, EMAIL_MAX, NAME_MAX, WEBSITE_MAX
 from service.screening import traps
-from service.sites import origins, registry
+from service.sites import registry
 
 FORM_FIELDS = ("name", "email", "website", "body", "my_comments_link")
 FIELD_LABELS = {

@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 
-from service import cursors
+from service import cursors, origins
 from service.comments import views
 from service.extensions import db
 from service.models import Article, Comment, CommentStatus
 from service.privacy import vault
-from service.sites import origins, registry, scope
+from service.sites import registry, scope
 
 
 @dataclass(frozen=True)

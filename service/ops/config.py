@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from service.sites import origins as site_origins
+from service import origins as site_origins
 
 MODERATION_MODES = ("pre", "off", "trusted")
 LOG_FORMATS = ("json", "text")
@@ -166,7 +166,7 @@ def _positive_int(value: str, name: str) -> int:
 
 
 def _origins(value: str) -> tuple[str, ...]:
-    # One rule for an origin, the sites' own included (service/sites/origins.py); "*" opens
+    # One rule for an origin, the sites' own included (service/origins.py); "*" opens
     # CORS to every page (never redirects).
     entries = [entry.strip() for entry in value.split(",") if entry.strip()]
     try:

@@ -44,7 +44,6 @@ from service.extensions import db
 from service.models import Comment, CommentStatus
 from service.ops import database, proxies, telemetry
 from service.privacy import vault
-from service.sites import registry
 
 REQUEST_ID_HEADER = "X-Request-ID"
 READY_RETRY_AFTER = "5"
@@ -137,7 +136,7 @@ def _observe(response: Response) -> Response:
             elapsed=elapsed,
             request_id=rid,
             remote_addr=request.remote_addr,
-            site=site.slug if (site := registry.chosen()) else "",
+            site=telemetry.site_label(),
         ),
     )
     return response

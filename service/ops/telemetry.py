@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app, g, has_app_context
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import func, select
 
 from service.extensions import db
 from service.models import Article, Comment, Moderator, Site
-from service.sites import registry as sites
 
 EXTENSION_KEY = "commentdesk.observability"
 
@@ -92,10 +91,23 @@ def app_metrics() -> Metrics | None:
     return current_app.extensions.get(EXTENSION_KEY)
 
 
+def label_site(slug: str) -> None:
+    """Name the site this request or command is for, on its metrics and log lines (the sites
+    registry calls it when it picks one; ops knows no more of sites than this label)."""
+    g.commentdesk_site_label = slug
+
+
+def site_label() -> str:
+    """The site named by label_site; "" where nothing picked one (a moderator's page), so
+    that no line ever names a site wrongly."""
+    label: str = g.get("commentdesk_site_label", "") if has_app_context() else ""
+    return label
+
+
 def count_submission(verdict: str) -> None:
     """Called by the submission use case after its commit (its site is the current one)."""
     if metrics := app_metrics():
-        metrics.submissions.labels(verdict=verdict, site=sites.current().slug).inc()
+        metrics.submissions.labels(verdict=verdict, site=site_label()).inc()
 
 
 def emit(

@@ -20,11 +20,11 @@ from flask import Flask, current_app, g
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service import origins as site_origins
 from service.errors import SiteNotFound
 from service.extensions import db
 from service.models import DEFAULT_SITE_SLUG, Site
-from service.ops import state_versions
-from service.sites import origins as site_origins
+from service.ops import state_versions, telemetry
 
 VERSION_NAME = "sites"
 
@@ -186,10 +186,4 @@ def current() -> SiteSettings:
 
 def set_current(site: SiteSettings) -> None:
     g.commentdesk_site = site
-
-
-def chosen() -> SiteSettings | None:
-    """The site set for this request or command, None when nothing chose one (a moderator's
-    page): what metrics and log lines are labelled with, so they never name a site wrongly."""
-    site: SiteSettings | None = g.get("commentdesk_site")
-    return site
+    telemetry.label_site(site.slug)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import logging
 
+from service.models import SiteRole
 from tests.conftest import submit
 from tests.ops.test_observability import access_lines, metric_samples, sample
-from tests.two_sites import add_site, submit_on
+from tests.two_sites import add_site, moderator, submit_on
 
 B_ORIGIN = "https://b.example.net"
 FEED = "/api/v1/articles/posts/hello/comments"
@@ -22,15 +23,17 @@ def site_values(samples, name: str) -> set[str]:
     }
 
 
-def test_submissions_decisions_and_requests_are_counted_by_site(app, moderator_headers):
+def test_submissions_decisions_and_requests_are_counted_by_site(app):
     add_site(app, "b", origins=[B_ORIGIN])
+    # An admin: one bulk action across both sites.
+    admin_headers = moderator(app, "ada", admin=True)
     client = app.test_client()
     on_default = submit(client, body="Default.").get_json()["id"]
     on_b = [submit_on(client, B_ORIGIN, body=f"B {n}").get_json()["id"] for n in range(2)]
     decided = client.post(
         "/api/v1/moderation/actions",
         json={"action": "approve", "ids": [on_default, *on_b]},
-        headers=moderator_headers,
+        headers=admin_headers,
     )
     assert decided.status_code == 200
     client.get(FEED, headers={"Origin": B_ORIGIN})
@@ -70,12 +73,14 @@ def test_repeat_reads_answered_in_front_of_flask_carry_their_site(app, caplog):
     assert sample(samples, requests, status="304", site="b") == 1
 
 
-def test_the_access_and_audit_lines_name_the_site(app, moderator_headers, caplog):
+def test_the_access_and_audit_lines_name_the_site(app, caplog):
     add_site(app, "b", origins=[B_ORIGIN])
     client = app.test_client()
     caplog.set_level(logging.INFO, logger="commentdesk")
     on_b = submit_on(client, B_ORIGIN).get_json()["id"]
-    client.post(f"/api/v1/moderation/comments/{on_b}/approve", headers=moderator_headers)
+    # A moderator of site b, who may decide there.
+    b_moderator = moderator(app, "bea", sites={"b": SiteRole.MODERATOR})
+    client.post(f"/api/v1/moderation/comments/{on_b}/approve", headers=b_moderator)
 
     [posted, approved] = access_lines(caplog)
     assert (posted["method"], posted["site"]) == ("POST", "b")

@@ -1,4 +1,4 @@
-"""Sites as admins manage them (service/sites/admin.py): added, changed, reset to the
+"""Sites as admins manage them (service/moderation/site_admin.py): added, changed, reset to the
 environment's, removed, and granted to moderators; every refusal says what to do."""
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from service.models import (
     Site,
     SiteGrant,
 )
-from service.moderation import accounts, decisions
-from service.sites import admin, grants, registry
+from service.moderation import accounts, decisions, site_admin
+from service.sites import grants, registry
 from tests.conftest import VALID, form_token
 
 SECRET = "a-long-random-webhook-secret"
@@ -42,7 +42,7 @@ def mia(app):
 
 
 def add_news(**settings):
-    return admin.add("news", {"name": "The News"} | settings, None)
+    return site_admin.add("news", {"name": "The News"} | settings, None)
 
 
 def test_a_new_site_takes_the_environments_policy_and_only_its_own_whereabouts(app):
@@ -55,14 +55,14 @@ def test_a_new_site_takes_the_environments_policy_and_only_its_own_whereabouts(a
         # The environment's origins are the default site's, never a new one's.
         assert site["applied"]["origins"] == ["https://news.example"]
         assert registry.by_slug("news").origins == ("https://news.example",)
-        default = admin.get("default")
+        default = site_admin.get("default")
         assert default["applied"]["origins"] == ["https://blog.example.com"]
 
 
 def test_every_setting_can_be_set_and_reset_to_the_environments(app):
     with app.app_context():
         add_news()
-        changed = admin.change(
+        changed = site_admin.change(
             "news",
             {
                 "name": "  Daily News ",
@@ -92,9 +92,9 @@ def test_every_setting_can_be_set_and_reset_to_the_environments(app):
         }
         site = registry.by_slug("news")
         assert (site.moderation, site.link_limit, site.webhook_secret) == ("trusted", 0, SECRET)
-        reset = admin.change(
+        reset = site_admin.change(
             "news",
-            dict.fromkeys(set(admin.SETTINGS) - {"name"}),
+            dict.fromkeys(set(site_admin.SETTINGS) - {"name"}),
             None,
         )
         assert reset["applied"]["moderation"] == app.config["MODERATION"]
@@ -106,7 +106,7 @@ def test_every_setting_can_be_set_and_reset_to_the_environments(app):
 def test_the_webhook_secret_is_never_shown(app):
     with app.app_context():
         add_news(webhook_url="https://hooks.example/x", webhook_secret=SECRET)
-        for shown in (admin.get("news"), *admin.list_sites()):
+        for shown in (site_admin.get("news"), *site_admin.list_sites()):
             assert SECRET not in repr(shown)
         events = db.session.scalars(select(ModerationEvent)).all()
         assert SECRET not in repr([event.data for event in events])
@@ -149,7 +149,7 @@ def test_bad_settings_are_refused_with_a_message_that_says_what_to_do(
 ):
     with app.app_context():
         with pytest.raises(FieldError) as refused:
-            admin.add(slug, {"name": "The News"} | settings, None)
+            site_admin.add(slug, {"name": "The News"} | settings, None)
         assert refused.value.field == field
         assert message in refused.value.message
         assert "not an address" not in refused.value.message
@@ -162,7 +162,7 @@ def test_a_slug_is_taken_once(app):
         with pytest.raises(SiteExists, match="already exists"):
             add_news()
         with pytest.raises(SiteExists):
-            admin.add("default", {"name": "Another default"}, None)
+            site_admin.add("default", {"name": "Another default"}, None)
 
 
 def test_an_origin_belongs_to_one_site_but_a_site_takes_one_from_the_environment(app):
@@ -171,18 +171,20 @@ def test_an_origin_belongs_to_one_site_but_a_site_takes_one_from_the_environment
         add_news(origins=["https://blog.example.com"])
         assert registry.for_request(None, "https://blog.example.com/a").slug == "news"
         with pytest.raises(FieldError, match="already belongs to site 'news'"):
-            admin.add("sport", {"name": "Sport", "origins": ["https://blog.example.com/"]}, None)
+            site_admin.add(
+                "sport", {"name": "Sport", "origins": ["https://blog.example.com/"]}, None
+            )
         with pytest.raises(FieldError, match="already belongs to site 'news'"):
-            admin.change("default", {"origins": ["https://blog.example.com"]}, None)
-        admin.change("default", {"origins": ["https://main.example"]}, None)
+            site_admin.change("default", {"origins": ["https://blog.example.com"]}, None)
+        site_admin.change("default", {"origins": ["https://main.example"]}, None)
         with pytest.raises(FieldError, match="already belongs to site 'default'"):
-            admin.change("news", {"origins": ["https://main.example"]}, None)
+            site_admin.change("news", {"origins": ["https://main.example"]}, None)
 
 
 def test_changes_are_audited_by_the_admin_who_made_them(app, mia):
     with app.app_context():
-        admin.add("news", {"name": "The News", "digest_to": ["desk@news.example"]}, mia)
-        admin.change("news", {"link_limit": 3}, mia)
+        site_admin.add("news", {"name": "The News", "digest_to": ["desk@news.example"]}, mia)
+        site_admin.change("news", {"link_limit": 3}, mia)
         events = db.session.scalars(select(ModerationEvent).order_by(ModerationEvent.id)).all()
         assert [(e.action, e.moderator_id, e.actor) for e in events] == [
             ("site_add", mia, "moderator"),
@@ -205,25 +207,25 @@ def test_a_change_reaches_every_worker(make_app):
 def test_nothing_to_change_and_unknown_sites_are_refused(app):
     with app.app_context():
         with pytest.raises(FieldError, match="at least one"):
-            admin.change("default", {}, None)
+            site_admin.change("default", {}, None)
         with pytest.raises(SiteNotFound):
-            admin.change("nowhere", {"name": "x"}, None)
+            site_admin.change("nowhere", {"name": "x"}, None)
         with pytest.raises(FieldError, match="name"):
-            admin.change("default", {"name": None}, None)
+            site_admin.change("default", {"name": None}, None)
 
 
 def test_the_default_site_can_be_renamed_but_never_removed(app):
     with app.app_context():
-        assert admin.change("default", {"name": "City Paper"}, None)["name"] == "City Paper"
+        assert site_admin.change("default", {"name": "City Paper"}, None)["name"] == "City Paper"
         with pytest.raises(NotAllowed, match="default site cannot be removed"):
-            admin.remove("default", delete_comments=True, admin_id=None)
+            site_admin.remove("default", delete_comments=True, admin_id=None)
         assert registry.default().name == "City Paper"
 
 
 def test_an_empty_site_is_removed_without_more_ado(app):
     with app.app_context():
         add_news()
-        assert admin.remove("news", False, None) == {"articles": 0, "comments": 0}
+        assert site_admin.remove("news", False, None) == {"articles": 0, "comments": 0}
         with pytest.raises(SiteNotFound):
             registry.by_slug("news")
 
@@ -239,7 +241,7 @@ def _news_with_everything(app, client):
     with app.app_context():
         add_news(origins=["https://news.example"])
         noor = accounts.create_moderator("noor", "another long password").id
-        admin.grant(noor, "news", "moderator", None)
+        site_admin.grant(noor, "news", "moderator", None)
     on_news = {"Origin": "https://news.example"}
     first = post(client, body="First", headers=on_news)
     assert first.status_code == 201, first.get_json()
@@ -260,7 +262,7 @@ def test_a_site_with_comments_is_removed_only_with_delete_comments(app, client):
     _news_with_everything(app, client)
     with app.app_context():
         with pytest.raises(SiteHasComments, match="--delete-comments") as refused:
-            admin.remove("news", False, None)
+            site_admin.remove("news", False, None)
         assert "2 comment(s) on 1 article(s)" in refused.value.message
         assert registry.by_slug("news")
 
@@ -269,7 +271,7 @@ def test_removing_a_site_with_its_comments_leaves_the_other_sites_whole(app, cli
     noor = _news_with_everything(app, client)
     with app.app_context():
         news = registry.by_slug("news").id
-        assert admin.remove("news", True, None) == {"articles": 1, "comments": 2}
+        assert site_admin.remove("news", True, None) == {"articles": 1, "comments": 2}
         for model in (Article, PolicyRule, Ban, SiteGrant):
             assert db.session.scalar(select(func.count()).where(model.site_id == news)) == 0
         left = db.session.execute(select(Comment.body, Article.key).join(Comment.article)).all()
@@ -285,16 +287,16 @@ def test_admins_grant_and_revoke_moderators_their_sites(app, mia):
     with app.app_context():
         add_news()
         noor = accounts.create_moderator("noor", "another long password").id
-        assert admin.grants_of(noor) == [
+        assert site_admin.grants_of(noor) == [
             {"site": "default", "name": "Default site", "role": "moderator"}
         ]
-        admin.grant(noor, "news", "site_admin", mia)
-        assert [(g["site"], g["role"]) for g in admin.grants_of(noor)] == [
+        site_admin.grant(noor, "news", "site_admin", mia)
+        assert [(g["site"], g["role"]) for g in site_admin.grants_of(noor)] == [
             ("default", "moderator"),
             ("news", "site_admin"),
         ]
-        admin.grant(noor, "news", "moderator", mia)
-        assert admin.revoke(noor, "default", mia) == [
+        site_admin.grant(noor, "news", "moderator", mia)
+        assert site_admin.revoke(noor, "default", mia) == [
             {"site": "news", "name": "The News", "role": "moderator"}
         ]
         assert grants.site_ids(db.session.get(Moderator, noor)) == {registry.by_slug("news").id}
@@ -311,19 +313,23 @@ def test_admins_grant_and_revoke_moderators_their_sites(app, mia):
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda noor, mia: admin.grant(noor, "news", "owner", None), FieldError, "site_admin"),
+        (lambda noor, mia: site_admin.grant(noor, "news", "owner", None), FieldError, "site_admin"),
         (
-            lambda noor, mia: admin.grant(noor, "nowhere", "moderator", None),
+            lambda noor, mia: site_admin.grant(noor, "nowhere", "moderator", None),
             SiteNotFound,
             "no site",
         ),
-        (lambda noor, mia: admin.grant(9999, "news", "moderator", None), ModeratorNotFound, "9999"),
         (
-            lambda noor, mia: admin.grant(mia, "news", "moderator", None),
+            lambda noor, mia: site_admin.grant(9999, "news", "moderator", None),
+            ModeratorNotFound,
+            "9999",
+        ),
+        (
+            lambda noor, mia: site_admin.grant(mia, "news", "moderator", None),
             DomainError,
             "manages every site",
         ),
-        (lambda noor, mia: admin.revoke(noor, "news", None), FieldError, "no grant"),
+        (lambda noor, mia: site_admin.revoke(noor, "news", None), FieldError, "no grant"),
     ],
 )
 def test_grants_that_cannot_be_are_refused_clearly(app, mia, call, error, message):
@@ -332,4 +338,4 @@ def test_grants_that_cannot_be_are_refused_clearly(app, mia, call, error, messag
         noor = accounts.create_moderator("noor", "another long password").id
         with pytest.raises(error, match=message):
             call(noor, mia)
-        assert len(admin.grants_of(noor)) == 1
+        assert len(site_admin.grants_of(noor)) == 1

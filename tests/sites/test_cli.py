@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.moderation import accounts
-from service.sites import admin, registry
+from service.moderation import accounts, site_admin
+from service.sites import registry
 from tests.conftest import VALID, form_token, run_cli
 
 SECRET = "a-long-random-webhook-secret"
@@ -140,4 +140,6 @@ def test_grant_and_revoke_a_moderators_sites(app):
     assert again.exit_code == 1
     assert "noor has no grant on site 'default'" in again.output
     with app.app_context():
-        assert [g["site"] for g in admin.grants_of(admin.moderator_named("noor"))] == ["news"]
+        assert [g["site"] for g in site_admin.grants_of(site_admin.moderator_named("noor"))] == [
+            "news"
+        ]

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import ModerationEvent
-from service.moderation import accounts
-from service.sites import admin, registry
+from service.moderation import accounts, site_admin
+from service.sites import registry
 from tests.conftest import VALID, form_token
 from tests.http.web.helpers import (
     NOOR_PASSWORD,
@@ -160,7 +160,7 @@ def test_an_admin_grants_and_revokes_sites_on_the_moderators_page(app, client, p
     revoked = admin_post(client, f"/moderation/sites/moderators/{noor}/default/revoke")
     assert flashes(revoked) == [("flash-info", "Revoked site default.")]
     with app.app_context():
-        assert [g["site"] for g in admin.grants_of(noor)] == ["news"]
+        assert [g["site"] for g in site_admin.grants_of(noor)] == ["news"]
     again = admin_post(client, f"/moderation/sites/moderators/{noor}/default/revoke")
     assert flashes(again) == [("flash-error", "noor has no grant on site 'default'.")]
     bad = admin_post(client, f"/moderation/sites/moderators/{noor}/grant", site="news", role="x")
@@ -183,7 +183,7 @@ PAGES = [
 @pytest.mark.parametrize(("method", "path"), PAGES)
 def test_to_a_moderator_the_sites_pages_do_not_exist(app, client, people, method, path):
     with app.app_context():
-        admin.add("news", {"name": "The News"}, None)
+        site_admin.add("news", {"name": "The News"}, None)
     sign_in(client, "noor", NOOR_PASSWORD)
     before = snapshot(app)
     path = path.format(noor=people["noor"])

@@ -21,7 +21,7 @@ from service.http.schemas.sites import (
     SiteListSchema,
     SiteSchema,
 )
-from service.sites import admin
+from service.moderation import site_admin
 
 blp = Blueprint(
     "sites_api",
@@ -52,7 +52,7 @@ class Sites(MethodView):
         """Every site with its own settings and the ones that apply (the environment's
         where it sets none)."""
         _admin_id()
-        return {"sites": admin.list_sites()}
+        return {"sites": site_admin.list_sites()}
 
     @blp.arguments(NewSiteSchema)
     @blp.response(201, SiteSchema)
@@ -61,7 +61,7 @@ class Sites(MethodView):
         """Add a site; a setting left out is the environment's."""
         admin_id = _admin_id()
         slug = args.pop("slug")
-        return admin.add(slug, args, admin_id)
+        return site_admin.add(slug, args, admin_id)
 
 
 @blp.route("/sites/<slug>")
@@ -71,14 +71,14 @@ class OneSite(MethodView):
     def get(self, slug: str) -> Any:
         """One site."""
         _admin_id()
-        return admin.get(slug)
+        return site_admin.get(slug)
 
     @blp.arguments(SiteChangesSchema)
     @blp.response(200, SiteSchema)
     @blp.doc(**SECURITY)
     def patch(self, changes: dict[str, Any], slug: str) -> Any:
         """Change some settings; null sets one back to the environment's. The slug stays."""
-        return admin.change(slug, changes, _admin_id())
+        return site_admin.change(slug, changes, _admin_id())
 
     @blp.arguments(RemoveSiteArgsSchema, location="query")
     @blp.response(200, RemovedSiteSchema)
@@ -86,7 +86,7 @@ class OneSite(MethodView):
     def delete(self, args: dict[str, Any], slug: str) -> Any:
         """Remove a site (never the default one). A site with articles needs
         `?delete_comments=true`, which deletes its comments, articles, rules and bans."""
-        return admin.remove(slug, args["delete_comments"], _admin_id())
+        return site_admin.remove(slug, args["delete_comments"], _admin_id())
 
 
 @blp.route("/moderators/<int:moderator_id>/sites")
@@ -95,7 +95,7 @@ class OneSite(MethodView):
 def grants(moderator_id: int) -> Any:
     """The sites a moderator works on, with their role on each (admins work on all)."""
     _admin_id()
-    return {"grants": admin.grants_of(moderator_id)}
+    return {"grants": site_admin.grants_of(moderator_id)}
 
 
 @blp.route("/moderators/<int:moderator_id>/sites/<slug>")
@@ -106,10 +106,10 @@ class Grant(MethodView):
     def put(self, args: dict[str, Any], moderator_id: int, slug: str) -> Any:
         """Grant a moderator a site, as moderator or site_admin (or change their role)."""
         admin_id = _admin_id()
-        return {"grants": admin.grant(moderator_id, slug, args["role"], admin_id)}
+        return {"grants": site_admin.grant(moderator_id, slug, args["role"], admin_id)}
 
     @blp.response(200, GrantListSchema)
     @blp.doc(**SECURITY)
     def delete(self, moderator_id: int, slug: str) -> Any:
         """Take a site away from a moderator."""
-        return {"grants": admin.revoke(moderator_id, slug, _admin_id())}
+        return {"grants": site_admin.revoke(moderator_id, slug, _admin_id())}

@@ -1,6 +1,6 @@
 """Sites and moderators' grants, as admins manage them: the shapes sent and shown. The rules
 a value must follow (a slug's letters, an origin's form, ranges) are the use case's
-(service/sites/admin.py), so the API, the web page and `flask sites` refuse alike; these
+(service/moderation/site_admin.py), so the API, the web page and `flask sites` refuse alike; these
 schemas check only types."""
 
 from __future__ import annotations

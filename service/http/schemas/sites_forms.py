@@ -1,7 +1,7 @@
 """What the admins' sites page and the moderators' grants send (service/http/web/sites.py).
 A site's form carries every setting: one left blank is the environment's, lists are one entry
 a line; the secret is never shown, so a blank one is kept unless "remove" is ticked. The
-settings' rules are the use case's (service/sites/admin.py), as for the API."""
+settings' rules are the use case's (service/moderation/site_admin.py), as for the API."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, post_load, validate
 from service.http.schemas.common import printable, printable_text
 from service.http.schemas.sites import NewGrantSchema
 from service.models import SiteRole
-from service.sites import admin
+from service.moderation import site_admin
 
 _TEXT: list[Callable[[Any], Any]] = [validate.Length(max=100_000), printable]
 # One entry a line.
@@ -49,7 +49,7 @@ class SiteSettingsForm(Schema):
     @post_load
     def as_settings(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
         """The form's fields as the use case's settings (every one, blank ones as None)."""
-        settings = {name: data.get(name) for name in admin.SETTINGS}
+        settings = {name: data.get(name) for name in site_admin.SETTINGS}
         settings["origins"] = _lines(data["origins"])
         settings["digest_to"] = _lines(data["digest_to"])
         if data["remove_webhook_secret"]:

@@ -15,8 +15,7 @@ from service.http.schemas.people_forms import (
 )
 from service.http.web import refuse_nul_characters
 from service.http.web.forms import back, form_input, map_refusals, returns_to
-from service.moderation import accounts
-from service.sites import admin as site_admin
+from service.moderation import accounts, site_admin
 
 blp = Blueprint("admin", __name__, url_prefix="/moderation/admin")
 blp.before_request(refuse_nul_characters)

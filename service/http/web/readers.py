@@ -10,6 +10,7 @@ from urllib.parse import quote, urlsplit
 from flask import Blueprint, Response, current_app, request
 from werkzeug.http import quote_etag
 
+from service import origins
 from service.comments import articles
 from service.comments.rendering import LINK_REL
 from service.feed import atom, thread
@@ -19,7 +20,7 @@ from service.http.public_sites import SITE_SEGMENT, path_prefix, pick
 from service.http.schemas.forms import SnippetArgsSchema
 from service.http.web.forms import query_input
 from service.models import utcnow
-from service.sites import origins, registry
+from service.sites import registry
 
 blp = Blueprint("readers", __name__)
 # The site is picked like the API's: by the path's /sites/<site>, else the Origin or Referer.

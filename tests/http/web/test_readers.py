@@ -13,9 +13,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from service import origins
 from service.extensions import db
 from service.models import Comment
-from service.sites import origins
 from tests.conftest import VALID, approve, submit
 
 SITE = "https://blog.example.com"

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from service import audit
+from service import origins as site_origins
 from service.audit import AuditAction, AuditActor
 from service.comments import articles
 from service.errors import (
@@ -44,7 +45,6 @@ from service.models import (
 from service.ops.database import write_transaction
 from service.screening import rules
 from service.sites import grants, registry
-from service.sites import origins as site_origins
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 NAME_MAX = 120
