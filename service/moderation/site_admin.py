@@ -42,6 +42,8 @@ from service.models import (
     SiteGrant,
     SiteRole,
 )
+from service.notifications import notifier
+from service.ops.config import ConfigError
 from service.ops.database import write_transaction
 from service.screening import rules
 from service.sites import grants, registry
@@ -270,7 +272,7 @@ def _apply(session: Session, site: Site, changes: Mapping[str, Any]) -> dict[str
     changed = {name: value for name, value in checked.items() if getattr(site, name) != value}
     for name, value in changed.items():
         setattr(site, name, value)
-    _check_webhook(site)
+    _check_receivers(site)
     return {
         name: (("set" if value else "reset") if name in _UNRECORDED else _plain(value))
         for name, value in changed.items()
@@ -296,17 +298,13 @@ def _check_unclaimed(session: Session, site: Site, wanted: list[str] | None) -> 
             )
 
 
-def _check_webhook(site: Site) -> None:
-    config = current_app.config
-    applied = registry.resolve(site, config)
-    signed = (config["NOTIFY_WEBHOOK_FORMAT"] or "json").strip().lower() == "json"
-    if applied.webhook_url and signed and not applied.webhook_secret:
-        raise FieldError(
-            "webhook_secret",
-            "A webhook needs a secret: the receiver checks each request's "
-            "X-Commentdesk-Signature with it. Set a long random string "
-            "(python -c 'import secrets; print(secrets.token_urlsafe(32))').",
-        )
+def _check_receivers(site: Site) -> None:
+    """The site's webhook and digest recipients must be sendable: the notifications' own
+    check (a webhook needs its secret, recipients need SMTP), as `flask notify` applies it."""
+    try:
+        notifier().settings.for_site(registry.resolve(site, current_app.config))
+    except ConfigError as error:
+        raise FieldError(error.setting or "webhook_url", str(error)) from None
 
 
 def _record(

@@ -108,11 +108,13 @@ class NotifySettings:
             raise ConfigError(
                 f"{names.webhook_secret} is not set. The receiver checks each webhook's "
                 "X-Commentdesk-Signature with it; set it to a long random string "
-                "(python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+                "(python -c 'import secrets; print(secrets.token_urlsafe(32))').",
+                setting="webhook_secret",
             )
         if self.email_to and not self.smtp_host:
             raise ConfigError(
-                f"{names.email_to} is set but SMTP_HOST is not: set both, or neither."
+                f"{names.email_to} is set but SMTP_HOST is not: set both, or neither.",
+                setting="digest_to",
             )
         if self.smtp_host and "@" not in self.email_from:
             raise ConfigError(
@@ -122,7 +124,8 @@ class NotifySettings:
         for address in self.email_to:
             if "@" not in address:
                 raise ConfigError(
-                    f"{names.email_to}: each must be an email address, not {address!r}."
+                    f"{names.email_to}: each must be an email address, not {address!r}.",
+                    setting="digest_to",
                 )
         if min(self.retries, self.smtp_port, self.pending_alert_minutes) < 0:
             raise ConfigError("NOTIFY_RETRIES, SMTP_PORT and PENDING_ALERT_MINUTES must be >= 0.")

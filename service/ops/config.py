@@ -15,7 +15,12 @@ LOG_FORMATS = ("json", "text")
 
 
 class ConfigError(RuntimeError):
-    """A setting is missing or malformed; the message tells the operator what to do."""
+    """A setting is missing or malformed; the message tells the operator what to do.
+    `setting` names the site field at fault, where a site's settings were checked."""
+
+    def __init__(self, message: str, setting: str | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
 
 
 class Defaults:

@@ -59,6 +59,16 @@ def test_a_new_site_takes_the_environments_policy_and_only_its_own_whereabouts(a
         assert default["applied"]["origins"] == ["https://blog.example.com"]
 
 
+def test_digest_recipients_without_a_mail_server_are_refused(make_app):
+    app = make_app()  # no SMTP_HOST
+    with app.app_context():
+        add_news()
+        with pytest.raises(FieldError, match="SMTP_HOST is not") as refused:
+            site_admin.change("news", {"digest_to": ["desk@news.example"]}, None)
+        assert refused.value.field == "digest_to"
+        assert site_admin.get("news")["applied"]["digest_to"] == []
+
+
 def test_every_setting_can_be_set_and_reset_to_the_environments(app):
     with app.app_context():
         add_news()
@@ -136,7 +146,12 @@ def test_the_webhook_secret_is_never_shown(app):
         ("news", {"link_limit": True}, "link_limit", "whole number"),
         ("news", {"close_after_days": -3}, "close_after_days", "0 to"),
         ("news", {"retention_days": 10**9}, "retention_days", "0 to 36500"),
-        ("news", {"webhook_url": "https://hooks.example"}, "webhook_secret", "needs a secret"),
+        (
+            "news",
+            {"webhook_url": "https://hooks.example"},
+            "webhook_secret",
+            "secret of site 'news' is not set",
+        ),
         ("news", {"webhook_url": "hooks"}, "webhook_url", "http:// or https://"),
         ("news", {"webhook_secret": "short"}, "webhook_secret", "16 to 255"),
         ("news", {"digest_to": ["not an address"]}, "digest_to", "not a valid address"),

@@ -106,7 +106,7 @@ def test_an_admin_edits_a_site_and_blank_settings_go_back_to_the_environments(ap
         ({"link_limit": "9" * 400}, "link_limit must be a whole number from 0 to 100"),
         ({"retention_days": "-1"}, "retention_days must be a whole number from 0"),
         ({"moderation": "sometimes"}, "moderation must be one of pre, off, trusted"),
-        ({"webhook_url": "https://h.example"}, "A webhook needs a secret"),
+        ({"webhook_url": "https://h.example"}, "The webhook secret of site"),
         ({"digest_to": "not an address"}, "A recipient is not a valid address"),
     ],
 )
