@@ -253,6 +253,7 @@ def _delete_contents(session: Session, site_id: int) -> None:
     session.execute(delete(Article).where(Article.site_id == site_id))
     session.execute(delete(PolicyRule).where(PolicyRule.site_id == site_id))
     session.execute(delete(SiteGrant).where(SiteGrant.site_id == site_id))
+    grants.forget()
     # Through the ORM: a ban written tells every worker's ban checks (screening/ban_checks).
     for ban in session.scalars(select(Ban).where(Ban.site_id == site_id)):
         session.delete(ban)
@@ -498,6 +499,7 @@ def revoke(moderator_id: int, slug: str, admin_id: int | None) -> list[dict[str,
         if existing is None:
             raise FieldError("site", f"{moderator.username} has no grant on site {slug!r}.")
         session.delete(existing)
+        grants.forget()
         _record_grant(session, AuditAction.SITE_REVOKE, admin_id, site.slug, moderator, None)
     return grants_of(moderator_id)
 

@@ -19,6 +19,7 @@ from service.ops.database import write_transaction
 from service.screening import rules
 from service.sites import registry
 from tests.conftest import VALID, form_token
+from tests.two_sites import moderator
 
 DEFAULT_PAGE = "https://blog.example.com"  # the environment's ALLOWED_ORIGINS
 SPORT_PAGE = "https://sport.example.com"
@@ -62,6 +63,12 @@ def two_sites(make_app: Callable[..., Flask]) -> Flask:
     return app
 
 
+@pytest.fixture
+def admin_headers(two_sites: Flask) -> dict[str, str]:
+    """An admin's token: these tests decide comments on both sites."""
+    return moderator(two_sites, "ada", admin=True)
+
+
 def set_sport(app: Flask, **settings: Any) -> None:
     with app.app_context(), write_transaction() as session:
         session.execute(update(Site).where(Site.slug == "sport").values(**settings))
@@ -83,7 +90,7 @@ def test_a_sites_moderation_mode_applies_to_its_articles_only(two_sites, mode, s
     assert on_sport["id"] != on_default["id"]
 
 
-def test_trust_is_earned_on_the_site_itself(two_sites, moderator_headers):
+def test_trust_is_earned_on_the_site_itself(two_sites, admin_headers):
     set_sport(two_sites, moderation=ModerationMode.TRUSTED)
     client = two_sites.test_client()
     # Approved on the default site (which runs MODERATION=off)...
@@ -93,7 +100,7 @@ def test_trust_is_earned_on_the_site_itself(two_sites, moderator_headers):
     first = post(client, SPORT_PAGE, body="First on sport")
     assert first["status"] == "pending"
     approve = client.post(
-        f"/api/v1/moderation/comments/{first['id']}/approve", headers=moderator_headers
+        f"/api/v1/moderation/comments/{first['id']}/approve", headers=admin_headers
     )
     assert approve.status_code == 200, approve.get_json()
 
@@ -101,21 +108,19 @@ def test_trust_is_earned_on_the_site_itself(two_sites, moderator_headers):
     assert again["status"] == "approved"
 
 
-def test_spam_on_one_site_counts_against_the_commenter_on_another(two_sites, moderator_headers):
+def test_spam_on_one_site_counts_against_the_commenter_on_another(two_sites, admin_headers):
     set_sport(two_sites, moderation=ModerationMode.TRUSTED)
     client = two_sites.test_client()
     sport = post(client, SPORT_PAGE, body="First on sport")
-    client.post(f"/api/v1/moderation/comments/{sport['id']}/approve", headers=moderator_headers)
+    client.post(f"/api/v1/moderation/comments/{sport['id']}/approve", headers=admin_headers)
     spam = post(client, DEFAULT_PAGE, body="Cheap pills")
-    marked = client.post(
-        f"/api/v1/moderation/comments/{spam['id']}/spam", headers=moderator_headers
-    )
+    marked = client.post(f"/api/v1/moderation/comments/{spam['id']}/spam", headers=admin_headers)
     assert marked.status_code == 200, marked.get_json()
 
     assert post(client, SPORT_PAGE, body="Again on sport")["status"] == "pending"
 
 
-def test_each_sites_word_lists_apply_to_its_own_comments_only(two_sites, moderator_headers):
+def test_each_sites_word_lists_apply_to_its_own_comments_only(two_sites, admin_headers):
     save_lists(two_sites, "sport", hold_word=["derby"], deny_domain=["odds.example"])
     save_lists(two_sites, "default", deny_word=["referee"])
     client = two_sites.test_client()
@@ -124,9 +129,7 @@ def test_each_sites_word_lists_apply_to_its_own_comments_only(two_sites, moderat
         # A new address each time: one site's spam verdict would count on the other.
         email = f"reader{len(seen)}@example.org"
         seen.append(
-            comment_seen(
-                client, moderator_headers, post(client, page, body=body, email=email)["id"]
-            )
+            comment_seen(client, admin_headers, post(client, page, body=body, email=email)["id"])
         )
         return seen[-1]["status"], reasons(seen[-1])
 
@@ -147,14 +150,14 @@ def comment_seen(client: FlaskClient, headers: dict[str, str], comment_id: int) 
     return comment
 
 
-def test_the_environments_lists_apply_on_every_site(two_sites, moderator_headers):
+def test_the_environments_lists_apply_on_every_site(two_sites, admin_headers):
     save_lists(two_sites, "sport", hold_word=["derby"])
     client = two_sites.test_client()
 
     for page in (SPORT_PAGE, DEFAULT_PAGE):
         held = post(client, page, body="Buy viagra", email=f"v@{page[8:]}")
         assert held["status"] == "pending", page
-        assert "hold_word" in reasons(comment_seen(client, moderator_headers, held["id"]))
+        assert "hold_word" in reasons(comment_seen(client, admin_headers, held["id"]))
 
 
 def test_a_sites_link_limit_applies_to_its_articles_only(two_sites):

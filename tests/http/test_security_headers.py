@@ -50,6 +50,8 @@ def private_get_paths(app: Flask, site: Site) -> list[str]:
         "email_hash": site.commenter,
         "token": site.link.rsplit("/", 1)[1],
         "article": "posts/hello",
+        "slug": "default",
+        "moderator_id": 1,
     }
     paths = []
     with app.test_request_context():

@@ -22,6 +22,7 @@ from service.models import Article, Comment, CommentStatus
 from service.moderation import accounts
 from service.ops.database import write_transaction
 from service.privacy import vault
+from service.sites import registry
 from tests.conftest import base_config, dispose
 
 pytestmark = pytest.mark.slow
@@ -64,6 +65,7 @@ def _fill(app: Flask) -> None:
             "reasons": [],
         }
 
+    default_site = registry.default().id
     with write_transaction() as session:
         connection = session.connection()
         # Room for the whole of the indexes while they grow: halves the time of the fill.
@@ -71,7 +73,12 @@ def _fill(app: Flask) -> None:
         connection.execute(
             insert(Article.__table__),
             [
-                {"key": f"news/story-{n}", "approved_count": 0, "feed_version": 0}
+                {
+                    "site_id": default_site,
+                    "key": f"news/story-{n}",
+                    "approved_count": 0,
+                    "feed_version": 0,
+                }
                 for n in range(ARTICLES)
             ],
         )
