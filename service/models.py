@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    insert,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -162,15 +163,19 @@ class Site(Model):
     digest_to: Mapped[list[str] | None] = mapped_column(JSON)
 
 
-@event.listens_for(Site.__table__, "after_create")
-def _create_default_site(table: Any, connection: Any, **_: Any) -> None:
-    # A schema built without migrations (create_all) gets the default site the migration
-    # makes, so that every article has a site to belong to.
+def insert_default_site(connection: Any) -> None:
+    """The default site's row, for a schema built without migrations (create_all; the
+    migration makes it in a real database), so that every article has a site to belong to."""
     connection.execute(
-        table.insert().values(
+        insert(Site).values(
             slug=DEFAULT_SITE_SLUG, name="Default site", origins=[], created_at=utcnow()
         )
     )
+
+
+@event.listens_for(Site.__table__, "after_create")
+def _create_default_site(_table: Any, connection: Any, **_: Any) -> None:
+    insert_default_site(connection)
 
 
 class SiteRole(enum.StrEnum):

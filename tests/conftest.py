@@ -23,10 +23,9 @@ from sqlalchemy import create_engine, make_url, text
 
 from service import create_app
 from service.extensions import db
+from service.models import insert_default_site
 from service.moderation import accounts
-from service.ops.database import write_transaction
 from service.screening import traps
-from service.sites import registry
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 _postgres_schema_ready = False
@@ -154,9 +153,8 @@ def _fresh_schema(database_url: str) -> None:
         tables = ", ".join(table.name for table in db.metadata.sorted_tables)
         with db.engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        # TRUNCATE emptied the default site's row too, which create_all made (models.py).
-        with write_transaction() as session:
-            registry.ensure_default(session)
+            # TRUNCATE emptied the default site's row too, which create_all made.
+            insert_default_site(connection)
 
 
 @pytest.fixture

@@ -113,7 +113,7 @@ def _ban_site(
             raise FieldError("site", "Name one site or every site, not both.")
         return None
     if site is not None:
-        return grants.visible_site(sites, site)
+        return scope.named(sites, site).id
     if target.comment_id is not None:
         return _comment_in(session, target.comment_id, sites)[1]
     default = registry.default().id
@@ -377,9 +377,7 @@ def bans_page(
     if sites is not None:
         stmt = stmt.where(or_(Ban.site_id.in_(sites), Ban.site_id.is_(None)))
     if site is not None:
-        stmt = stmt.where(
-            or_(Ban.site_id == grants.visible_site(sites, site), Ban.site_id.is_(None))
-        )
+        stmt = stmt.where(or_(Ban.site_id == scope.named(sites, site).id, Ban.site_id.is_(None)))
     if state == "active":
         stmt = stmt.where(ban_checks.active(now))
     if q and (needle := q.strip().lower()):

@@ -27,7 +27,7 @@ from service.models import (
 from service.moderation import bans
 from service.ops.database import write_transaction
 from service.privacy import vault
-from service.sites import grants, registry, scope
+from service.sites import registry, scope
 
 HISTORY_LIMIT = 200
 _UNKNOWN = "There is no commenter with that hash (no comments)."
@@ -136,7 +136,7 @@ def add_note(
         raise FieldError("body", f"Keep a note to {NOTE_MAX} characters or fewer.")
     sites = scope.of(moderator)
     if site is not None:
-        sites = frozenset({grants.visible_site(sites, site)})
+        sites = frozenset({scope.named(sites, site).id})
     site_id = _latest_site(email_hash, sites)
     moderator_id = moderator.id
     with write_transaction() as session:

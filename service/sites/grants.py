@@ -10,11 +10,8 @@ from flask import g
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.errors import SiteNotFound
 from service.extensions import db
 from service.models import Moderator, SiteGrant, SiteRole
-from service.sites import registry
-from service.sites.registry import SiteSettings
 
 
 def _roles(moderator: Moderator) -> dict[int, SiteRole]:
@@ -43,30 +40,11 @@ def site_ids(moderator: Moderator, role: SiteRole | None = None) -> frozenset[in
     return frozenset(site for site, held in roles.items() if role is None or held == role)
 
 
-def visible_sites(moderator: Moderator) -> list[SiteSettings]:
-    """The sites the moderator may see, for menus (every site for an admin)."""
-    sites = site_ids(moderator)
-    return [site for site in registry.all_sites() if sites is None or site.id in sites]
-
-
-def visible_site(sites: frozenset[int] | None, slug: str) -> int:
-    """The id of the site `slug` if it is one of `sites` (site_ids: None is every site);
-    SiteNotFound for any other, as for one that does not exist."""
-    site = registry.by_slug(slug)
-    if sites is not None and site.id not in sites:
-        raise SiteNotFound(f"There is no site {slug!r}.")
-    return site.id
-
-
 def role_on(moderator: Moderator, site_id: int) -> SiteRole | None:
     """The moderator's role on the site: SITE_ADMIN for admins, None without a grant."""
     if moderator.is_admin:
         return SiteRole.SITE_ADMIN
     return _roles(moderator).get(site_id)
-
-
-def may_see(moderator: Moderator, site_id: int) -> bool:
-    return role_on(moderator, site_id) is not None
 
 
 def grant(session: Session, moderator_id: int, site_id: int, role: SiteRole) -> None:

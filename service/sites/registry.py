@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from service import origins as site_origins
@@ -161,20 +162,22 @@ def loaded_in(app: Flask) -> Sites | None:
     return None if copy is None else copy.last_loaded()
 
 
+def some_site_has_origins(app: Flask) -> bool:
+    """Whether any site's pages may call the API (for the start-up warning): the
+    environment's ALLOWED_ORIGINS, or a site given its own."""
+    if app.config["ALLOWED_ORIGINS"]:
+        return True
+    try:
+        with app.app_context():
+            return any(db.session.scalars(select(Site.origins)))
+    except SQLAlchemyError:
+        # No schema yet (before the first `flask db upgrade`): no site has origins either.
+        return False
+
+
 def changed(session: Session) -> None:
     """Call in the transaction that adds, edits or removes a site."""
     state_versions.bump(session, _copy())
-
-
-def ensure_default(session: Session) -> Site:
-    """The default site's row, created if the schema was built without migrations (the
-    migration creates it for every real database)."""
-    site = session.scalars(select(Site).where(Site.slug == DEFAULT_SITE_SLUG)).one_or_none()
-    if site is None:
-        site = Site(slug=DEFAULT_SITE_SLUG, name="Default site", origins=[])
-        session.add(site)
-        session.flush()
-    return site
 
 
 def current() -> SiteSettings:

@@ -43,7 +43,7 @@ def within(sites: Sites, site_column: Any) -> ColumnElement[bool]:
     return true() if sites is None else site_column.in_(sites)
 
 
-def _named(sites: Sites, slug: str) -> registry.SiteSettings:
+def named(sites: Sites, slug: str) -> registry.SiteSettings:
     site = registry.by_slug(slug)
     # A site the moderator may not see is refused as one that does not exist.
     if not sees(sites, site.id):
@@ -55,7 +55,7 @@ def listing(moderator_id: int | None, slug: str | None) -> Sites:
     """The sites a listing (the queue, its counts, waves, articles) covers: the one `slug`
     names, or all the moderator's; SiteNotFound for a site they may not see."""
     sites = visible(moderator_id)
-    return sites if slug is None else frozenset({_named(sites, slug).id})
+    return sites if slug is None else frozenset({named(sites, slug).id})
 
 
 def article_site(moderator_id: int | None, slug: str | None) -> registry.SiteSettings:
@@ -73,7 +73,7 @@ def implied_site(moderator_id: int | None, slug: str | None) -> registry.SiteSet
     several sites, the default one not among them)."""
     sites = visible(moderator_id)
     if slug is not None:
-        return _named(sites, slug)
+        return named(sites, slug)
     site = registry.current()
     if sees(sites, site.id):
         return site

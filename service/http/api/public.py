@@ -9,14 +9,12 @@ from typing import Any
 from flask import Flask, Response, current_app, redirect, request
 from flask.views import MethodView
 from flask_cors.core import set_cors_headers
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.http import quote_etag
 
 from service.comments import submissions, views
 from service.errors import DomainError, FieldError
-from service.extensions import client_key, db, limiter
+from service.extensions import client_key, limiter
 from service.feed import caches, thread
 from service.feed.repeat_reads import RepeatFeedReads, page_key
 from service.http import form_pages, public_sites
@@ -40,7 +38,6 @@ from service.http.schemas.public import (
     SubmittedCommentSchema,
     WithdrawnSchema,
 )
-from service.models import Site
 from service.privacy import vault
 from service.screening import traps
 from service.sites import registry
@@ -61,7 +58,7 @@ def init_app(app: Flask) -> None:
     """CORS for each site's origins, the rendered-feed cache, and the repeat-read fast path
     in front of the app (install it before any proxy middleware, which must see requests
     first)."""
-    if not (app.testing or app.config["ZERO_CONFIG"]) and not _some_site_has_origins(app):
+    if not (app.testing or app.config["ZERO_CONFIG"]) and not registry.some_site_has_origins(app):
         cors_log.warning(
             "No site has origins (ALLOWED_ORIGINS is not set, and no site was given any): no "
             "site's pages can call the comment API from a browser (the widget will not load) "
@@ -73,17 +70,6 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = RepeatFeedReads(  # type: ignore[method-assign]
         app, app.wsgi_app, pages=pages, cors=public_sites.cors_options
     )
-
-
-def _some_site_has_origins(app: Flask) -> bool:
-    if app.config["ALLOWED_ORIGINS"]:
-        return True
-    try:
-        with app.app_context():
-            return any(db.session.scalars(select(Site.origins)))
-    except SQLAlchemyError:
-        # No schema yet (before the first `flask db upgrade`): no site has origins either.
-        return False
 
 
 blp.url_value_preprocessor(public_sites.pick)

@@ -22,7 +22,7 @@ from service.http.schemas.people_forms import (
 from service.http.web import refuse_nul_characters
 from service.http.web.forms import back, form_input, map_refusals, query_input, returns_to
 from service.moderation import bans, commenters, shared_clients
-from service.sites import grants
+from service.sites import scope
 
 blp = Blueprint("people", __name__, url_prefix="/moderation")
 blp.before_request(refuse_nul_characters)
@@ -112,7 +112,7 @@ def list_bans() -> str:
         state=args["state"],
         q=args["q"],
         site=args["site"],
-        sites=grants.visible_sites(current_user),
+        sites=scope.sites_of(current_user.id),
         every_site=EVERY_SITE_CHOICE,
         durations=DURATIONS,
     )
