@@ -137,7 +137,7 @@ def _view(site: Site, article_count: int, comment_count: int) -> dict[str, Any]:
         "from_environment": [
             name
             for name in SETTINGS
-            if own[name] in (None, [], "") and shown[name] not in (None, (), "")
+            if registry.is_unset(own[name]) and shown[name] not in (None, (), "")
         ],
         "articles": article_count,
         "comments": comment_count,

@@ -52,6 +52,11 @@ class SiteSettings:
         return self.slug == DEFAULT_SITE_SLUG
 
 
+def is_unset(value: Any) -> bool:
+    """Whether a site's setting is left to the environment (None, or an empty list or text)."""
+    return value is None or value == [] or value == ""
+
+
 def resolve(site: Site, config: Mapping[str, Any]) -> SiteSettings:
     """The site's settings as they apply (see the module's docstring for which fall back)."""
 
@@ -59,7 +64,7 @@ def resolve(site: Site, config: Mapping[str, Any]) -> SiteSettings:
         return config[setting] if value is None else value
 
     def own_or_default_sites(value: Any, setting: str, empty: Any) -> Any:
-        if value not in (None, [], ""):
+        if not is_unset(value):
             return value
         return config[setting] if site.slug == DEFAULT_SITE_SLUG else empty
 
