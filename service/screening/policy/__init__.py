@@ -169,7 +169,7 @@ def word_lists(candidate: Candidate, rules: Rules) -> list[Finding]:
 def denied_domains(candidate: Candidate, rules: Rules) -> list[Finding]:
     if not rules.deny_domains:
         return []
-    urls = text.links(candidate.body) + ([candidate.website] if candidate.website else [])
+    urls = [*text.links(candidate.body), *([candidate.website] if candidate.website else [])]
     hosts = {text.host(url) for url in urls}
     mentioned = text.mentioned_domains(candidate.body, rules.deny_domains)
     return [
@@ -231,22 +231,29 @@ def akismet(candidate: Candidate, _rules: Rules) -> list[Finding]:
 
 # The checks that look at what was written; the simulator replays exactly these.
 CONTENT_CHECKS: tuple[Check, ...] = (link_count, word_lists, denied_domains, classifier_score)
-CHECKS: tuple[Check, ...] = (
-    moderation_mode,
-    spam_history,
-    surge,
-    *CONTENT_CHECKS,
-    form_traps,
-    akismet,
-)
+# What the sender's history, a surge and the article's mode say: known only inside the write
+# transaction. Every other check reads the submission alone, so a submission runs those
+# before it takes the write lock (SQLite has one writer: time inside it is everyone's).
+CONTEXT_CHECKS: tuple[Check, ...] = (moderation_mode, spam_history, surge)
+SUBMISSION_CHECKS: tuple[Check, ...] = (*CONTENT_CHECKS, form_traps, akismet)
+CHECKS: tuple[Check, ...] = (*CONTEXT_CHECKS, *SUBMISSION_CHECKS)
+
+
+def findings(candidate: Candidate, rules: Rules, checks: tuple[Check, ...]) -> list[Finding]:
+    return [finding for check in checks for finding in check(candidate, rules)]
+
+
+def decide(found: list[Finding]) -> Decision:
+    """The most severe verdict among the findings, with the reasons that hold a comment back;
+    their order is the checks' order in CHECKS."""
+    if not found:
+        return Decision(Verdict.APPROVE)
+    verdict = max((v for v, _ in found), key=_SEVERITY.index)
+    return Decision(verdict, [reason for v, reason in found if v != Verdict.APPROVE])
 
 
 def evaluate(candidate: Candidate, rules: Rules, checks: tuple[Check, ...] = CHECKS) -> Decision:
-    findings = [finding for check in checks for finding in check(candidate, rules)]
-    if not findings:
-        return Decision(Verdict.APPROVE)
-    verdict = max((v for v, _ in findings), key=_SEVERITY.index)
-    return Decision(verdict, [reason for v, reason in findings if v != Verdict.APPROVE])
+    return decide(findings(candidate, rules, checks))
 
 
 EDITABLE = (CommentStatus.PENDING, CommentStatus.APPROVED)

@@ -15,9 +15,11 @@ from linkify_it import LinkifyIt
 _linkify = LinkifyIt()
 
 
-def links(text: str) -> list[str]:
-    """Every link in the text, bare domains included ("example.com" is a link to a reader)."""
-    return [match.url for match in _linkify.match(text) or []]
+@lru_cache(maxsize=64)
+def links(text: str) -> tuple[str, ...]:
+    """Every link in the text, bare domains included ("example.com" is a link to a reader).
+    Kept for the last few texts: two checks of one comment ask for its links."""
+    return tuple(match.url for match in _linkify.match(text) or [])
 
 
 def host(url: str) -> str:
