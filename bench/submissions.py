@@ -57,8 +57,8 @@ CHECKS_ON = {
     "TRUSTED_PROXIES": "1",
     "RATELIMIT_ENABLED": "false",
     "FLOOD_SECONDS": "0",
-    "SURGE_SUBMISSIONS": "1000000",
-    "SURGE_SPAM": "1000000",
+    # Surge detection at its defaults (30 submissions or 10 spam in 10 minutes): the hot
+    # article switches to pre-moderation within its first submissions, as in a real surge.
     **REALISTIC_LISTS,
 }
 

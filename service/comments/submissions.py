@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from service import notifications
@@ -181,7 +181,7 @@ def warm_up() -> None:
     session = db.session()
     _earlier_comments(session, 0, 0, "", body)
     articles.find(session, "")
-    surges.recent_counts(session, 0, utcnow())
+    surges.recent_counts(session, 0, utcnow(), most=1, most_spam=1)
     session.rollback()
 
 
@@ -222,7 +222,7 @@ def _after_commit(new: NewComment, comment: Comment, surge: surges.SurgeState) -
 
 # A column the ORM would fill from its default must be given: _insert writes what is set.
 _COMMENT_COLUMNS = tuple(column for column in Comment.__table__.columns if not column.primary_key)
-_INSERT_COMMENT = Comment.__table__.insert()
+_INSERT_COMMENT = insert(Comment).returning(Comment.id)
 
 
 def _insert(session: Session, comment: Comment) -> None:
@@ -234,11 +234,11 @@ def _insert(session: Session, comment: Comment) -> None:
     ]
     if unset:
         raise ValueError(f"a new comment needs {', '.join(unset)}")
-    result = session.connection().execute(_INSERT_COMMENT, values)
+    new_id = session.connection().execute(_INSERT_COMMENT, values).scalar_one()
     # Every column set on the object, so that reading one does not reload the row.
     for key, value in values.items():
         setattr(comment, key, value)
-    comment.id = result.inserted_primary_key[0]
+    comment.id = new_id
     make_transient_to_detached(comment)
     session.add(comment)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from service import audit
@@ -54,12 +54,16 @@ def refresh(session: Session, article: Article, now: datetime, locked: bool = Fa
     if not threshold and not spam_threshold:
         return SurgeState(None)
     since = now - timedelta(seconds=config["SURGE_WINDOW_SECONDS"])
-    recent, recent_spam = recent_counts(session, article.id, since)
+    recent, recent_spam = recent_counts(
+        session, article.id, since, most=threshold, most_spam=spam_threshold + 1
+    )
     minutes = config["SURGE_WINDOW_SECONDS"] // 60
     if threshold and recent + 1 >= threshold:
-        note = f"{recent + 1} submissions in {minutes} minutes (threshold {threshold})."
+        many = f"{recent + 1}" if recent < threshold else f"More than {threshold}"
+        note = f"{many} submissions in {minutes} minutes (threshold {threshold})."
     elif spam_threshold and recent_spam >= spam_threshold:
-        note = f"{recent_spam} spam submissions in {minutes} minutes (threshold {spam_threshold})."
+        many = f"{recent_spam}" if recent_spam == spam_threshold else f"More than {spam_threshold}"
+        note = f"{many} spam submissions in {minutes} minutes (threshold {spam_threshold})."
     else:
         return SurgeState(None)
     if not locked:
@@ -69,16 +73,33 @@ def refresh(session: Session, article: Article, now: datetime, locked: bool = Fa
     return SurgeState(until, started_because=note)
 
 
+def _counted_up_to(*where: ColumnElement[bool], most: str) -> ScalarSelect[int]:
+    """How many comments match, counted no further than the bound parameter `most`: a
+    threshold needs no more, and a story with thousands of comments in the window would
+    otherwise have them all counted for every submission."""
+    matching = select(literal(1)).where(*where).limit(bindparam(most)).subquery()
+    return select(func.count()).select_from(matching).scalar_subquery()
+
+
 # Built once: every submission runs it.
+_IN_WINDOW = (
+    Comment.article_id == bindparam("article_id"),
+    Comment.created_at >= bindparam("since"),
+)
 _RECENT = select(
-    func.count(),
-    func.count().filter(Comment.status == CommentStatus.SPAM),
-).where(Comment.article_id == bindparam("article_id"), Comment.created_at >= bindparam("since"))
+    _counted_up_to(*_IN_WINDOW, most="most"),
+    _counted_up_to(*_IN_WINDOW, Comment.status == CommentStatus.SPAM, most="most_spam"),
+)
 
 
-def recent_counts(session: Session, article_id: int, since: datetime) -> tuple[int, int]:
-    """Submissions to the article since then, and how many of them were spam."""
-    total, spam = session.execute(_RECENT, {"article_id": article_id, "since": since}).one()
+def recent_counts(
+    session: Session, article_id: int, since: datetime, most: int, most_spam: int
+) -> tuple[int, int]:
+    """Submissions to the article since then, and how many of them were spam, each counted
+    up to `most` (`most_spam`) at most."""
+    total, spam = session.execute(
+        _RECENT, {"article_id": article_id, "since": since, "most": most, "most_spam": most_spam}
+    ).one()
     return total, spam
 
 

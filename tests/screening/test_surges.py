@@ -59,6 +59,26 @@ def test_after_the_cool_down_the_article_returns_to_the_sites_mode(surging):
     assert actions == ["surge_off", "surge_on"]
 
 
+def test_a_window_fuller_than_the_threshold_is_counted_only_up_to_it(make_app):
+    # The count stops at the threshold (a hot story's thousands of comments are not all
+    # counted for each submission), and the note says so rather than a wrong number.
+    app = make_app(
+        MODERATION="off", SURGE_SUBMISSIONS=3, SURGE_WINDOW_SECONDS=600, SURGE_COOLDOWN_SECONDS=60
+    )
+    client = app.test_client()
+    headers = token_headers(app)
+    for n in range(5):
+        post(client, body=f"Comment {n}", email=f"r{n}@example.org")
+    shift_history(app, 61)
+    again = post(client, body="Still busy.", email="late@example.org")
+    assert again.get_json()["status"] == "pending"
+    notes = [e["note"] for e in events(client, headers) if e["action"] == "surge_on"]
+    assert notes == [
+        "More than 3 submissions in 10 minutes (threshold 3).",
+        "3 submissions in 10 minutes (threshold 3).",
+    ]
+
+
 def test_spam_surge_switches_to_pre_moderation(make_app):
     app = make_app(MODERATION="off", SURGE_SPAM=2, SURGE_WINDOW_SECONDS=600)
     client = app.test_client()
