@@ -18,7 +18,8 @@ def normalise(text: str) -> str:
     """Case, width, accents, zero-width characters, numbers, punctuation and spacing removed;
     links reduced to their host (waves vary the path to dodge duplicate checks)."""
     text = unicodedata.normalize("NFKD", text).casefold()
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in {"Mn", "Cf"})
+    if not text.isascii():  # ASCII has no combining marks nor format characters
+        text = "".join(ch for ch in text if unicodedata.category(ch) not in {"Mn", "Cf"})
     text = _URL.sub(lambda match: " " + match.group(1) + " ", text)
     return _NOT_LETTERS.sub(" ", text).strip()
 

@@ -19,9 +19,8 @@ from service.models import ClassifierModel, Comment
 from service.ops.database import write_transaction
 from service.screening import classifier
 from service.screening.classifier import learning
-from service.screening.classifier.features import BODY_ONLY, CommentText
+from service.screening.classifier.features import BODY_ONLY, CommentText, _columns
 from service.screening.classifier.model import Model, ModelFormatError
-from service.screening.classifier.murmur import murmurhash3_32
 from tests.conftest import base_config, submit
 from tests.screening.test_classifier import HAM, SPAM, UNSEEN_HAM, UNSEEN_SPAM, decide
 
@@ -57,12 +56,14 @@ def _labelled() -> tuple[list[CommentText], np.ndarray]:
     return ham + spam, np.array([0] * len(ham) + [1] * len(spam))
 
 
-def test_murmurhash_matches_scikit_learns_on_keys_of_every_length():
-    from sklearn.utils import murmurhash3_32 as reference
+def test_feature_columns_match_scikit_learns_hashing_on_keys_of_every_length():
+    from sklearn.feature_extraction import FeatureHasher
 
-    keys = [("é日x\0"[i % 4] * i).encode() for i in range(300)] + [b"", b"\0", b"abcd"]
-    expected = [reference(key, seed=0) for key in keys]
-    assert murmurhash3_32(keys).tolist() == expected
+    keys = ["é日x\0"[i % 4] * i for i in range(300)] + ["", "\0", "abcd", "\U0001f600" * 3]
+    hasher = FeatureHasher(n_features=2**18, input_type="string", alternate_sign=False)
+    expected = hasher.transform([[key] for key in keys]).indices.tolist()
+    sizes = np.full(len(keys), 2**18, dtype=np.int64)
+    assert _columns(keys, sizes).tolist() == expected
 
 
 def test_numpy_scorer_gives_the_probabilities_of_scikit_learns_pipeline():

@@ -5,6 +5,7 @@ cannot hold (nested too deep, numbers of thousands of digits) a 400, never a 500
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any, NoReturn
 
 import flask
@@ -33,6 +34,13 @@ def _has_body(req: flask.Request) -> bool:
 
 class BodyParser(FlaskParser):
     """webargs' Flask parser, strict about what it takes for a body."""
+
+    def _get_schema(self, argmap: Any, req: flask.Request) -> ma.Schema:
+        # webargs makes a new instance of a schema class for each request, deep-copying its
+        # fields (a tenth of a submission's parsing); ours keep no state between loads.
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            return _instance_of(argmap)
+        return super()._get_schema(argmap, req)
 
     def load_json(self, req: flask.Request, schema: ma.Schema) -> Any:
         # Without a body there is nothing to refuse: optional bodies (a decision's note)
@@ -68,6 +76,11 @@ class BodyParser(FlaskParser):
         if isinstance(error.__cause__, UnicodeDecodeError):
             _refuse(400, _NOT_UTF8)
         _refuse(400, "The request body is not valid JSON.")
+
+
+@cache
+def _instance_of(schema_class: type[ma.Schema]) -> ma.Schema:
+    return schema_class()
 
 
 parser = BodyParser()

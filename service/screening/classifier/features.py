@@ -1,4 +1,4 @@
-"""A comment's hashed n-gram features, in NumPy and the standard library only.
+"""A comment's hashed n-gram features, in NumPy and mmh3 (MurmurHash3 in C).
 
 This is scikit-learn's `HashingVectorizer` (lower-cased, accents stripped, `alternate_sign=False`,
 L2-normalised) re-done so that scoring never imports scikit-learn: training uses scikit-learn
@@ -14,10 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
+import mmh3
 import numpy as np
 import numpy.typing as npt
-
-from service.screening.classifier.murmur import murmurhash3_32
 
 Field = Literal["body", "name", "website"]
 Analyzer = Literal["word", "char_wb"]
@@ -123,10 +122,9 @@ def ngrams(block: Block, text: str) -> list[str]:
 
 
 def _columns(grams: Sequence[str], n_features: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Each n-gram's column within its block, as scikit-learn's FeatureHasher picks it."""
-    # One encode for all: no n-gram holds a newline (words are split at white space).
-    encoded = "\n".join(grams).encode("utf-8").split(b"\n") if grams else []
-    hashes = murmurhash3_32(encoded).astype(np.int64)
+    """Each n-gram's column within its block, as scikit-learn's FeatureHasher picks it: the
+    signed MurmurHash3 (x86, 32-bit, seed 0) of its UTF-8 bytes."""
+    hashes = np.fromiter(map(mmh3.hash, grams), dtype=np.int64, count=len(grams))
     # abs(-2**31) overflows in C; scikit-learn defines it as this.
     overflow = hashes == -(2**31)
     hashes[overflow] = 2**31 - n_features[overflow]

@@ -49,7 +49,9 @@ def _domain_pattern(domains: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 def _visible(text: str) -> str:
-    # Zero-width and other format characters split words invisibly: drop them.
+    # Zero-width and other format characters split words invisibly: drop them (ASCII has none).
+    if text.isascii():
+        return text
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
