@@ -18,6 +18,7 @@ off, since they would refuse one load generator (as Isso's guard is off). Everyt
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import secrets
@@ -91,8 +92,9 @@ def ensure_isso() -> Path:
 
 
 @contextmanager
-def serve_isso(workdir: Path, workers: int) -> Iterator[str]:
-    """Isso under its own gunicorn: moderation and the guard (its rate limits) off."""
+def serve_isso(workdir: Path, workers: int) -> Iterator[tuple[str, int]]:
+    """Isso under its own gunicorn (moderation and the guard, its rate limits, off): its URL
+    and the gunicorn master's pid."""
     bin_dir = ensure_isso()
     port = servers.free_port()
     base_url = f"http://{servers.HOST}:{port}"
@@ -128,7 +130,7 @@ def serve_isso(workdir: Path, workers: int) -> Iterator[str]:
     server = servers.Server(spec, base_url, process, log)
     try:
         servers.wait_until_ready(server)
-        yield base_url
+        yield base_url, process.pid
     finally:
         servers.stop(server)
 
@@ -144,26 +146,45 @@ def post_json(url: str, body: dict[str, object], headers: dict[str, str] | None 
         return int(response.status)
 
 
-def load(url: str, script: str, settings: LoadSettings, duration_s: int | None = None) -> WrkResult:
+def server_cpu_s(pid: int) -> float:
+    """User and system CPU time of a gunicorn master and its workers so far, in seconds."""
+    total_ticks = 0
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for process in [str(pid), *children]:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a worker that exited meanwhile
+            continue
+        # utime and stime: fields 14 and 15 of proc(5), counted after the command's ")".
+        total_ticks += int(fields[11]) + int(fields[12])
+    return total_ticks / os.sysconf("SC_CLK_TCK")
+
+
+def load(
+    url: str, script: str, settings: LoadSettings, server_pid: int, duration_s: int | None = None
+) -> WrkResult:
     composed = wrk_runner.compose_script(
         Path(tempfile.gettempdir()), f"bench-{secrets.token_hex(4)}", BENCH_DIR / "lua" / script
     )
     try:
-        return wrk_runner.run(url, settings, composed, duration_s=duration_s)
+        cpu_before = server_cpu_s(server_pid)
+        result = wrk_runner.run(url, settings, composed, duration_s=duration_s)
+        cpu_ms = (server_cpu_s(server_pid) - cpu_before) * 1000
+        return dataclasses.replace(result, server_cpu_ms=cpu_ms / max(1, result.requests))
     finally:
         composed.unlink(missing_ok=True)
 
 
 @contextmanager
-def isso_thread(workdir: Path, workers: int) -> Iterator[str]:
-    """Isso, serving, with its hot thread seeded; the URL its load posts to."""
-    with serve_isso(workdir, workers) as base_url:
+def isso_thread(workdir: Path, workers: int) -> Iterator[tuple[str, int]]:
+    """Isso, serving, with its hot thread seeded; the URL its load posts to, and its pid."""
+    with serve_isso(workdir, workers) as (base_url, pid):
         url = f"{base_url}/new?uri={ISSO_THREAD}"
         # The thread comes into being with its first comment; a title spares Isso the fetch.
         first = {"author": "Seed", "email": "seed@example.org", "text": "First!", "title": "Hot"}
         if post_json(url, first) != 201:
             raise SystemExit("Isso did not create the seed comment")
-        yield url
+        yield url, pid
 
 
 def seed_commentdesk(env: dict[str, str]) -> dict[str, object]:
@@ -292,19 +313,33 @@ def sqlite_run(
     with servers.serve(service_spec("sqlite"), env, workers, workdir) as server:
         out["first_ms"] = first_submissions_ms(server.base_url, 2 * workers)
         before = stored_comments(database_url)
-        result = load(server.base_url + SUBMIT_PATH, "submit.lua", settings)
+        result = load(server.base_url + SUBMIT_PATH, "submit.lua", settings, server.process.pid)
         out["load"] = result
         out["stored_exactly_once"] = stored_once(
             before, stored_comments(database_url), [result], settings.connections
         )
         if burst_s:
             before = stored_comments(database_url)
-            burst = load(server.base_url + SUBMIT_PATH, "submit.lua", settings, burst_s)
+            burst = load(
+                server.base_url + SUBMIT_PATH, "submit.lua", settings, server.process.pid, burst_s
+            )
             after = stored_comments(database_url)
             out["burst"] = burst
             out["burst_stored"] = after.rows - before.rows
             out["burst_stored_once"] = stored_once(before, after, [burst], settings.connections)
         out["bulk_approve_ms"] = bulk_approve_ms(server.base_url, str(seeded["token"]))
+    # The same load under sync workers (one request at a time per process, as Isso runs): how
+    # much the repository's gthread default costs or gains on this path.
+    sync = ServerSpec(
+        name="sqlite-sync",
+        app="wsgi:app",
+        ready_path=READY_PATH,
+        env=CHECKS_ON | {"GUNICORN_WORKER_CLASS": "sync"},
+    )
+    with servers.serve(sync, env, workers, workdir) as server:
+        out["load_sync"] = load(
+            server.base_url + SUBMIT_PATH, "submit.lua", settings, server.process.pid
+        )
     return out
 
 
@@ -349,7 +384,9 @@ def postgres_run(workdir: Path, workers: int, settings: LoadSettings) -> dict[st
         seed_commentdesk(env)
         out: dict[str, object] = {}
         with servers.serve(service_spec("pg-1"), env, workers, workdir) as server:
-            out["one"] = load(server.base_url + SUBMIT_PATH, "submit.lua", settings)
+            out["one"] = load(
+                server.base_url + SUBMIT_PATH, "submit.lua", settings, server.process.pid
+            )
         with (
             servers.serve(service_spec("pg-a"), env, workers, workdir) as first,
             servers.serve(service_spec("pg-b"), env, workers, workdir) as second,
@@ -359,7 +396,8 @@ def postgres_run(workdir: Path, workers: int, settings: LoadSettings) -> dict[st
             threads = [
                 threading.Thread(
                     target=lambda s=s: results.__setitem__(
-                        s.spec.name, load(s.base_url + SUBMIT_PATH, "submit.lua", settings)
+                        s.spec.name,
+                        load(s.base_url + SUBMIT_PATH, "submit.lua", settings, s.process.pid),
                     )
                 )
                 for s in (first, second)
@@ -384,7 +422,8 @@ def non_2xx(result: WrkResult) -> int:
 def row(label: str, result: WrkResult, isso_rps: float) -> str:
     return (
         f"{label:<50} {result.requests_per_s:>8.0f} {result.p50_ms:>8.1f} {result.p99_ms:>8.1f} "
-        f"{non_2xx(result):>7} {result.requests_per_s / isso_rps:>8.2f}x"
+        f"{non_2xx(result):>7} {result.requests_per_s / isso_rps:>8.2f}x "
+        f"{result.server_cpu_ms or 0:>8.2f}"
     )
 
 
@@ -415,6 +454,7 @@ def report(
 ) -> int:
     print(
         f"\n{'scenario':<50} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>7} {'vs Isso':>9}"
+        f" {'CPU ms':>8}"
     )
     isso = baseline(*isso_runs[:2])
     for when, run in zip(("before", "after SQLite", "after PostgreSQL"), isso_runs, strict=False):
@@ -423,6 +463,9 @@ def report(
     sqlite_load = lite["load"]
     assert isinstance(sqlite_load, WrkResult)
     print(row("commentdesk, every check on (SQLite)", sqlite_load, isso.requests_per_s))
+    sync_load = lite["load_sync"]
+    assert isinstance(sync_load, WrkResult)
+    print(row("commentdesk, the same, sync workers (SQLite)", sync_load, isso.requests_per_s))
     targets = [
         Target("SQLite: >= 3x Isso", sqlite_load.requests_per_s / isso.requests_per_s, 3.0),
         Target("SQLite: p99 <= 50 ms", sqlite_load.p99_ms, 50.0, at_most=True),
@@ -516,19 +559,19 @@ def main() -> int:
         workdir = Path(tmp)
         # Isso stays up (idle) through the run and is measured before and after each
         # commentdesk run it is compared with.
-        with isso_thread(workdir, args.workers) as isso_url:
+        with isso_thread(workdir, args.workers) as (isso_url, isso_pid):
             print("measuring Isso ...", flush=True)
-            isso_runs = [load(isso_url, "isso_new.lua", settings)]
+            isso_runs = [load(isso_url, "isso_new.lua", settings, isso_pid)]
             print("measuring commentdesk on SQLite ...", flush=True)
             lite = sqlite_run(workdir, args.workers, settings, args.burst)
             print("measuring Isso again ...", flush=True)
-            isso_runs.append(load(isso_url, "isso_new.lua", settings))
+            isso_runs.append(load(isso_url, "isso_new.lua", settings, isso_pid))
             pg = None
             if not args.no_postgres:
                 print("measuring commentdesk on PostgreSQL ...", flush=True)
                 pg = postgres_run(workdir, args.workers, settings)
                 print("measuring Isso again ...", flush=True)
-                isso_runs.append(load(isso_url, "isso_new.lua", settings))
+                isso_runs.append(load(isso_url, "isso_new.lua", settings, isso_pid))
         if not args.no_rss:
             print(f"measuring RSS with {RSS_WORKERS} workers ...", flush=True)
             lite["rss"] = rss_run(workdir / "rss")

@@ -49,6 +49,9 @@ class WrkResult:
     # wrk's own count of responses with a status of 400 or more.
     non_2xx_or_3xx: int = 0
     raw: str = ""
+    # CPU time the server's processes spent per request answered, in ms, where measured: a
+    # figure that another load on the machine changes far less than requests per second.
+    server_cpu_ms: float | None = None
 
     def unexpected(self, expected_status: int) -> int:
         """Responses with any status other than the one the scenario is about."""
