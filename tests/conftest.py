@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from pytest_socket import SocketConnectBlockedError
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Connection, create_engine, make_url, text
 
 from service import create_app
 from service.extensions import db
@@ -29,6 +29,8 @@ from service.screening import traps
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 _postgres_schema_ready = False
+# The SQL that empties the PostgreSQL schema between tests, made once (_fresh_schema).
+_postgres_emptying: str | None = None
 
 
 def base_config(database_url: str) -> dict[str, Any]:
@@ -142,7 +144,7 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterato
 def _fresh_schema(database_url: str) -> None:
     # bind_key=None: a read replica's bind (DATABASE_REPLICA_URL) mirrors the primary's
     # schema; it is never created or dropped by the tests.
-    global _postgres_schema_ready
+    global _postgres_schema_ready, _postgres_emptying
     if database_url.startswith("sqlite"):
         db.create_all(bind_key=None)
     else:
@@ -150,11 +152,31 @@ def _fresh_schema(database_url: str) -> None:
             db.drop_all(bind_key=None)
             db.create_all(bind_key=None)
             _postgres_schema_ready = True
-        tables = ", ".join(table.name for table in db.metadata.sorted_tables)
         with db.engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            # TRUNCATE emptied the default site's row too, which create_all made.
+            if _postgres_emptying is None:
+                _postgres_emptying = _emptying_statements(connection)
+            connection.exec_driver_sql(_postgres_emptying)
+            # The default site's row went with the rest, which create_all made.
             insert_default_site(connection)
+
+
+def _emptying_statements(connection: Connection) -> str:
+    """Every table emptied and every id sequence restarted, as TRUNCATE ... RESTART IDENTITY
+    does, in one round trip. DELETE, children first: on tables of a few rows it takes
+    milliseconds where TRUNCATE, which makes new files for every table, took ~50 ms a test."""
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    sequences = connection.execute(
+        text(
+            "SELECT DISTINCT pg_get_serial_sequence(quote_ident(table_name), column_name) "
+            "FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ANY(:tables) "
+            "AND pg_get_serial_sequence(quote_ident(table_name), column_name) IS NOT NULL"
+        ),
+        {"tables": tables},
+    ).scalars()
+    deletes = [f'DELETE FROM "{name}"' for name in tables]
+    restarts = [f"SELECT setval('{sequence}', 1, false)" for sequence in sequences]
+    return "; ".join(deletes + restarts)
 
 
 @pytest.fixture
