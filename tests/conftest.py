@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import socket
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -141,12 +143,41 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterato
         yield url
 
 
-def _fresh_schema(database_url: str) -> None:
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], Path]]:
+    """A SQLite file with the empty schema (and the default site's row), made by create_all
+    once per session when first asked for; each test starts from a copy, which takes a
+    millisecond where create_all took ~25 ms."""
+    made: list[Path] = []
+
+    def template() -> Path:
+        if not made:
+            path = tmp_path_factory.mktemp("schema") / "commentdesk.db"
+            app = create_app(base_config(f"sqlite:///{path}"))
+            with app.app_context():
+                db.create_all(bind_key=None)
+            # The last connection closed checkpoints the write-ahead log into the file.
+            dispose([app])
+            assert not path.with_name(f"{path.name}-wal").exists(), (
+                "the schema is not all in the file"
+            )
+            made.append(path)
+        return made[0]
+
+    yield template
+
+
+def _fresh_schema(database_url: str, sqlite_schema: Callable[[], Path]) -> None:
     # bind_key=None: a read replica's bind (DATABASE_REPLICA_URL) mirrors the primary's
     # schema; it is never created or dropped by the tests.
     global _postgres_schema_ready, _postgres_emptying
     if database_url.startswith("sqlite"):
-        db.create_all(bind_key=None)
+        target = db.engine.url.database
+        if target and target != ":memory:" and not Path(target).exists():
+            # No connection has opened the file yet: a copy of the schema becomes it.
+            shutil.copyfile(sqlite_schema(), target)
+        else:
+            db.create_all(bind_key=None)
     else:
         if not _postgres_schema_ready:
             db.drop_all(bind_key=None)
@@ -180,7 +211,7 @@ def _emptying_statements(connection: Connection) -> str:
 
 
 @pytest.fixture
-def make_app(database_url: str) -> Iterator[Any]:
+def make_app(database_url: str, sqlite_schema: Callable[[], Path]) -> Iterator[Any]:
     """Build apps with extra settings on the test's database (several share it)."""
     apps: list[Flask] = []
 
@@ -188,7 +219,7 @@ def make_app(database_url: str) -> Iterator[Any]:
         app = create_app(base_config(database_url) | overrides)
         with app.app_context():
             if not apps:
-                _fresh_schema(database_url)
+                _fresh_schema(database_url, sqlite_schema)
         apps.append(app)
         return app
 
