@@ -30,7 +30,29 @@ from service.models import insert_default_site
 from service.moderation import accounts
 from service.screening import traps
 
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+def _this_workers_database(url: str | None) -> str | None:
+    """TEST_DATABASE_URL itself, or under pytest-xdist a database of this worker's own beside
+    it (test_gw0, test_gw1, ...), made when missing: the per-test schema is emptied and
+    refilled by one process at a time."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    name = f"{make_url(url).database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _this_workers_database(os.environ.get("TEST_DATABASE_URL"))
 _postgres_schema_ready = False
 # The SQL that empties the PostgreSQL schema between tests, made once (_fresh_schema).
 _postgres_emptying: str | None = None
