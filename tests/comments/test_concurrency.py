@@ -33,7 +33,13 @@ TIMEOUT = 60
 def serving(app: Flask) -> Iterator[str]:
     """The app behind a real multi-threaded HTTP server on a free port; its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    # shutdown() waits for the loop's next poll: half a second at the default interval.
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="live-server",
+        daemon=True,
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -37,6 +37,9 @@ HEALTHCHECK = ROOT / "docker" / "healthcheck.py"
 NGINX_CONF = ROOT / "nginx" / "nginx.conf"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 SECRET = "deploy-test-secret-key-long-enough-for-hkdf"
+# Under pytest-xdist: one worker runs these and the image's tests (gunicorn, nginx, podman),
+# one after another, as the timings they assert were measured.
+pytestmark = pytest.mark.xdist_group("servers")
 
 
 class _ComposeLoader(yaml.SafeLoader):

@@ -30,7 +30,8 @@ PODMAN = ["podman", "--runtime", "runc", "--cgroup-manager=cgroupfs"]
 BASE_IMAGE = "docker.io/library/python:3.11-slim"
 UID = "10001"
 
-pytestmark = [pytest.mark.container, pytest.mark.slow]
+# xdist_group: the deployment tests' worker (tests/ops/test_deploy.py), and one image build.
+pytestmark = [pytest.mark.container, pytest.mark.slow, pytest.mark.xdist_group("servers")]
 
 
 def podman(*args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
