@@ -25,14 +25,15 @@ def _workers() -> int:
 # --bind itself (default 127.0.0.1:8000), which takes precedence over this.
 bind = os.environ.get("BIND", "").strip() or "0.0.0.0:8000"
 workers = _workers()
-# gthread by default, chosen by measurement (bench/run.py, 4 workers, wrk with 16 keep-alive
-# connections, sync and gthread in the same run on a quiet 2-core machine): the cached feed
-# answered 8,631 req/s with 4 threads a worker against 7,110 with sync workers, at the cost
-# of 5% on pages rendered per request (610 against 640 req/s), which are rare once pages are
-# cached. Threads also keep idle keep-alive connections open without holding a worker; a
-# client that sends slowly does hold a thread, which is why compose puts nginx in front.
-# GUNICORN_WORKER_CLASS=sync restores one request per process.
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "").strip() or "gthread"
+# sync by default, chosen by measurement (2026-12-05, a quiet 2-core machine, both classes in
+# the same run): the cached feed answered 7,562 req/s under 2 sync workers against 3,588
+# under gthread (6,683 against 3,000 with 4 workers; bench/run.py), pages rendered per request
+# 584 against 568, and submissions 638-666 against 270-542 (bench/submissions.py, three runs).
+# An earlier run had gthread ahead on the cached feed (8,631 against 7,110); it did not hold.
+# A sync worker serves one request at a time, so a client that sends slowly holds a whole
+# worker: compose puts nginx in front, which reads each request whole (README, "Slow
+# clients"). GUNICORN_WORKER_CLASS=gthread gives each worker threads instead.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "").strip() or "sync"
 # gunicorn turns a sync worker with more than one thread into gthread: only gthread gets 4.
 threads = int(
     os.environ.get("GUNICORN_THREADS", "").strip() or ("4" if worker_class == "gthread" else "1")

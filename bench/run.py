@@ -230,13 +230,13 @@ REALISTIC_LISTS = {
 SERVERS = [
     ServerSpec(name="bare", app="bench.bare_app:app", ready_path="/"),
     ServerSpec(name="service", app="wsgi:app", ready_path=SERVICE_READY, env={"MODERATION": "pre"}),
-    # The same service under gunicorn's sync worker, the other candidate for the default
-    # worker class (gunicorn.conf.py picks gthread by these numbers).
+    # The same service under gunicorn's gthread worker, the other candidate for the default
+    # worker class (gunicorn.conf.py picks sync by these numbers).
     ServerSpec(
-        name="service-sync",
+        name="service-gthread",
         app="wsgi:app",
         ready_path=SERVICE_READY,
-        env={"MODERATION": "pre", "GUNICORN_WORKER_CLASS": "sync"},
+        env={"MODERATION": "pre", "GUNICORN_WORKER_CLASS": "gthread"},
     ),
     # As behind one reverse proxy: submit.lua gives each comment a client IP of its own in
     # X-Forwarded-For, so the per-client limits (SUBMIT_RATE_LIMIT, FLOOD_SECONDS) see many
@@ -355,20 +355,20 @@ SCENARIOS = [
         script="random_path.lua",
     ),
     # Not targets: the worker-class comparison. A cheap answer (the cached feed) and an
-    # expensive one (a page rendered per request) under sync workers, beside the gthread
+    # expensive one (a page rendered per request) under gthread workers, beside the sync
     # rows above.
     Scenario(
-        "feed-20-sync",
-        "feed, 20 comments, sync workers",
-        "service-sync",
+        "feed-20-gthread",
+        "feed, 20 comments, gthread workers",
+        "service-gthread",
         SMALL_FEED,
         200,
         expect_feed(SMALL_FEED, 20, 20),
     ),
     Scenario(
-        "feed-10k-random-page-sync",
-        "feed, 10,000 comments, a random page, sync workers",
-        "service-sync",
+        "feed-10k-random-page-gthread",
+        "feed, 10,000 comments, a random page, gthread workers",
+        "service-gthread",
         LARGE_FEED,
         200,
         random_pages(LARGE_FEED, 10_000, 50),

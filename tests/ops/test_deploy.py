@@ -246,7 +246,7 @@ def test_gunicorn_config_defaults_for_a_container(monkeypatch):
     cfg = gunicorn_settings(monkeypatch)
     assert cfg.bind == ["0.0.0.0:8000"]
     assert 1 <= cfg.workers <= 8
-    assert (cfg.worker_class_str, cfg.threads) == ("gthread", 4)
+    assert (cfg.worker_class_str, cfg.threads) == ("sync", 1)
     # The service writes its own JSON access line; gunicorn's would repeat each request.
     assert cfg.accesslog is None
     assert (cfg.graceful_timeout, cfg.timeout) == (30, 30)
@@ -258,11 +258,11 @@ def test_gunicorn_config_defaults_for_a_container(monkeypatch):
 
 def test_gunicorn_config_reads_the_environment(monkeypatch):
     cfg = gunicorn_settings(
-        monkeypatch, BIND="127.0.0.1:9001", WEB_CONCURRENCY="3", GUNICORN_WORKER_CLASS="sync"
+        monkeypatch, BIND="127.0.0.1:9001", WEB_CONCURRENCY="3", GUNICORN_WORKER_CLASS="gthread"
     )
     assert cfg.bind == ["127.0.0.1:9001"]
     assert cfg.workers == 3
-    assert cfg.worker_class_str == "sync"
+    assert (cfg.worker_class_str, cfg.threads) == ("gthread", 4)
 
 
 def test_command_line_bind_wins_over_the_config_file(monkeypatch):
@@ -668,7 +668,7 @@ class Nginx:
 @pytest.fixture
 def proxied(tmp_path: Path, start_server: Callable[..., Server]) -> Iterator[tuple[Server, Nginx]]:
     """gunicorn as the image starts it (the entrypoint), with nginx in front as compose has
-    it: one worker of four threads, so a handful of stuck connections would show."""
+    it: one worker, so a handful of stuck connections would show."""
     executable = shutil.which("nginx")
     if executable is None:
         pytest.skip("nginx is not installed (apt-get install -y nginx)")
