@@ -191,6 +191,10 @@ def sqlite_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable
             # A bare engine, not an app: building one would bind the process-wide
             # extensions (the limiter, its settings) to this app after the test's own.
             engine = create_engine(f"sqlite:///{path}")
+            with engine.begin() as connection:
+                # As the service leaves a file (kept in the file's header): a test that locks
+                # the database before the app first connects still meets a WAL database.
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
             db.metadata.create_all(engine)  # the default site's row comes with its table
             engine.dispose()
             made.append(path)
