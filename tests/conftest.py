@@ -10,7 +10,7 @@ import shutil
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -179,31 +179,23 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterato
 
 
 @pytest.fixture(scope="session")
-def sqlite_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], Path]]:
-    """A SQLite file with the empty schema (and the default site's row), made by create_all
-    once per session when first asked for; each test starts from a copy, which takes a
-    millisecond where create_all took ~25 ms."""
-    made: list[Path] = []
-
-    def template() -> Path:
-        if not made:
-            path = tmp_path_factory.mktemp("schema") / "commentdesk.db"
-            # A bare engine, not an app: building one would bind the process-wide
-            # extensions (the limiter, its settings) to this app after the test's own.
-            engine = create_engine(f"sqlite:///{path}")
-            with engine.begin() as connection:
-                # As the service leaves a file (kept in the file's header): a test that locks
-                # the database before the app first connects still meets a WAL database.
-                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
-            db.metadata.create_all(engine)  # the default site's row comes with its table
-            engine.dispose()
-            made.append(path)
-        return made[0]
-
-    yield template
+def sqlite_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the empty schema (and the default site's row), made once per session
+    by create_all; each test starts from a copy, which takes a millisecond where create_all
+    took ~25 ms. A bare engine, not an app: building one would bind the process-wide
+    extensions (the limiter, its settings) to it."""
+    path = tmp_path_factory.mktemp("schema") / "commentdesk.db"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        # As the service leaves a file (kept in the file's header): a test that locks the
+        # database before the app first connects still meets a WAL database.
+        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+    db.metadata.create_all(engine)  # the default site's row comes with its table
+    engine.dispose()
+    return path
 
 
-def _fresh_schema(database_url: str, sqlite_schema: Callable[[], Path]) -> None:
+def _fresh_schema(database_url: str, sqlite_schema: Path) -> None:
     # bind_key=None: a read replica's bind (DATABASE_REPLICA_URL) mirrors the primary's
     # schema; it is never created or dropped by the tests.
     global _postgres_schema_ready, _postgres_emptying
@@ -211,7 +203,7 @@ def _fresh_schema(database_url: str, sqlite_schema: Callable[[], Path]) -> None:
         target = db.engine.url.database
         if target and target != ":memory:" and not Path(target).exists():
             # No connection has opened the file yet: a copy of the schema becomes it.
-            shutil.copyfile(sqlite_schema(), target)
+            shutil.copyfile(sqlite_schema, target)
         else:
             db.create_all(bind_key=None)
     else:
@@ -247,7 +239,7 @@ def _emptying_statements(connection: Connection) -> str:
 
 
 @pytest.fixture
-def make_app(database_url: str, sqlite_schema: Callable[[], Path]) -> Iterator[Any]:
+def make_app(database_url: str, sqlite_schema: Path) -> Iterator[Any]:
     """Build apps with extra settings on the test's database (several share it)."""
     apps: list[Flask] = []
 
