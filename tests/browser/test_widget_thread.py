@@ -54,7 +54,8 @@ def test_widget_renders_the_thread_from_the_api_on_another_origin(site, tab, pag
     expect(ada.locator(".body em").first).to_have_text("post")
     avatar = ada.locator("img.avatar").first
     expect(avatar).to_have_attribute("src", re.compile(re.escape(api.url) + r"/api/v1/avatars/"))
-    assert avatar.evaluate("img => img.complete && img.naturalWidth > 0")
+    # decode() waits for the image to arrive and rejects if it cannot be shown.
+    assert avatar.evaluate("img => img.decode().then(() => img.naturalWidth > 0, () => false)")
     time = ada.locator("time").first
     expect(time).to_have_text(re.compile(r"^(just now|1 minute ago)$"))
     expect(time).to_have_attribute("title", re.compile(r"\d{4}"))

@@ -127,7 +127,11 @@ def make_scale_app(database_file: str) -> Iterator[Any]:
     apps: list[Flask] = []
 
     def build(**overrides: Any) -> Flask:
-        app = create_app(base_config(database_file) | overrides)
+        # The per-worker copies (bans, rules, article states) re-read their version row once
+        # FEED_STATE_SECONDS has passed: that extra query follows the clock, not the page size,
+        # and on a busy machine a page of 50 could cross the second where a page of 5 did not.
+        settings = base_config(database_file) | {"FEED_STATE_SECONDS": 3600.0} | overrides
+        app = create_app(settings)
         apps.append(app)
         return app
 
