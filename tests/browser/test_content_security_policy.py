@@ -80,6 +80,8 @@ def test_moderation_pages_run_no_injected_inline_script(live, page, page_log):
         }"""
     )
     assert injected is False
+    # The violation event is queued as a task of its own: wait for it, then check it is the one.
+    page.wait_for_function("() => (window.cspViolations || []).length > 0")
     assert page.evaluate("window.cspViolations") == ["script-src-elem inline"]
     page_log.console_errors.clear()  # the refusal itself, just asserted
 
