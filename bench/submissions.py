@@ -420,10 +420,13 @@ def non_2xx(result: WrkResult) -> int:
 
 
 def row(label: str, result: WrkResult, isso_rps: float) -> str:
+    cpu_ms = result.server_cpu_ms or 0
+    # Cores kept busy: fewer than the machine has beside wrk means the server waited.
+    cores = result.requests_per_s * cpu_ms / 1000
     return (
         f"{label:<50} {result.requests_per_s:>8.0f} {result.p50_ms:>8.1f} {result.p99_ms:>8.1f} "
         f"{non_2xx(result):>7} {result.requests_per_s / isso_rps:>8.2f}x "
-        f"{result.server_cpu_ms or 0:>8.2f}"
+        f"{cpu_ms:>8.2f} {cores:>6.2f}"
     )
 
 
@@ -454,7 +457,7 @@ def report(
 ) -> int:
     print(
         f"\n{'scenario':<50} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>7} {'vs Isso':>9}"
-        f" {'CPU ms':>8}"
+        f" {'CPU ms':>8} {'cores':>6}"
     )
     isso = baseline(*isso_runs[:2])
     for when, run in zip(("before", "after SQLite", "after PostgreSQL"), isso_runs, strict=False):
