@@ -78,9 +78,6 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
     return instructions
 
 
-# --- docker-compose.yml -------------------------------------------------------------------
-
-
 def test_these_tests_are_held_to_one_worker(request):
     """pytest-xdist's scheduler keeps a group on one worker by the "@group" it appends to each
     test id; where a pytest release drops the suffix (pytest-dev/pytest-xdist#1386), the
@@ -91,6 +88,9 @@ def test_these_tests_are_held_to_one_worker(request):
         "pytest-xdist could not tag this test with its group: this pytest and pytest-xdist do "
         "not work together (see pyproject's pytest range)"
     )
+
+
+# --- docker-compose.yml -------------------------------------------------------------------
 
 
 def test_compose_has_the_app_its_database_redis_and_a_one_shot_migration(compose):
