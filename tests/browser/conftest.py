@@ -21,15 +21,13 @@ from service.extensions import db
 from service.moderation import accounts
 from tests.browser.chromium import CHROMIUM, LAUNCH_ARGS, playwright_or_skip
 from tests.conftest import base_config
+from tests.serving import serving_thread
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page
 
 PASSWORD = "correct horse battery staple"
 LAPTOP = {"width": 1366, "height": 900}
-# A server's shutdown() waits for its loop's next poll: half a second at the default interval,
-# paid by every test at teardown.
-QUICK_SHUTDOWN = {"poll_interval": 0.05}
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +64,7 @@ def serve(tmp_path: Any) -> Iterator[Callable[..., LiveServer]]:
         # ignore_https_errors): what the Secure cookie and the CSRF referrer check see.
         tls = generate_adhoc_ssl_context() if https else None
         server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=tls)
-        thread = threading.Thread(target=server.serve_forever, kwargs=QUICK_SHUTDOWN, daemon=True)
+        thread = serving_thread(server)
         thread.start()
         started.append((server, thread, app))
         scheme = "https" if https else "http"
@@ -166,7 +164,7 @@ def host_sites() -> Iterator[Callable[[], HostSite]]:
             return [html.encode()]
 
         server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, kwargs=QUICK_SHUTDOWN, daemon=True)
+        thread = serving_thread(server)
         thread.start()
         started.append((server, thread))
         site.url = f"http://127.0.0.1:{server.server_port}"

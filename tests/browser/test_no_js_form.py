@@ -6,7 +6,6 @@ a mistake gets the error page with the form as they filled it in."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -17,7 +16,8 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from tests.browser.chromium import playwright_or_skip
-from tests.browser.conftest import LAPTOP, QUICK_SHUTDOWN, LiveServer, PageLog, watched_tab
+from tests.browser.conftest import LAPTOP, LiveServer, PageLog, watched_tab
+from tests.serving import serving_thread
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -61,7 +61,7 @@ class HostSite:
 @pytest.fixture
 def site(serve: Callable[..., LiveServer]) -> Iterator[tuple[HostSite, LiveServer]]:
     host = HostSite()
-    thread = threading.Thread(target=host.server.serve_forever, kwargs=QUICK_SHUTDOWN, daemon=True)
+    thread = serving_thread(host.server)
     thread.start()
     # Published at once, and no minimum time on the form: the test types faster than people.
     live = serve(ALLOWED_ORIGINS=(host.url,), MODERATION="off", MIN_FORM_SECONDS=0)

@@ -22,6 +22,7 @@ from service.extensions import db
 from service.models import Article, Comment, CommentStatus, ModerationEvent
 from service.privacy import vault
 from tests.conftest import form_token, submit
+from tests.serving import serving_thread
 
 pytestmark = pytest.mark.slow
 
@@ -33,13 +34,7 @@ TIMEOUT = 60
 def serving(app: Flask) -> Iterator[str]:
     """The app behind a real multi-threaded HTTP server on a free port; its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    # shutdown() waits for the loop's next poll: half a second at the default interval.
-    thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.05},
-        name="live-server",
-        daemon=True,
-    )
+    thread = serving_thread(server, name="live-server")
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -12,6 +12,7 @@ from flask import Flask
 
 from service.notifications import notifier
 from tests.conftest import VALID
+from tests.serving import serving_thread
 
 ADDRESS = VALID["email"]
 SECRET = "webhook-secret-that-nobody-may-see"
@@ -51,9 +52,7 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}{HOOK_PATH}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self.thread = serving_thread(self.server)
 
     def payloads(self) -> list[dict[str, Any]]:
         return [json.loads(r["body"]) for r in self.requests]
