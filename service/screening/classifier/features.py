@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
 import mmh3
@@ -26,7 +27,6 @@ ANALYZERS: tuple[Analyzer, ...] = ("word", "char_wb")
 N_FEATURES = 2**18
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
-_WHITE_SPACES = re.compile(r"\s\s+")
 
 
 class CommentText(NamedTuple):
@@ -91,18 +91,6 @@ def _words(text: str, ngram_range: tuple[int, int]) -> list[str]:
     return grams
 
 
-def _chars_within_words(text: str, ngram_range: tuple[int, int]) -> list[str]:
-    grams: list[str] = []
-    # Words repeat ("the", a spammer's keyword): each distinct one is cut up once.
-    seen: dict[str, list[str]] = {}
-    for word in _WHITE_SPACES.sub(" ", text).split():
-        found = seen.get(word)
-        if found is None:
-            found = seen[word] = _padded_word_grams(f" {word} ", ngram_range)
-        grams += found
-    return grams
-
-
 def _padded_word_grams(padded: str, ngram_range: tuple[int, int]) -> list[str]:
     low, high = ngram_range
     grams: list[str] = []
@@ -112,13 +100,6 @@ def _padded_word_grams(padded: str, ngram_range: tuple[int, int]) -> list[str]:
         if len(padded) <= n:
             break
     return grams
-
-
-def ngrams(block: Block, text: str) -> list[str]:
-    normalised = _normalised(plain(text))
-    if block.analyzer == "word":
-        return _words(normalised, block.ngram_range)
-    return _chars_within_words(normalised, block.ngram_range)
 
 
 def _columns(grams: Sequence[str], n_features: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -131,29 +112,25 @@ def _columns(grams: Sequence[str], n_features: npt.NDArray[np.int64]) -> npt.NDA
     return np.abs(hashes) % n_features
 
 
-def hashed(
-    blocks: Sequence[Block], comments: Sequence[CommentText]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """(row, column, value) of every non-zero feature: each block's n-gram counts, L2-normalised
-    per comment, in its own columns (the blocks numbered one after another)."""
-    grams: list[str] = []
-    rows, block_of = [], []
-    for b, block in enumerate(blocks):
-        for row, comment in enumerate(comments):
-            found = ngrams(block, comment.field(block.field))
-            grams.extend(found)
-            rows.append(np.full(len(found), row))
-            block_of.append(np.full(len(found), b))
-    sizes = np.array([block.n_features for block in blocks], dtype=np.int64)
-    offsets = np.cumsum(sizes) - sizes
-    gram_block = np.concatenate(block_of) if block_of else np.zeros(0, dtype=np.int64)
-    gram_row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    columns = offsets[gram_block] + _columns(grams, sizes[gram_block])
-    width = int(sizes.sum())
-    keys, counts = np.unique(gram_row * width + columns, return_counts=True)
-    rows_of, columns_of = np.divmod(keys, width)
-    # Normalised per comment and block: one (comment, block) pair per group.
-    groups = rows_of * len(blocks) + np.searchsorted(offsets, columns_of, side="right") - 1
-    values = counts.astype(np.float64)
-    norms = np.sqrt(np.bincount(groups, values**2))
-    return rows_of, columns_of, values / norms[groups]
+def block_columns(block: Block, text: str) -> npt.NDArray[np.int32]:
+    """The column (within the block) of each of the text's n-grams, repeats included: a
+    column's count is how often it appears."""
+    normalised = _normalised(plain(text))
+    if block.analyzer == "word":
+        return _packed_columns(_words(normalised, block.ngram_range), block.n_features)
+    # scikit-learn folds runs of white space first; split() with no argument does both.
+    found = [_word_columns(w, block.ngram_range, block.n_features) for w in normalised.split()]
+    return np.frombuffer(b"".join(found), dtype=np.int32)
+
+
+# Most of any comment is words that came before ("the", "great", a spammer's keyword): each
+# one is cut up and hashed once per worker, which was most of a score's CPU. Kept packed:
+# about 250 bytes a word with the cache's own.
+@lru_cache(maxsize=10_000)
+def _word_columns(word: str, ngram_range: tuple[int, int], n_features: int) -> bytes:
+    return _packed_columns(_padded_word_grams(f" {word} ", ngram_range), n_features).tobytes()
+
+
+def _packed_columns(grams: list[str], n_features: int) -> npt.NDArray[np.int32]:
+    sizes = np.full(len(grams), n_features, dtype=np.int64)
+    return _columns(grams, sizes).astype(np.int32)

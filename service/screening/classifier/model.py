@@ -14,6 +14,7 @@ import json
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, cast
 
 import numpy as np
@@ -28,7 +29,7 @@ from service.screening.classifier.features import (
     Block,
     CommentText,
     Field,
-    hashed,
+    block_columns,
 )
 
 # Bump when the stored layout changes. Format 1 (body only, before names and links were read)
@@ -60,16 +61,30 @@ class Model:
         return {block.field for block in self.blocks}
 
     def spam_probabilities(self, comments: Sequence[CommentText]) -> npt.NDArray[np.float64]:
-        rows, columns, values = hashed(self.blocks, comments)
-        weighted = values * self._weights_of(columns)
-        logits = self.intercept + np.bincount(rows, weighted, minlength=len(comments))
-        # 1 / (1 + e^-z) without overflowing for very negative z.
-        return np.asarray(np.exp(-np.logaddexp(0.0, -logits)), dtype=np.float64)
+        return np.array([self._probability(comment) for comment in comments], dtype=np.float64)
 
     def spam_probability(self, comment: CommentText) -> float:
-        return float(self.spam_probabilities([comment])[0])
+        return self._probability(comment)
 
-    def _weights_of(self, columns: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    def _probability(self, comment: CommentText) -> float:
+        found = [block_columns(block, comment.field(block.field)) for block in self.blocks]
+        starts = self._block_starts
+        columns = np.concatenate(found) + np.repeat(starts, [f.size for f in found])
+        present, counts = np.unique(columns, return_counts=True)
+        # Each block's counts are L2-normalised, as scikit-learn's HashingVectorizer does.
+        block_of = np.searchsorted(starts, present, side="right") - 1
+        norms = np.sqrt(np.bincount(block_of, counts * counts, minlength=len(self.blocks)))
+        logit = self.intercept + float(self._weights_of(present) @ (counts / norms[block_of]))
+        # 1 / (1 + e^-z) without overflowing for very negative z.
+        return float(np.exp(-np.logaddexp(0.0, -logit)))
+
+    @cached_property
+    def _block_starts(self) -> npt.NDArray[np.int64]:
+        """Where each block's columns begin: the blocks are numbered one after another."""
+        sizes = np.array([block.n_features for block in self.blocks], dtype=np.int64)
+        return np.cumsum(sizes) - sizes
+
+    def _weights_of(self, columns: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.float64]:
         if not self.columns.size:
             return np.zeros(len(columns))
         at = np.minimum(np.searchsorted(self.columns, columns), self.columns.size - 1)
