@@ -5,6 +5,7 @@ the environment variable named next to it; options on the command line win over 
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import shutil
@@ -81,7 +82,8 @@ def on_exit(server: Any) -> None:
 def post_worker_init(worker: Any) -> None:
     """Load the classifier model, the bans, the rules and the caches, and run the submission
     schemas and renderer once, before this worker takes a request: its first submission is
-    then as fast as its hundredth (bench/submissions.py measures it)."""
+    then as fast as its hundredth (bench/submissions.py measures it). Then put all of that
+    out of the garbage collector's way."""
     from flask import Flask
 
     app = worker.wsgi
@@ -90,6 +92,12 @@ def post_worker_init(worker: Any) -> None:
         from service.http.warmup import warm_worker
 
         warm_worker(app)
+        # What is loaded by now lives as long as the worker, yet each full collection walked
+        # it all (180,000 objects): an 80 ms stop every few thousand requests, which every
+        # request queued behind it waited out (submissions under load: p99 85 ms, 36 ms with
+        # this). Garbage first, so none of it is kept for good.
+        gc.collect()
+        gc.freeze()
 
 
 def on_starting(server: Any) -> None:
