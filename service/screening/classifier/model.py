@@ -79,10 +79,12 @@ class Model:
         return float(np.exp(-np.logaddexp(0.0, -logit)))
 
     @cached_property
-    def _block_starts(self) -> npt.NDArray[np.int64]:
-        """Where each block's columns begin: the blocks are numbered one after another."""
-        sizes = np.array([block.n_features for block in self.blocks], dtype=np.int64)
-        return np.cumsum(sizes) - sizes
+    def _block_starts(self) -> npt.NDArray[np.int32]:
+        """Where each block's columns begin: the blocks are numbered one after another. In
+        the stored columns' type, which searchsorted would otherwise copy whole (all of the
+        model's columns, a cold megabyte) to compare a comment's few hundred."""
+        sizes = np.array([block.n_features for block in self.blocks], dtype=np.int32)
+        return np.cumsum(sizes, dtype=np.int32) - sizes
 
     def _weights_of(self, columns: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.float64]:
         if not self.columns.size:
