@@ -19,6 +19,10 @@ _linkify = LinkifyIt()
 def links(text: str) -> tuple[str, ...]:
     """Every link in the text, bare domains included ("example.com" is a link to a reader).
     Kept for the last few texts: two checks of one comment ask for its links."""
+    # The quick pretest never misses a link: most comments have none, and a full match cost
+    # five times as much (98 against 20 µs a TubeSpam comment).
+    if not _linkify.pretest(text):
+        return ()
     return tuple(match.url for match in _linkify.match(text) or [])
 
 
