@@ -83,7 +83,8 @@ def post_worker_init(worker: Any) -> None:
     """Load the classifier model, the bans, the rules and the caches, and run the submission
     schemas and renderer once, before this worker takes a request: its first submission is
     then as fast as its hundredth (bench/submissions.py measures it). Then put all of that
-    out of the garbage collector's way."""
+    out of the garbage collector's way, and checkpoint SQLite's write-ahead log from a thread
+    rather than in the commits of requests."""
     from flask import Flask
 
     app = worker.wsgi
@@ -92,6 +93,9 @@ def post_worker_init(worker: Any) -> None:
         from service.http.warmup import warm_worker
 
         warm_worker(app)
+        from service.ops.database import checkpoint_in_background
+
+        checkpoint_in_background(app)
         # What is loaded by now lives as long as the worker, yet each full collection walked
         # it all (180,000 objects): an 80 ms stop every few thousand requests, which every
         # request queued behind it waited out (submissions under load: p99 85 ms, 36 ms with

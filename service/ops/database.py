@@ -9,10 +9,12 @@ when another writer got in between, and no busy timeout can save it).
 from __future__ import annotations
 
 import fcntl
+import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import IO, Any, Literal
@@ -30,6 +32,8 @@ from service.extensions import db
 from service.ops import db_watchdog
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+logger = logging.getLogger("commentdesk.database")
 
 # The bind key of the read replica (SQLALCHEMY_BINDS), when one is configured.
 REPLICA = "replica"
@@ -141,10 +145,8 @@ def _one_writer_per_process(
     this process's threads on a lock, then one of them per process on an `flock` of a file
     next to the database, which the kernel hands on as soon as it is released. The busy
     timeout stays as the backstop for writers outside this (the CLI of an older version)."""
-    if engine.dialect.name != "sqlite":
-        return nullcontext()
-    database = engine.engine.url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
+    database = _sqlite_file(engine)
+    if database is None:
         return nullcontext()
     writers = _sqlite_writers.get(database)
     if writers is None:
@@ -236,6 +238,64 @@ def _flock_within(path: str, deadline: float | None) -> IO[bytes]:
 
 
 _sqlite_writers: dict[str, _SqliteWriters] = {}
+
+
+def _sqlite_file(engine: Engine | Connection) -> str | None:
+    """The path of the engine's SQLite database file; None for another database, one in
+    memory or one named by a URI."""
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
+
+# How often a serving worker copies the write-ahead log back into the database file.
+CHECKPOINT_INTERVAL_S = 0.1
+
+
+class Checkpointer:
+    """A thread that checkpoints a SQLite database's write-ahead log now and then.
+
+    Otherwise the commit that fills the log past 1,000 pages does it, while still holding the
+    write turn: under load an 8 to 10 ms stop every 125 or so submissions, which every writer
+    waited out (2 workers, 16 connections: the p99 of the time in the app went from 7.7 to
+    5.5 ms with this thread). A PASSIVE checkpoint lets writers go on meanwhile, and SQLite's
+    own stays as the backstop should this thread fall behind."""
+
+    def __init__(self, path: str, interval_s: float = CHECKPOINT_INTERVAL_S) -> None:
+        self.path = path
+        self._interval_s = interval_s
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        # A connection of its own: sqlite3 lets go of the GIL while it copies pages.
+        failing = False
+        with closing(sqlite3.connect(self.path, isolation_level=None)) as connection:
+            while not self._stopped.wait(self._interval_s):
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    failing = False
+                except sqlite3.Error as error:
+                    # Said once, not ten times a second; the commits' checkpoints carry on.
+                    if not failing:
+                        logger.warning("Background checkpoints of SQLite fail: %s", error)
+                    failing = True
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join()
+
+
+def checkpoint_in_background(app: Flask) -> list[Checkpointer]:
+    """A serving worker's checkpoint threads, one per SQLite database file (gunicorn.conf.py
+    starts them after the fork)."""
+    with app.app_context():
+        paths = {_sqlite_file(engine) for engine in db.engines.values()}
+    return [Checkpointer(path) for path in sorted(p for p in paths if p is not None)]
 
 
 # -- timeouts per kind of work ----------------------------------------------------------------

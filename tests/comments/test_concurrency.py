@@ -6,10 +6,12 @@ from __future__ import annotations
 import fcntl
 import threading
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -20,6 +22,7 @@ from werkzeug.serving import make_server
 
 from service.extensions import db
 from service.models import Article, Comment, CommentStatus, ModerationEvent
+from service.ops.database import checkpoint_in_background
 from service.privacy import vault
 from tests.conftest import form_token, submit
 from tests.serving import serving_thread
@@ -348,3 +351,30 @@ def test_a_request_waits_for_the_sqlite_turn_no_longer_than_its_timeout(make_app
     assert refused.headers["Retry-After"]
     assert 0.9 < waited < 5
     assert submit(client, body="Gets its turn.").status_code == 201
+
+
+def test_a_serving_worker_copies_the_sqlite_log_into_the_database_itself(make_app):
+    # A commit leaves its pages in the write-ahead log; SQLite copies them into the database
+    # file in the commit that fills the log, while that writer still holds the write turn.
+    # A serving worker's own thread does it instead (gunicorn.conf.py starts it).
+    app = make_app(MODERATION="off", RATELIMIT_ENABLED=False)
+    with app.app_context():
+        database = db.engine.url.database
+    if not database or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("the write-ahead log is SQLite's")
+    marker = f"Checkpointed {uuid.uuid4().hex}"
+    assert submit(app.test_client(), body=marker).status_code == 201
+    # The pooled connections stay open (the last one to close would checkpoint).
+    assert marker.encode() in Path(f"{database}-wal").read_bytes()
+    assert marker.encode() not in Path(database).read_bytes()
+
+    checkpointers = checkpoint_in_background(app)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while marker.encode() not in Path(database).read_bytes():
+            assert time.monotonic() < deadline, "the log was never copied into the database"
+            time.sleep(0.05)
+    finally:
+        for checkpointer in checkpointers:
+            checkpointer.stop()
+    assert [c.path for c in checkpointers] == [database]
