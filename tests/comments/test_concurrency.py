@@ -312,15 +312,21 @@ def test_a_submission_does_not_wait_for_a_lock_on_its_article_row(make_app):
     assert status == 201
 
 
+def sqlite_file_or_skip(app: Flask, why: str) -> str:
+    """The path of the app's SQLite database file; the test is skipped on PostgreSQL."""
+    with app.app_context():
+        database = db.engine.url.database
+    if not database or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip(why)
+    return database
+
+
 def test_sqlite_writers_of_every_process_queue_on_one_lock_file(make_app):
     # Another process's writer holds the turn (the lock file next to the database); this
     # process's submission waits for it in the kernel's queue instead of SQLite's busy
     # handler, and goes through as soon as the turn is released.
     app = make_app(RATELIMIT_ENABLED=False)
-    with app.app_context():
-        database = db.engine.url.database
-    if not database or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("the lock file is SQLite's; PostgreSQL has row locks")
+    database = sqlite_file_or_skip(app, "the lock file is SQLite's; PostgreSQL has row locks")
     with open(f"{database}-writers.lock", "ab") as other_process:
         fcntl.flock(other_process.fileno(), fcntl.LOCK_EX)
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -336,10 +342,7 @@ def test_a_request_waits_for_the_sqlite_turn_no_longer_than_its_timeout(make_app
     # answers 503 within the request's timeout instead of hanging, and once the turn is free
     # again the next submission goes through (the abandoned wait let it go).
     app = make_app(RATELIMIT_ENABLED=False, DB_STATEMENT_TIMEOUT_MS=1000)
-    with app.app_context():
-        database = db.engine.url.database
-    if not database or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("the lock file is SQLite's; PostgreSQL has row locks")
+    database = sqlite_file_or_skip(app, "the lock file is SQLite's; PostgreSQL has row locks")
     client = app.test_client()
     with open(f"{database}-writers.lock", "ab") as other_process:
         fcntl.flock(other_process.fileno(), fcntl.LOCK_EX)
@@ -358,10 +361,7 @@ def test_a_serving_worker_copies_the_sqlite_log_into_the_database_itself(make_ap
     # file in the commit that fills the log, while that writer still holds the write turn.
     # A serving worker's own thread does it instead (gunicorn.conf.py starts it).
     app = make_app(MODERATION="off", RATELIMIT_ENABLED=False)
-    with app.app_context():
-        database = db.engine.url.database
-    if not database or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("the write-ahead log is SQLite's")
+    database = sqlite_file_or_skip(app, "the write-ahead log is SQLite's")
     marker = f"Checkpointed {uuid.uuid4().hex}"
     assert submit(app.test_client(), body=marker).status_code == 201
     # The pooled connections stay open (the last one to close would checkpoint).

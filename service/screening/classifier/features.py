@@ -1,8 +1,9 @@
 """A comment's hashed n-gram features, in NumPy and mmh3 (MurmurHash3 in C).
 
-This is scikit-learn's `HashingVectorizer` (lower-cased, accents stripped, `alternate_sign=False`,
-L2-normalised) re-done so that scoring never imports scikit-learn: training uses scikit-learn
-with the same settings (`learning.py`), and a test holds the two to the same probabilities.
+This is scikit-learn's `HashingVectorizer` (lower-cased, accents stripped, `alternate_sign=False`;
+the L2 normalisation is the model's, in `model.py`) re-done so that scoring never imports
+scikit-learn: training uses scikit-learn with the same settings (`learning.py`), and a test
+holds the two to the same probabilities.
 """
 
 from __future__ import annotations
