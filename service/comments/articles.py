@@ -3,12 +3,14 @@ before it)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import Result, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -82,47 +84,85 @@ def lock_or_create(session: Session, key: str, site_id: int | None = None) -> Ar
     """The article row (of the current site unless named), created if new and locked for
     this write transaction (a moderator's change to its settings). Not a key change:
     comments may still be added meanwhile."""
-    return _get_or_create(session, _BY_KEY.with_for_update(key_share=True), key, site_id)
+    site_id = registry.current().id if site_id is None else site_id
+    where = {"site_id": site_id, "key": key}
+    if article := session.scalars(_LOCKED_BY_KEY, where).one_or_none():
+        if restarted := _restarted_at(session, article):
+            article.created_at = restarted
+        return article
+    _create_missing(session, [key], site_id)
+    return session.scalars(_LOCKED_BY_KEY, where).one()
 
 
-def get_or_create(session: Session, key: str) -> Article:
-    """The article row for a submission, created if new, not locked: submissions to one
-    story must not queue on its row (its count is updated in place, see lifecycle)."""
-    return _get_or_create(session, _BY_KEY, key)
+_LOCKED_BY_KEY = (
+    select(Article)
+    .where(Article.site_id == bindparam("site_id"), Article.key == bindparam("key"))
+    .with_for_update(key_share=True)
+)
 
 
-_BY_KEY = select(Article).where(
+@dataclass(frozen=True)
+class SubmittedTo:
+    """The article a submission goes to, as read inside its write transaction: a plain row,
+    not an ORM object, because loading one (and flushing it at the commit) cost a submission
+    more than the read itself. What the submission changes on it is written by an UPDATE."""
+
+    id: int
+    site_id: int
+    key: str
+    created_at: datetime
+    approved_count: int
+    feed_version: int
+    locked: bool
+    surge_until: datetime | None
+    title: str | None
+    url: str | None
+    closes_at: datetime | None
+    moderation: ModerationMode | None
+
+
+def for_submission(session: Session, key: str) -> SubmittedTo:
+    """The article (of the current site) a submission goes to, created if new, not locked:
+    submissions to one story must not queue on its row (its count is updated in place, see
+    lifecycle)."""
+    article = find(session, key)
+    if article is None:
+        _create_missing(session, [key])
+        article = SubmittedTo(**_row_of(session, key).one()._mapping)
+    if restarted := _restarted_at(session, article):
+        session.execute(
+            update(Article).where(Article.id == article.id).values(created_at=restarted)
+        )
+        article = dataclasses.replace(article, created_at=restarted)
+    return article
+
+
+def find(session: Session, key: str) -> SubmittedTo | None:
+    """The article `key` of the current site as a submission reads it, if it exists."""
+    row = _row_of(session, key).one_or_none()
+    return SubmittedTo(**row._mapping) if row else None
+
+
+_ROW_BY_KEY = select(*Article.__table__.columns).where(
     Article.site_id == bindparam("site_id"), Article.key == bindparam("key")
 )
 
 
-def find(session: Session, key: str) -> Article | None:
-    return session.scalars(_BY_KEY, {"site_id": registry.current().id, "key": key}).one_or_none()
+def _row_of(session: Session, key: str) -> Result[Any]:
+    where = {"site_id": registry.current().id, "key": key}
+    return session.connection().execute(_ROW_BY_KEY, where)
 
 
-def _get_or_create(
-    session: Session, statement: Select[Article], key: str, site_id: int | None = None
-) -> Article:
-    site_id = registry.current().id if site_id is None else site_id
-    where = {"site_id": site_id, "key": key}
-    if article := session.scalars(statement, where).one_or_none():
-        _start_at_first_comment(session, article)
-        return article
-    _create_missing(session, [key], site_id)
-    return session.scalars(statement, where).one()
-
-
-def _start_at_first_comment(session: Session, article: Article) -> None:
+def _restarted_at(session: Session, article: Article | SubmittedTo) -> datetime | None:
     """CLOSE_AFTER_DAYS counts from an article's first comment: one a moderator prepared
-    before anyone commented starts again when its first comment comes. Looked at only when
-    the age would close the article, so an ordinary submission pays nothing."""
+    before anyone commented starts again (now) when its first comment comes. Looked at only
+    when the age would close the article, so an ordinary submission pays nothing."""
     days = registry.by_id(article.site_id).close_after_days
     now = utcnow()
     if not days or article.created_at + timedelta(days=days) >= now:
-        return
+        return None
     first = session.scalar(select(Comment.id).where(Comment.article_id == article.id).limit(1))
-    if first is None:
-        article.created_at = now
+    return now if first is None else None
 
 
 def ids_creating_missing(session: Session, keys: Collection[str]) -> dict[str, int]:
@@ -232,14 +272,17 @@ def clean_title(title: str) -> str:
     return " ".join(printable.split())[:TITLE_MAX]
 
 
-def note_page(article: Article, title: str | None, url: str | None) -> None:
+def note_page(session: Session, article: SubmittedTo, title: str | None, url: str | None) -> None:
     """What the widget says the page is, kept the first time only: an admin's edit (or the
     first report) is not overwritten by every later comment. The caller has checked that
     both came from one of the site's own pages; nothing is ever fetched."""
+    first_seen: dict[str, str | None] = {}
     if title and article.title is None:
-        article.title = clean_title(title) or None
+        first_seen["title"] = clean_title(title) or None
     if url and article.url is None and len(url) <= URL_MAX:
-        article.url = url
+        first_seen["url"] = url
+    if first_seen:
+        session.execute(update(Article).where(Article.id == article.id).values(**first_seen))
 
 
 def update_settings(

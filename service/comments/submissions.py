@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import bindparam, func, insert, or_, select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from service import notifications
 from service.audit import AuditActor
@@ -114,7 +114,7 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
     email_encrypted = email_vault.encrypt(new.email)
     fingerprint = similarity.fingerprint(new.body)
     with write_transaction() as session:
-        article = articles.get_or_create(session, new.article_key)
+        article = articles.for_submission(session, new.article_key)
         _one_at_a_time_per_sender(session, email_hash, ip_hash)
         history, duplicate_id = _earlier_comments(
             session, article.id, article.site_id, email_hash, new.body
@@ -125,7 +125,7 @@ def submit(new: NewComment, client: ClientInfo) -> SubmissionResult:
             return SubmissionResult(earlier, token, created=False)
         now = utcnow()
         articles.check_open(article, now)
-        articles.note_page(article, new.page_title, new.page_url)
+        articles.note_page(session, article, new.page_title, new.page_url)
         _check_flood(session, email_hash, ip_hash, now)
         parent = _reply_target(session, article.id, new.parent_id)
         surge = surges.refresh(session, article, now)
@@ -226,24 +226,20 @@ _INSERT_COMMENT = insert(Comment).returning(Comment.id)
 
 
 def _insert(session: Session, comment: Comment) -> None:
-    """The new comment stored by one prebuilt INSERT, then attached to the session as if
-    loaded: the ORM's unit of work cost twice the CPU, inside SQLite's one write turn."""
+    """The new comment stored by one prebuilt INSERT, and given its id. The object stays out
+    of the session: the ORM's unit of work cost twice the CPU of the INSERT, inside SQLite's
+    one write turn, and keeping it in the identity map cost more again. Nothing loads through
+    it afterwards (its relationships raise), and it holds every value that was stored."""
     values = {column.key: getattr(comment, column.key) for column in _COMMENT_COLUMNS}
     unset = [
         column.key for column in _COMMENT_COLUMNS if column.default and values[column.key] is None
     ]
     if unset:
         raise ValueError(f"a new comment needs {', '.join(unset)}")
-    new_id = session.connection().execute(_INSERT_COMMENT, values).scalar_one()
-    # Every column set on the object, so that reading one does not reload the row.
-    for key, value in values.items():
-        setattr(comment, key, value)
-    comment.id = new_id
-    make_transient_to_detached(comment)
-    session.add(comment)
+    comment.id = session.connection().execute(_INSERT_COMMENT, values).scalar_one()
 
 
-def _on_article(site_rules: policy.Rules, article: Article) -> policy.Rules:
+def _on_article(site_rules: policy.Rules, article: Article | articles.SubmittedTo) -> policy.Rules:
     """The rules for a comment on this article: its site's, with the article's own moderation
     mode where moderators set one (one heated article may be held while its site runs
     `trusted`)."""
@@ -318,16 +314,21 @@ def _earlier_comments(
     """What this address wrote before, in one statement: how its comments were decided,
     and the comment this one repeats, if any."""
     since = utcnow() - timedelta(seconds=current_app.config["DUPLICATE_WINDOW_SECONDS"])
-    approved, spam, duplicate_id = session.execute(
-        _EARLIER,
-        {
-            "article_id": article_id,
-            "site_id": site_id,
-            "since": since,
-            "body": body,
-            "email_hash": email_hash,
-        },
-    ).one()
+    # On the connection: the session's ORM layer cost more than the statement, for a plain row.
+    approved, spam, duplicate_id = (
+        session.connection()
+        .execute(
+            _EARLIER,
+            {
+                "article_id": article_id,
+                "site_id": site_id,
+                "since": since,
+                "body": body,
+                "email_hash": email_hash,
+            },
+        )
+        .one()
+    )
     return policy.History(approved=approved, spam=spam), duplicate_id
 
 

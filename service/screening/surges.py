@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, literal, select
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from service import audit
@@ -26,14 +27,25 @@ class SurgeState:
     started_because: str | None = None
 
 
-def in_force(article: Article, now: datetime) -> datetime | None:
+class SurgeSubject(Protocol):
+    """An article as a submission reads it (a plain row) or as an ORM object."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def surge_until(self) -> datetime | None: ...
+
+
+def in_force(article: SurgeSubject, now: datetime) -> datetime | None:
     """Until when the article's surge holds comments, if one does now (read only)."""
     if article.surge_until is not None and article.surge_until > now:
         return article.surge_until
     return None
 
 
-def refresh(session: Session, article: Article, now: datetime, locked: bool = False) -> SurgeState:
+def refresh(
+    session: Session, article: SurgeSubject, now: datetime, locked: bool = False
+) -> SurgeState:
     """Called for each submission inside its write transaction. The article row is not
     locked (submissions to one story run side by side) until a switch is due: then it is,
     and judged again, so two submissions never both switch."""
@@ -103,15 +115,19 @@ def recent_counts(
     return total, spam
 
 
-def _judged_again_locked(session: Session, article: Article, now: datetime) -> SurgeState:
-    # Flushed first: a refresh would drop what this submission changed on the row (its title).
+def _judged_again_locked(session: Session, article: SurgeSubject, now: datetime) -> SurgeState:
+    # Flushed first: reading the row again would drop what this transaction changed on it.
     session.flush()
-    session.refresh(article, with_for_update=True)
-    return refresh(session, article, now, locked=True)
+    current = session.get_one(Article, article.id, with_for_update=True, populate_existing=True)
+    return refresh(session, current, now, locked=True)
 
 
 def _switch(
-    session: Session, article: Article, until: datetime | None, action: AuditAction, note: str
+    session: Session,
+    article: SurgeSubject,
+    until: datetime | None,
+    action: AuditAction,
+    note: str,
 ) -> None:
-    article.surge_until = until
+    session.execute(update(Article).where(Article.id == article.id).values(surge_until=until))
     audit.record(session, action, AuditActor.SYSTEM, article_id=article.id, note=note)
