@@ -226,10 +226,10 @@ _INSERT_COMMENT = insert(Comment).returning(Comment.id)
 
 
 def _insert(session: Session, comment: Comment) -> None:
-    """The new comment stored by one prebuilt INSERT, and given its id. The object stays out
-    of the session: the ORM's unit of work cost twice the CPU of the INSERT, inside SQLite's
-    one write turn, and keeping it in the identity map cost more again. Nothing loads through
-    it afterwards (its relationships raise), and it holds every value that was stored."""
+    """The new comment stored by one prebuilt INSERT, and given its id: the ORM's unit of
+    work cost twice the CPU, inside SQLite's one write turn. The object stays out of the
+    session too, which would only check it at the commit and let it go at the request's end:
+    nothing loads through it (its relationships raise), and it holds every value stored."""
     values = {column.key: getattr(comment, column.key) for column in _COMMENT_COLUMNS}
     unset = [
         column.key for column in _COMMENT_COLUMNS if column.default and values[column.key] is None
