@@ -228,6 +228,10 @@ class Stored:
     duplicates: int
 
 
+# The longest stored_comments waits for the count to settle.
+SETTLE_S = 10
+
+
 def stored_comments(database_url: str) -> Stored:
     """The hot article's comments once the server has finished what wrk left in flight: read
     until two reads half a second apart agree. Counted at once, a request still committing
@@ -253,10 +257,6 @@ def stored_comments(database_url: str) -> Stored:
                 time.sleep(0.5)
     finally:
         engine.dispose()
-
-
-# The longest stored_comments waits for the count to settle.
-SETTLE_S = 10
 
 
 def stored_once(before: Stored, after: Stored, results: list[WrkResult], connections: int) -> bool:

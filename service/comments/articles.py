@@ -277,8 +277,8 @@ def note_page(session: Session, article: SubmittedTo, title: str | None, url: st
     first report) is not overwritten by every later comment. The caller has checked that
     both came from one of the site's own pages; nothing is ever fetched."""
     first_seen: dict[str, str | None] = {}
-    if title and article.title is None:
-        first_seen["title"] = clean_title(title) or None
+    if title and article.title is None and (cleaned := clean_title(title)):
+        first_seen["title"] = cleaned
     if url and article.url is None and len(url) <= URL_MAX:
         first_seen["url"] = url
     if first_seen:

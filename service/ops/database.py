@@ -145,7 +145,7 @@ def _one_writer_per_process(
     this process's threads on a lock, then one of them per process on an `flock` of a file
     next to the database, which the kernel hands on as soon as it is released. The busy
     timeout stays as the backstop for writers outside this (the CLI of an older version)."""
-    database = _sqlite_file(engine)
+    database = sqlite_file(engine)
     if database is None:
         return nullcontext()
     writers = _sqlite_writers.get(database)
@@ -240,7 +240,7 @@ def _flock_within(path: str, deadline: float | None) -> IO[bytes]:
 _sqlite_writers: dict[str, _SqliteWriters] = {}
 
 
-def _sqlite_file(engine: Engine | Connection) -> str | None:
+def sqlite_file(engine: Engine | Connection) -> str | None:
     """The path of the engine's SQLite database file; None for another database, one in
     memory or one named by a URI."""
     if engine.dialect.name != "sqlite":
@@ -294,7 +294,7 @@ def checkpoint_in_background(app: Flask) -> list[Checkpointer]:
     """A serving worker's checkpoint threads, one per SQLite database file (gunicorn.conf.py
     starts them after the fork)."""
     with app.app_context():
-        paths = {_sqlite_file(engine) for engine in db.engines.values()}
+        paths = {sqlite_file(engine) for engine in db.engines.values()}
     return [Checkpointer(path) for path in sorted(p for p in paths if p is not None)]
 
 

@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 
 from service.extensions import db
 from service.models import Article, Comment, CommentStatus, ModerationEvent
-from service.ops.database import checkpoint_in_background
+from service.ops.database import checkpoint_in_background, sqlite_file
 from service.privacy import vault
 from tests.conftest import form_token, submit
 from tests.serving import serving_thread
@@ -328,8 +328,8 @@ def test_a_submission_does_not_wait_for_a_lock_on_its_article_row(make_app):
 def sqlite_file_or_skip(app: Flask, why: str) -> str:
     """The path of the app's SQLite database file; the test is skipped on PostgreSQL."""
     with app.app_context():
-        database = db.engine.url.database
-    if not database or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        database = sqlite_file(db.engine)
+    if database is None:
         pytest.skip(why)
     return database
 

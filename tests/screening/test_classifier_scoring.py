@@ -62,8 +62,7 @@ def test_feature_columns_match_scikit_learns_hashing_on_keys_of_every_length():
     keys = ["é日x\0"[i % 4] * i for i in range(300)] + ["", "\0", "abcd", "\U0001f600" * 3]
     hasher = FeatureHasher(n_features=2**18, input_type="string", alternate_sign=False)
     expected = hasher.transform([[key] for key in keys]).indices.tolist()
-    sizes = np.full(len(keys), 2**18, dtype=np.int64)
-    assert _columns(keys, sizes).tolist() == expected
+    assert _columns(keys, 2**18).tolist() == expected
 
 
 def test_numpy_scorer_gives_the_probabilities_of_scikit_learns_pipeline():

@@ -103,14 +103,13 @@ def _padded_word_grams(padded: str, ngram_range: tuple[int, int]) -> list[str]:
     return grams
 
 
-def _columns(grams: Sequence[str], n_features: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def _columns(grams: Sequence[str], n_features: int) -> npt.NDArray[np.int32]:
     """Each n-gram's column within its block, as scikit-learn's FeatureHasher picks it: the
     signed MurmurHash3 (x86, 32-bit, seed 0) of its UTF-8 bytes."""
     hashes = np.fromiter(map(mmh3.hash, grams), dtype=np.int64, count=len(grams))
     # abs(-2**31) overflows in C; scikit-learn defines it as this.
-    overflow = hashes == -(2**31)
-    hashes[overflow] = 2**31 - n_features[overflow]
-    return np.abs(hashes) % n_features
+    hashes[hashes == -(2**31)] = 2**31 - n_features
+    return (np.abs(hashes) % n_features).astype(np.int32)
 
 
 def block_columns(block: Block, text: str) -> npt.NDArray[np.int32]:
@@ -118,7 +117,7 @@ def block_columns(block: Block, text: str) -> npt.NDArray[np.int32]:
     column's count is how often it appears."""
     normalised = _normalised(plain(text))
     if block.analyzer == "word":
-        return _packed_columns(_words(normalised, block.ngram_range), block.n_features)
+        return _columns(_words(normalised, block.ngram_range), block.n_features)
     # scikit-learn folds runs of white space first; split() with no argument does both.
     found = [_word_columns(w, block.ngram_range, block.n_features) for w in normalised.split()]
     return np.frombuffer(b"".join(found), dtype=np.int32)
@@ -129,9 +128,4 @@ def block_columns(block: Block, text: str) -> npt.NDArray[np.int32]:
 # about 250 bytes a word with the cache's own.
 @lru_cache(maxsize=10_000)
 def _word_columns(word: str, ngram_range: tuple[int, int], n_features: int) -> bytes:
-    return _packed_columns(_padded_word_grams(f" {word} ", ngram_range), n_features).tobytes()
-
-
-def _packed_columns(grams: list[str], n_features: int) -> npt.NDArray[np.int32]:
-    sizes = np.full(len(grams), n_features, dtype=np.int64)
-    return _columns(grams, sizes).astype(np.int32)
+    return _columns(_padded_word_grams(f" {word} ", ngram_range), n_features).tobytes()

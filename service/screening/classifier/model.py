@@ -61,12 +61,9 @@ class Model:
         return {block.field for block in self.blocks}
 
     def spam_probabilities(self, comments: Sequence[CommentText]) -> npt.NDArray[np.float64]:
-        return np.array([self._probability(comment) for comment in comments], dtype=np.float64)
+        return np.array([self.spam_probability(c) for c in comments], dtype=np.float64)
 
     def spam_probability(self, comment: CommentText) -> float:
-        return self._probability(comment)
-
-    def _probability(self, comment: CommentText) -> float:
         found = [block_columns(block, comment.field(block.field)) for block in self.blocks]
         starts = self._block_starts
         columns = np.concatenate(found) + np.repeat(starts, [f.size for f in found])
